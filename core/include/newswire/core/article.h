@@ -1,0 +1,36 @@
+// The article model: validation, canonical encoding and content hash.
+//
+// All functions are pure and safe to call from any thread.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "newswire/core/error.h"
+#include "newswire/v1/article.pb.h"
+
+namespace newswire::core {
+
+// Validates a publisher's article and brings it to canonical form in place:
+// defaults filled in (urgency 5, pubstatus usable), signals, instruments and
+// topics sorted and de-duplicated, `version` cleared. On error the article
+// may be partly normalised; callers discard it. Returns INVALID_ARTICLE with
+// the offending field named.
+Result<void> NormalizeAndValidate(v1::Article& article);
+
+// The canonical encoding: deterministic protobuf serialisation of a
+// normalised article. Equal articles give equal bytes.
+std::string CanonicalBytes(const v1::Article& article);
+
+// SHA-256 of `bytes`, 32 raw bytes.
+std::string Sha256(std::string_view bytes);
+
+// SHA-256 of the canonical encoding of `article`.
+std::string ContentHash(const v1::Article& article);
+
+// Lower-case hex of raw bytes ("a1b2...").
+std::string Hex(std::string_view bytes);
+
+}  // namespace newswire::core

@@ -1,0 +1,28 @@
+// Channels: the ordered logs a revision is fanned out on.
+//
+// Every revision goes out on the wire channel (everything), its feed, each
+// instrument and each topic. A channel's ZeroMQ topic frame ends with '|',
+// a byte that validation forbids inside names, so no channel's frame is a
+// prefix of another's (`i/XNAS:NVDA|` never matches `i/XNAS:NVDAX|`).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "newswire/v1/article.pb.h"
+
+namespace newswire::core {
+
+inline constexpr char kChannelTerminator = '|';
+
+// Topic frame of the channel that carries every revision.
+std::string WireChannel();
+std::string FeedChannel(std::string_view feed);
+std::string InstrumentChannel(std::string_view symbol, std::string_view exchange);
+std::string TopicChannel(std::string_view topic);
+
+// Every channel `article` goes out on, the wire channel first.
+std::vector<std::string> ChannelsOf(const v1::Article& article);
+
+}  // namespace newswire::core

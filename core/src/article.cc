@@ -1,0 +1,202 @@
+#include "newswire/core/article.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <tuple>
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include "newswire/core/channel.h"
+#include "newswire/core/utf8.h"
+
+namespace newswire::core {
+namespace {
+
+constexpr std::size_t kMaxIdBytes = 128;
+constexpr std::size_t kMaxNameBytes = 64;
+constexpr std::size_t kMaxHeadlineBytes = 1024;
+
+tl::unexpected<Error> Invalid(std::string message) {
+  return Fail(v1::ERROR_CODE_INVALID_ARTICLE, std::move(message));
+}
+
+bool IsAsciiAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+// Identifiers: ASCII letters, digits and a few separators.
+bool IsIdentifier(std::string_view s, std::size_t max, std::string_view extra) {
+  if (s.empty() || s.size() > max) return false;
+  return std::all_of(s.begin(), s.end(), [&](char c) {
+    return IsAsciiAlnum(c) || extra.find(c) != std::string_view::npos;
+  });
+}
+
+// Text fields: valid UTF-8, no control characters except where allowed.
+Result<void> CheckText(std::string_view field, std::string_view text, bool allow_newlines) {
+  if (!IsValidUtf8(text)) return Invalid(std::string(field) + " is not valid UTF-8");
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (u == 0x7F || (u < 0x20 && u != '\t' && !(allow_newlines && u == '\n'))) {
+      return Invalid(std::string(field) + " contains a control character");
+    }
+  }
+  return {};
+}
+
+Result<void> CheckTextList(std::string_view field,
+                           const google::protobuf::RepeatedPtrField<std::string>& items) {
+  for (int i = 0; i < items.size(); ++i) {
+    std::string name = std::string(field) + "[" + std::to_string(i) + "]";
+    if (items[i].empty()) return Invalid(name + " is empty");
+    if (auto ok = CheckText(name, items[i], true); !ok) return ok;
+  }
+  return {};
+}
+
+Result<void> CheckTimestamp(std::string_view field, const google::protobuf::Timestamp& ts) {
+  // 0001-01-01 .. 9999-12-31, as the protobuf JSON mapping allows.
+  if (ts.seconds() < -62135596800LL || ts.seconds() > 253402300799LL || ts.nanos() < 0 ||
+      ts.nanos() > 999999999) {
+    return Invalid(std::string(field) + " is out of range");
+  }
+  return {};
+}
+
+bool IsLanguageTag(std::string_view s) {
+  // BCP 47, loosely: 2-3 letter primary tag, then -subtags of 1-8 alnums.
+  std::size_t i = 0;
+  while (i < s.size() && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z'))) ++i;
+  if (i < 2 || i > 3) return false;
+  while (i < s.size()) {
+    if (s[i] != '-') return false;
+    std::size_t start = ++i;
+    while (i < s.size() && IsAsciiAlnum(s[i])) ++i;
+    if (i == start || i - start > 8) return false;
+  }
+  return true;
+}
+
+template <typename T, typename Less, typename Equal>
+void SortUnique(google::protobuf::RepeatedPtrField<T>* items, Less less, Equal equal) {
+  std::sort(items->begin(), items->end(), less);
+  auto last = std::unique(items->begin(), items->end(), equal);
+  items->erase(last, items->end());
+}
+
+}  // namespace
+
+Result<void> NormalizeAndValidate(v1::Article& a) {
+  if (!IsIdentifier(a.id(), kMaxIdBytes, "._:-/")) {
+    return Invalid("id must be 1-128 characters of A-Z a-z 0-9 . _ : - /");
+  }
+  if (!IsIdentifier(a.feed(), kMaxNameBytes, "._-")) {
+    return Invalid("feed must be 1-64 characters of A-Z a-z 0-9 . _ -");
+  }
+  a.set_version(0);
+
+  if (a.pubstatus() == v1::PUB_STATUS_UNSPECIFIED) a.set_pubstatus(v1::PUB_STATUS_USABLE);
+  if (!v1::PubStatus_IsValid(a.pubstatus())) return Invalid("pubstatus is unknown");
+
+  for (int s : a.signals()) {
+    if (s == v1::SIGNAL_UNSPECIFIED || !v1::Signal_IsValid(s)) {
+      return Invalid("signals holds an unknown signal");
+    }
+  }
+  std::sort(a.mutable_signals()->begin(), a.mutable_signals()->end());
+  a.mutable_signals()->erase(std::unique(a.mutable_signals()->begin(), a.mutable_signals()->end()),
+                             a.mutable_signals()->end());
+
+  if (a.urgency() == 0) a.set_urgency(5);
+  if (a.urgency() > 9) return Invalid("urgency must be 1 (flash) to 9");
+
+  if (a.headline().empty()) return Invalid("headline is empty");
+  if (a.headline().size() > kMaxHeadlineBytes) return Invalid("headline is over 1024 bytes");
+  if (auto ok = CheckText("headline", a.headline(), false); !ok) return ok;
+  if (auto ok = CheckTextList("key_points", a.key_points()); !ok) return ok;
+  if (auto ok = CheckTextList("body", a.body()); !ok) return ok;
+  if (auto ok = CheckText("ednote", a.ednote(), false); !ok) return ok;
+  if (auto ok = CheckText("byline", a.byline(), false); !ok) return ok;
+  if (auto ok = CheckText("source", a.source(), false); !ok) return ok;
+
+  if (!a.language().empty() && !IsLanguageTag(a.language())) {
+    return Invalid("language must be a BCP 47 tag such as en or ja");
+  }
+
+  for (int i = 0; i < a.instruments_size(); ++i) {
+    const auto& in = a.instruments(i);
+    std::string name = "instruments[" + std::to_string(i) + "]";
+    if (!IsIdentifier(in.symbol(), 32, "._-/")) {
+      return Invalid(name + ".symbol must be 1-32 characters of A-Z a-z 0-9 . _ - /");
+    }
+    if (in.exchange().size() != 4 || !IsIdentifier(in.exchange(), 4, "")) {
+      return Invalid(name + ".exchange must be a 4-character MIC such as XTKS");
+    }
+  }
+  SortUnique(
+      a.mutable_instruments(),
+      [](const v1::Instrument& x, const v1::Instrument& y) {
+        return std::tie(x.exchange(), x.symbol()) < std::tie(y.exchange(), y.symbol());
+      },
+      [](const v1::Instrument& x, const v1::Instrument& y) {
+        return x.exchange() == y.exchange() && x.symbol() == y.symbol();
+      });
+
+  for (int i = 0; i < a.topics_size(); ++i) {
+    std::string name = "topics[" + std::to_string(i) + "]";
+    const std::string& t = a.topics(i);
+    if (t.empty() || t.size() > kMaxNameBytes) return Invalid(name + " must be 1-64 bytes");
+    if (t.find(kChannelTerminator) != std::string::npos) {
+      return Invalid(name + " must not contain '|'");
+    }
+    if (auto ok = CheckText(name, t, false); !ok) return ok;
+  }
+  SortUnique(a.mutable_topics(), std::less<>(), std::equal_to<>());
+
+  if (auto ok = CheckTimestamp("firstcreated", a.firstcreated()); !ok) return ok;
+  if (auto ok = CheckTimestamp("versioncreated", a.versioncreated()); !ok) return ok;
+  if (auto ok = CheckTimestamp("embargoed", a.embargoed()); !ok) return ok;
+
+  if (!a.time_zone().empty() && !IsIdentifier(a.time_zone(), kMaxNameBytes, "/_+-")) {
+    return Invalid("time_zone must be an IANA zone such as Asia/Tokyo");
+  }
+  return {};
+}
+
+std::string CanonicalBytes(const v1::Article& article) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    article.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
+std::string Sha256(std::string_view bytes) {
+  // Fetched once: EVP_sha256() per call would look the algorithm up again.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int size = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest.data(), &size, kSha256, nullptr);
+  return std::string(reinterpret_cast<const char*>(digest.data()), size);
+}
+
+std::string ContentHash(const v1::Article& article) { return Sha256(CanonicalBytes(article)); }
+
+std::string Hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 0xF]);
+  }
+  return out;
+}
+
+}  // namespace newswire::core

@@ -1,0 +1,42 @@
+#include "newswire/core/error.h"
+
+namespace newswire {
+
+std::string_view ErrorCodeName(ErrorCode code) {
+  switch (code) {
+    case v1::ERROR_CODE_MALFORMED: return "malformed";
+    case v1::ERROR_CODE_INVALID_ARTICLE: return "invalid_article";
+    case v1::ERROR_CODE_VERSION_CONFLICT: return "version_conflict";
+    case v1::ERROR_CODE_TOO_LARGE: return "too_large";
+    case v1::ERROR_CODE_STORE_FAILURE: return "store_failure";
+    case v1::ERROR_CODE_NOT_FOUND: return "not_found";
+    case v1::ERROR_CODE_UNAUTHORIZED: return "unauthorized";
+    case v1::ERROR_CODE_UNAVAILABLE: return "unavailable";
+    case v1::ERROR_CODE_DIFF_MISMATCH: return "diff_mismatch";
+    case v1::ERROR_CODE_INTERNAL: return "internal";
+    default: return "unspecified";
+  }
+}
+
+std::string Error::ToString() const {
+  std::string out(ErrorCodeName(code));
+  for (char& c : out) {
+    if (c == '_') c = ' ';
+  }
+  if (!message.empty()) out += ": " + message;
+  return out;
+}
+
+v1::Error Error::ToProto() const {
+  v1::Error proto;
+  proto.set_code(code);
+  proto.set_message(message);
+  proto.set_current_version(current_version);
+  return proto;
+}
+
+Error Error::FromProto(const v1::Error& proto) {
+  return Error{proto.code(), proto.message(), proto.current_version()};
+}
+
+}  // namespace newswire
