@@ -41,3 +41,22 @@ std::vector<std::string> ChannelsOf(const v1::Article& article) {
 }
 
 }  // namespace newswire::core
+
+namespace newswire::core {
+
+std::string EncodeSequence(uint64_t sequence) {
+  std::string frame(kSequenceFrameBytes, '\0');
+  for (std::size_t i = 0; i < kSequenceFrameBytes; ++i) {
+    frame[kSequenceFrameBytes - 1 - i] = static_cast<char>((sequence >> (8 * i)) & 0xFF);
+  }
+  return frame;
+}
+
+std::optional<uint64_t> DecodeSequence(std::string_view frame) {
+  if (frame.size() != kSequenceFrameBytes) return std::nullopt;
+  uint64_t sequence = 0;
+  for (char c : frame) sequence = (sequence << 8) | static_cast<unsigned char>(c);
+  return sequence;
+}
+
+}  // namespace newswire::core

@@ -136,6 +136,11 @@ class RocksRevisionStore final : public RevisionStore {
 
   uint64_t LastWireSeq() const override { return last_wire_seq_.load(std::memory_order_acquire); }
 
+  uint64_t LastChannelSeq(std::string_view channel) const override {
+    auto it = channel_heads_.find(std::string(channel));
+    return it == channel_heads_.end() ? 0 : it->second;
+  }
+
   static constexpr std::size_t kRevisionsIndex = 1;
   static constexpr std::size_t kHeadsIndex = 2;
   static constexpr std::size_t kLogIndex = 3;

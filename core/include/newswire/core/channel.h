@@ -6,6 +6,8 @@
 // prefix of another's (`i/XNAS:NVDA|` never matches `i/XNAS:NVDAX|`).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,5 +26,19 @@ std::string TopicChannel(std::string_view topic);
 
 // Every channel `article` goes out on, the wire channel first.
 std::vector<std::string> ChannelsOf(const v1::Article& article);
+
+}  // namespace newswire::core
+
+namespace newswire::core {
+
+// A fan-out message is three frames: [channel topic][channel sequence as 8
+// bytes big-endian][encoded v1::RevisionEvent]. An empty third frame is a
+// heartbeat: the sequence is then the channel's latest, so a subscriber can
+// tell a quiet channel from a lost last message.
+inline constexpr std::size_t kSequenceFrameBytes = 8;
+
+std::string EncodeSequence(uint64_t sequence);
+// Nullopt unless `frame` is exactly 8 bytes.
+std::optional<uint64_t> DecodeSequence(std::string_view frame);
 
 }  // namespace newswire::core

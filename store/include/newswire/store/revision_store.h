@@ -85,6 +85,10 @@ class RevisionStore {
   // Highest wire sequence committed so far (0 when empty).
   virtual uint64_t LastWireSeq() const = 0;
 
+  // Highest sequence committed on a channel (0 when none). Call from the
+  // thread that calls Publish.
+  virtual uint64_t LastChannelSeq(std::string_view channel) const = 0;
+
  protected:
   RevisionStore() = default;
 };

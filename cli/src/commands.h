@@ -1,0 +1,37 @@
+// The newswire subcommands. Each returns the process exit code:
+// 0 success, 1 a typed error from the wire, 2 bad usage or input file,
+// 3 the daemon did not answer.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace newswire::cli {
+
+struct CommonOptions {
+  std::string hub = "tcp://127.0.0.1:7700";
+  bool json = false;
+  bool color = false;
+  std::chrono::milliseconds timeout{3000};
+};
+
+struct PublishOptions {
+  std::vector<std::string> files;  // "-" reads stdin.
+  std::string publisher_id;
+  std::string key;
+  uint32_t base_version = 0;
+};
+
+struct TailOptions {
+  std::vector<std::string> feeds, instruments, topics;
+  uint64_t count = 0;  // Stop after this many revisions; 0: run until ^C.
+};
+
+int RunPublish(const CommonOptions& common, const PublishOptions& options);
+int RunTail(const CommonOptions& common, const TailOptions& options);
+int RunGet(const CommonOptions& common, const std::string& article_id, uint32_t version);
+int RunHistory(const CommonOptions& common, const std::string& article_id);
+
+}  // namespace newswire::cli

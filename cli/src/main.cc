@@ -1,0 +1,66 @@
+// newswire: the command-line client. See README.md "CLI reference".
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  using namespace newswire::cli;
+  CLI::App app{"newswire: publish to, follow and query a Newswire hub"};
+  app.require_subcommand(1);
+  CommonOptions common;
+  bool no_color = false;
+  int64_t timeout_ms = common.timeout.count();
+  auto add_common = [&](CLI::App* command) {
+    command->add_option("--hub", common.hub, "daemon address tcp://HOST:PORT")
+        ->envname("NEWSWIRE_HUB")
+        ->capture_default_str();
+    command->add_flag("--json", common.json, "JSON lines instead of human text");
+    command->add_flag("--no-color", no_color, "never colour the output");
+    command->add_option("--timeout-ms", timeout_ms, "how long to wait for the daemon")
+        ->capture_default_str();
+  };
+
+  PublishOptions publish;
+  auto* publish_cmd = app.add_subcommand("publish", "publish articles (protobuf JSON), in order");
+  add_common(publish_cmd);
+  publish_cmd->add_option("files", publish.files, "article JSON files; - reads stdin")->required();
+  publish_cmd
+      ->add_option("--publisher", publish.publisher_id, "publisher id recorded with each revision")
+      ->envname("NEWSWIRE_PUBLISHER");
+  publish_cmd->add_option("--base-version", publish.base_version,
+                          "refuse unless the article is at this version (optimistic concurrency)");
+  publish_cmd->add_option("--key", publish.key,
+                          "idempotency key: retries never make a 2nd revision");
+
+  TailOptions tail;
+  auto* tail_cmd = app.add_subcommand("tail", "follow the live wire, applying and verifying diffs");
+  add_common(tail_cmd);
+  tail_cmd->add_option("--feed", tail.feeds, "follow a feed (repeatable)");
+  tail_cmd->add_option("--instrument", tail.instruments,
+                       "follow an instrument, MIC:SYMBOL (repeatable)");
+  tail_cmd->add_option("--topic", tail.topics, "follow a topic (repeatable)");
+  tail_cmd->add_option("--count", tail.count, "exit after this many revisions");
+
+  std::string article_id;
+  uint32_t version = 0;
+  auto* get_cmd = app.add_subcommand("get", "an article from the store, latest or at a version");
+  add_common(get_cmd);
+  get_cmd->add_option("id", article_id, "article id")->required();
+  get_cmd->add_option("--version", version, "version (default: latest)");
+
+  auto* history_cmd = app.add_subcommand("history", "every version of an article");
+  add_common(history_cmd);
+  history_cmd->add_option("id", article_id, "article id")->required();
+
+  CLI11_PARSE(app, argc, argv);
+  common.timeout = std::chrono::milliseconds(timeout_ms);
+  common.color = !no_color && !common.json && isatty(STDOUT_FILENO);
+
+  if (*publish_cmd) return RunPublish(common, publish);
+  if (*tail_cmd) return RunTail(common, tail);
+  if (*get_cmd) return RunGet(common, article_id, version);
+  if (*history_cmd) return RunHistory(common, article_id);
+  return 2;
+}

@@ -1,0 +1,181 @@
+#include "render.h"
+
+#include <cstdlib>
+#include <ctime>
+
+#include <google/protobuf/util/json_util.h>
+
+#include "newswire/core/utf8.h"
+
+namespace newswire::cli {
+namespace {
+
+constexpr std::size_t kContext = 40;  // Bytes of unchanged text kept around an edit.
+
+std::string_view CutAt(std::string_view text, std::size_t n, bool from_end) {
+  if (text.size() <= n) return text;
+  std::size_t pos = from_end ? text.size() - n : n;
+  while (pos > 0 && pos < text.size() && !core::IsCharBoundary(text, pos)) {
+    from_end ? ++pos : --pos;
+  }
+  return from_end ? text.substr(pos) : text.substr(0, pos);
+}
+
+std::string Quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+std::string ListName(std::string_view list) {
+  return list == "key_points" ? "key point" : "paragraph";
+}
+
+void RenderListDiff(std::string& out, std::string_view list,
+                    const google::protobuf::RepeatedPtrField<std::string>& base,
+                    const v1::ListDiff& diff, const Style& style) {
+  int pos = 0;     // Index in base.
+  int result = 0;  // Index in the result.
+  for (const auto& op : diff.ops()) {
+    switch (op.op_case()) {
+      case v1::ListOp::kRetain:
+        pos += static_cast<int>(op.retain());
+        result += static_cast<int>(op.retain());
+        break;
+      case v1::ListOp::kRemove:
+        for (uint32_t k = 0; k < op.remove() && pos < base.size(); ++k, ++pos) {
+          out += "  " + std::string(style.Red()) + "- " + ListName(list) + " " +
+                 std::to_string(pos + 1) + ": " + Quote(CutAt(base[pos], 2 * kContext, false)) +
+                 std::string(style.Reset()) + "\n";
+        }
+        break;
+      case v1::ListOp::kInsert:
+        out += "  " + std::string(style.Green()) + "+ " + ListName(list) + " " +
+               std::to_string(++result) + ": " + Quote(op.insert()) + std::string(style.Reset()) +
+               "\n";
+        break;
+      case v1::ListOp::kModify:
+        if (pos < base.size()) {
+          out += "  ~ " + ListName(list) + " " + std::to_string(++result) + ": " +
+                 RenderTextDiff(base[pos], op.modify(), style) + "\n";
+        }
+        ++pos;
+        break;
+      default: break;
+    }
+  }
+}
+
+}  // namespace
+
+std::string FormatTime(const google::protobuf::Timestamp& ts, const std::string& zone) {
+  // The CLI is single-threaded, so switching TZ for localtime_r is safe.
+  setenv("TZ", zone.empty() ? "UTC" : zone.c_str(), 1);
+  tzset();
+  std::time_t seconds = static_cast<std::time_t>(ts.seconds());
+  std::tm tm{};
+  localtime_r(&seconds, &tm);
+  char buffer[64];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S %Z", &tm);
+  return buffer;
+}
+
+std::string FormatUtc(const google::protobuf::Timestamp& ts) {
+  std::time_t seconds = static_cast<std::time_t>(ts.seconds());
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[64];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+std::string Thousands(uint64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+std::string RenderTextDiff(std::string_view base, const v1::TextDiff& diff, const Style& style) {
+  std::string out;
+  std::size_t pos = 0;
+  const int count = diff.ops_size();
+  for (int i = 0; i < count; ++i) {
+    const auto& op = diff.ops(i);
+    if (op.has_retain()) {
+      std::string_view kept = base.substr(std::min(pos, base.size()), op.retain());
+      // Keep a little context either side of an edit, elide the rest.
+      bool first = i == 0, last = i == count - 1;
+      if (kept.size() > 2 * kContext + 3) {
+        if (!first) out += CutAt(kept, kContext, false);
+        out += std::string(style.Dim()) + "…" + std::string(style.Reset());
+        if (!last) out += CutAt(kept, kContext, true);
+      } else {
+        out += kept;
+      }
+      pos += op.retain();
+    } else if (op.has_remove()) {
+      out += std::string(style.Red()) + "[-" +
+             std::string(base.substr(std::min(pos, base.size()), op.remove())) + "-]" +
+             std::string(style.Reset());
+      pos += op.remove();
+    } else if (op.has_insert()) {
+      out += std::string(style.Green()) + "{+" + op.insert() + "+}" + std::string(style.Reset());
+    }
+  }
+  return out;
+}
+
+std::string RenderArticleDiff(const v1::Article& base, const v1::ArticleDiff& diff,
+                              const Style& style) {
+  std::string out;
+  if (diff.has_headline()) {
+    out += "  headline: " + RenderTextDiff(base.headline(), diff.headline(), style) + "\n";
+  }
+  if (diff.has_key_points())
+    RenderListDiff(out, "key_points", base.key_points(), diff.key_points(), style);
+  if (diff.has_body()) RenderListDiff(out, "body", base.body(), diff.body(), style);
+  if (diff.has_ednote()) {
+    out += "  update note: " + RenderTextDiff(base.ednote(), diff.ednote(), style) + "\n";
+  }
+  for (const auto& in : diff.instruments_added()) {
+    out += "  " + std::string(style.Green()) + "+ instrument " + in.exchange() + ":" + in.symbol() +
+           std::string(style.Reset()) + "\n";
+  }
+  for (const auto& in : diff.instruments_removed()) {
+    out += "  " + std::string(style.Red()) + "- instrument " + in.exchange() + ":" + in.symbol() +
+           std::string(style.Reset()) + "\n";
+  }
+  for (const auto& topic : diff.topics_added()) {
+    out +=
+        "  " + std::string(style.Green()) + "+ topic " + topic + std::string(style.Reset()) + "\n";
+  }
+  for (const auto& topic : diff.topics_removed()) {
+    out += "  " + std::string(style.Red()) + "- topic " + topic + std::string(style.Reset()) + "\n";
+  }
+  const auto* descriptor = v1::Article::descriptor();
+  std::string fields;
+  for (uint32_t number : diff.replaced_fields()) {
+    const auto* field = descriptor->FindFieldByNumber(static_cast<int>(number));
+    if (!field || number == v1::Article::kVersionFieldNumber) continue;
+    fields += (fields.empty() ? "" : ", ") + field->name();
+  }
+  if (!fields.empty()) out += "  changed: " + fields + "\n";
+  return out;
+}
+
+nlohmann::json ArticleJson(const v1::Article& article) {
+  std::string text;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(article, &text, options);
+  return nlohmann::json::parse(text);
+}
+
+nlohmann::json ErrorJson(const Error& error) {
+  nlohmann::json out = {{"code", std::string(ErrorCodeName(error.code))},
+                        {"message", error.message}};
+  if (error.code == v1::ERROR_CODE_VERSION_CONFLICT) out["current_version"] = error.current_version;
+  return out;
+}
+
+}  // namespace newswire::cli

@@ -1,0 +1,169 @@
+#include "text_tokens.h"
+
+#include <array>
+#include <cstring>
+
+namespace newswire::core::text {
+namespace {
+
+bool IsContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+constexpr std::array<CharClass, 128> MakeAsciiClasses() {
+  std::array<CharClass, 128> classes{};
+  for (int c = 0; c < 128; ++c) {
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+    classes[static_cast<std::size_t>(c)] =
+        alnum ? CharClass::kWord : (space ? CharClass::kSpace : CharClass::kSingle);
+  }
+  return classes;
+}
+
+constexpr std::array<CharClass, 128> kAsciiClasses = MakeAsciiClasses();
+
+CharClass AsciiClass(unsigned char c) { return kAsciiClasses[c]; }
+
+bool In(uint32_t cp, uint32_t lo, uint32_t hi) { return cp >= lo && cp <= hi; }
+
+// A coarse Unicode classification without ICU: enough to keep words of
+// space-separated scripts together and to cut CJK (which has no spaces)
+// into single characters so that a one-character edit stays one token.
+CharClass ClassifyCodePoint(uint32_t cp) {
+  if (cp < 0x80) return AsciiClass(static_cast<unsigned char>(cp));
+  if (cp == 0x85 || cp == 0xA0 || cp == 0x1680 || In(cp, 0x2000, 0x200A) || cp == 0x2028 ||
+      cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000) {
+    return CharClass::kSpace;
+  }
+  // Supplementary planes: emoji, CJK extensions, historic scripts.
+  if (cp >= 0x10000) return CharClass::kSingle;
+  // CJK, Hangul, Kana, Bopomofo, fullwidth forms: one character per token.
+  if (In(cp, 0x1100, 0x11FF) || In(cp, 0x2E80, 0x9FFF) || In(cp, 0xA960, 0xA97F) ||
+      In(cp, 0xAC00, 0xD7FF) || In(cp, 0xF900, 0xFAFF) || In(cp, 0xFE30, 0xFE4F) ||
+      In(cp, 0xFF00, 0xFFEF)) {
+    return CharClass::kSingle;
+  }
+  // Letters, marks and digits of alphabetic scripts (Latin, Greek, Cyrillic,
+  // Hebrew, Arabic, Indic, ...), minus their common punctuation.
+  if (cp == 0xAA || cp == 0xB5 || cp == 0xBA) return CharClass::kWord;
+  if (In(cp, 0xC0, 0x1FFF)) {
+    if (cp == 0xD7 || cp == 0xF7 || cp == 0x37E || cp == 0x387 || cp == 0x589 || cp == 0x60C ||
+        cp == 0x61B || cp == 0x61F || cp == 0x6D4 || cp == 0x964 || cp == 0x965 || cp == 0xE3F) {
+      return CharClass::kSingle;
+    }
+    return CharClass::kWord;
+  }
+  if (In(cp, 0x2C00, 0x2DFF) || In(cp, 0xA000, 0xABFF) || In(cp, 0xFB00, 0xFDFF) ||
+      In(cp, 0xFE70, 0xFEFE)) {
+    return CharClass::kWord;
+  }
+  return CharClass::kSingle;  // Latin-1 symbols, general punctuation, currency, arrows...
+}
+
+}  // namespace
+
+std::size_t UnitEnd(std::string_view text, std::size_t pos) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  ++pos;
+  while (pos < text.size() && IsContinuation(s[pos])) ++pos;
+  return pos;
+}
+
+std::size_t UnitStartBefore(std::string_view text, std::size_t pos) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  --pos;
+  while (pos > 0 && IsContinuation(s[pos])) --pos;
+  return pos;
+}
+
+CharClass ClassifyUnit(std::string_view unit) {
+  const auto* s = reinterpret_cast<const unsigned char*>(unit.data());
+  const std::size_t n = unit.size();
+  unsigned char c = s[0];
+  if (c < 0x80) return n == 1 ? AsciiClass(c) : CharClass::kSingle;
+  std::size_t want;
+  uint32_t cp;
+  if (c >= 0xC2 && c <= 0xDF) {
+    want = 2;
+    cp = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    want = 3;
+    cp = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    want = 4;
+    cp = c & 0x07;
+  } else {
+    return CharClass::kSingle;
+  }
+  if (n != want) return CharClass::kSingle;
+  for (std::size_t i = 1; i < n; ++i) cp = (cp << 6) | (s[i] & 0x3F);
+  if ((want == 3 && cp < 0x800) || (want == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+      In(cp, 0xD800, 0xDFFF)) {
+    return CharClass::kSingle;
+  }
+  return ClassifyCodePoint(cp);
+}
+
+bool IsTokenBoundary(std::string_view text, std::size_t pos) {
+  if (pos == 0 || pos >= text.size()) return true;
+  if (IsContinuation(static_cast<unsigned char>(text[pos]))) return false;
+  std::size_t before = UnitStartBefore(text, pos);
+  CharClass left = ClassifyUnit(text.substr(before, pos - before));
+  if (left == CharClass::kSingle) return true;
+  CharClass right = ClassifyUnit(text.substr(pos, UnitEnd(text, pos) - pos));
+  return left != right;
+}
+
+void Tokenize(std::string_view text, std::size_t begin, std::size_t end, std::vector<Token>* out) {
+  text = text.substr(0, end);
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  std::size_t pos = begin;
+  while (pos < end) {
+    const std::size_t start = pos;
+    CharClass cls;
+    if (s[pos] < 0x80) {
+      cls = AsciiClass(s[pos]);
+      ++pos;
+    } else {
+      pos = UnitEnd(text, pos);
+      cls = ClassifyUnit(text.substr(start, pos - start));
+    }
+    if (cls != CharClass::kSingle) {
+      while (pos < end) {
+        if (s[pos] < 0x80) {
+          if (AsciiClass(s[pos]) != cls) break;
+          ++pos;
+          continue;
+        }
+        std::size_t next = UnitEnd(text, pos);
+        if (ClassifyUnit(text.substr(pos, next - pos)) != cls) break;
+        pos = next;
+      }
+    }
+    out->push_back(Token{static_cast<uint32_t>(start), static_cast<uint32_t>(pos),
+                         HashBytes(text.substr(start, pos - start))});
+  }
+}
+
+uint64_t HashBytes(std::string_view bytes) {
+  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+  auto mix = [](uint64_t x) {
+    x ^= x >> 32;
+    x *= 0xD6E8FEB86659FD93ULL;
+    return x ^ (x >> 32);
+  };
+  const char* p = bytes.data();
+  std::size_t n = bytes.size();
+  uint64_t h = kMul ^ n;
+  while (n >= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    h = mix(h ^ word) * kMul;
+    p += 8;
+    n -= 8;
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, p, n);
+  return mix(h ^ tail);
+}
+
+}  // namespace newswire::core::text

@@ -1,0 +1,50 @@
+// newswired, the wire daemon, as a library: binds the three services of one
+// hub address, runs ingest + fan-out on the calling thread and the query
+// service on a thread of its own.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "newswire/core/clock.h"
+#include "newswire/core/error.h"
+#include "newswire/store/revision_store.h"
+
+namespace newswire::daemon {
+
+struct DaemonOptions {
+  // Ingest on PORT, fan-out on PORT+1, queries on PORT+2. Port 0 picks three
+  // free consecutive ports (tests use this; read the result from hub()).
+  std::string listen = "tcp://127.0.0.1:7700";
+  std::string data_dir = "newswire-data";
+  store::Durability durability = store::Durability::kSync;
+  std::size_t block_cache_mb = 64;
+  std::size_t max_article_bytes = 1u << 20;
+  std::size_t max_batch = 256;  // Publishes group-committed in one write.
+  std::chrono::milliseconds heartbeat_interval{1000};
+};
+
+class WireDaemon {
+ public:
+  // Opens the store and binds every socket. STORE_FAILURE if the store is
+  // locked or unreadable, UNAVAILABLE if an address is taken.
+  static Result<std::unique_ptr<WireDaemon>> Start(const DaemonOptions& options,
+                                                   const core::Clock& clock = core::SystemClock());
+
+  virtual ~WireDaemon() = default;
+
+  // The hub address actually bound, e.g. "tcp://127.0.0.1:7700".
+  virtual std::string hub() const = 0;
+
+  // Serves until `stop` becomes true (checked at least every 100 ms), then
+  // finishes the batch in hand and returns. Call once, from one thread.
+  virtual void Run(const std::atomic<bool>& stop) = 0;
+
+ protected:
+  WireDaemon() = default;
+};
+
+}  // namespace newswire::daemon

@@ -1,0 +1,135 @@
+#include "newswire/publisher/publisher.h"
+
+#include <random>
+
+#include <zmq.hpp>
+
+#include "newswire/core/article.h"
+#include "newswire/core/hub.h"
+
+namespace newswire::publisher {
+namespace {
+
+std::string RandomKey() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::string bytes(16, '\0');
+  for (std::size_t i = 0; i < bytes.size(); i += 8) {
+    uint64_t value = rng();
+    for (std::size_t k = 0; k < 8; ++k) bytes[i + k] = static_cast<char>(value >> (8 * k));
+  }
+  return core::Hex(bytes);
+}
+
+class ZmqPublisher final : public Publisher {
+ public:
+  ZmqPublisher(const PublisherOptions& options, std::string endpoint)
+      : options_(options), endpoint_(std::move(endpoint)) {
+    Reconnect();
+  }
+
+  Result<v1::PublishAck> Publish(const v1::Article& article, const PublishParams& params) override {
+    v1::PublishRequest request = MakeRequest(article, params);
+    const std::string bytes = request.SerializeAsString();
+    for (int attempt = 0; attempt < std::max(1, options_.attempts); ++attempt) {
+      if (auto sent = SendBytes(bytes); !sent) return Fail(sent.error());
+      auto deadline = std::chrono::steady_clock::now() + options_.attempt_timeout;
+      while (true) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) break;
+        auto reply = Receive(left);
+        if (!reply) {
+          if (reply.error().code == v1::ERROR_CODE_UNAVAILABLE) break;
+          return Fail(reply.error());
+        }
+        if (reply->request_id() != request.request_id()) continue;  // Stale reply.
+        if (reply->has_error()) return Fail(Error::FromProto(reply->error()));
+        return reply->ack();
+      }
+      // No answer: a fresh socket drops anything queued for a dead peer; the
+      // idempotency key makes the resend safe.
+      Reconnect();
+    }
+    return Fail(v1::ERROR_CODE_UNAVAILABLE,
+                "no answer from " + endpoint_ + " after " + std::to_string(options_.attempts) +
+                    " attempts of " + std::to_string(options_.attempt_timeout.count()) + " ms");
+  }
+
+  Result<uint64_t> Send(const v1::Article& article, const PublishParams& params) override {
+    v1::PublishRequest request = MakeRequest(article, params);
+    if (auto sent = SendBytes(request.SerializeAsString()); !sent) return Fail(sent.error());
+    return request.request_id();
+  }
+
+  Result<v1::PublishReply> Receive(std::chrono::milliseconds timeout) override {
+    zmq::pollitem_t item{socket_->handle(), 0, ZMQ_POLLIN, 0};
+    try {
+      if (zmq::poll(&item, 1, timeout) == 0) {
+        return Fail(v1::ERROR_CODE_UNAVAILABLE, "no reply from " + endpoint_ + " within " +
+                                                    std::to_string(timeout.count()) + " ms");
+      }
+      zmq::message_t message;
+      if (!socket_->recv(message, zmq::recv_flags::dontwait)) {
+        return Fail(v1::ERROR_CODE_UNAVAILABLE, "no reply from " + endpoint_);
+      }
+      v1::PublishReply reply;
+      if (message.more() ||
+          !reply.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
+        DrainMore(message);
+        return Fail(v1::ERROR_CODE_MALFORMED, "daemon sent a reply that is not a PublishReply");
+      }
+      return reply;
+    } catch (const zmq::error_t& e) {
+      return Fail(v1::ERROR_CODE_UNAVAILABLE, std::string("receiving: ") + e.what());
+    }
+  }
+
+ private:
+  v1::PublishRequest MakeRequest(const v1::Article& article, const PublishParams& params) {
+    v1::PublishRequest request;
+    request.set_request_id(++last_request_id_);
+    request.set_publisher_id(options_.publisher_id);
+    request.set_publisher_key(params.publisher_key.empty() ? RandomKey() : params.publisher_key);
+    request.set_base_version(params.base_version);
+    *request.mutable_article() = article;
+    return request;
+  }
+
+  Result<void> SendBytes(const std::string& bytes) {
+    try {
+      socket_->send(zmq::buffer(bytes), zmq::send_flags::none);
+      return {};
+    } catch (const zmq::error_t& e) {
+      return Fail(v1::ERROR_CODE_UNAVAILABLE,
+                  std::string("sending to ") + endpoint_ + ": " + e.what());
+    }
+  }
+
+  void DrainMore(zmq::message_t& message) {
+    while (message.more() && socket_->recv(message, zmq::recv_flags::dontwait)) {
+    }
+  }
+
+  void Reconnect() {
+    socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
+    socket_->set(zmq::sockopt::linger, 0);
+    socket_->connect(endpoint_);
+  }
+
+  PublisherOptions options_;
+  std::string endpoint_;
+  zmq::context_t context_{1};
+  std::unique_ptr<zmq::socket_t> socket_;
+  uint64_t last_request_id_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Publisher>> Publisher::Connect(const PublisherOptions& options) {
+  auto hub = core::ParseHub(options.hub);
+  if (!hub) return Fail(hub.error());
+  if (hub->port == 0) return Fail(v1::ERROR_CODE_MALFORMED, "hub port must not be 0");
+  return std::unique_ptr<Publisher>(std::make_unique<ZmqPublisher>(options, hub->ingest));
+}
+
+}  // namespace newswire::publisher

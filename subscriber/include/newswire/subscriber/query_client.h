@@ -1,0 +1,34 @@
+// A client of the daemon's query service: articles and history from the
+// store. Owns its ZeroMQ context and socket; use from one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "newswire/core/error.h"
+#include "newswire/v1/wire.pb.h"
+
+namespace newswire::subscriber {
+
+class QueryClient {
+ public:
+  // MALFORMED if `hub` is not tcp://HOST:PORT; connecting is lazy.
+  static Result<std::unique_ptr<QueryClient>> Connect(std::string_view hub,
+                                                      std::chrono::milliseconds timeout);
+  virtual ~QueryClient() = default;
+
+  // The article at `version` (0: latest). NOT_FOUND for an unknown article
+  // or version, UNAVAILABLE when the daemon does not answer in time.
+  virtual Result<v1::ArticleReply> GetArticle(std::string_view article_id, uint32_t version) = 0;
+
+  // Every version of an article, oldest first.
+  virtual Result<v1::HistoryReply> GetHistory(std::string_view article_id) = 0;
+
+ protected:
+  QueryClient() = default;
+};
+
+}  // namespace newswire::subscriber

@@ -1,0 +1,85 @@
+#include "newswire/subscriber/query_client.h"
+
+#include <zmq.hpp>
+
+#include "newswire/core/hub.h"
+
+namespace newswire::subscriber {
+namespace {
+
+class ZmqQueryClient final : public QueryClient {
+ public:
+  ZmqQueryClient(std::string endpoint, std::chrono::milliseconds timeout)
+      : endpoint_(std::move(endpoint)), timeout_(timeout) {}
+
+  Result<v1::ArticleReply> GetArticle(std::string_view article_id, uint32_t version) override {
+    v1::QueryRequest request;
+    request.mutable_get()->set_article_id(std::string(article_id));
+    request.mutable_get()->set_version(version);
+    auto reply = Call(request);
+    if (!reply) return Fail(reply.error());
+    if (!reply->has_article()) return Fail(v1::ERROR_CODE_MALFORMED, "reply holds no article");
+    return std::move(*reply->mutable_article());
+  }
+
+  Result<v1::HistoryReply> GetHistory(std::string_view article_id) override {
+    v1::QueryRequest request;
+    request.mutable_history()->set_article_id(std::string(article_id));
+    auto reply = Call(request);
+    if (!reply) return Fail(reply.error());
+    if (!reply->has_history()) return Fail(v1::ERROR_CODE_MALFORMED, "reply holds no history");
+    return std::move(*reply->mutable_history());
+  }
+
+ private:
+  Result<v1::QueryReply> Call(v1::QueryRequest& request) {
+    if (!socket_) {
+      socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
+      socket_->set(zmq::sockopt::linger, 0);
+      socket_->connect(endpoint_);
+    }
+    request.set_request_id(++last_request_id_);
+    try {
+      socket_->send(zmq::buffer(request.SerializeAsString()), zmq::send_flags::none);
+      auto deadline = std::chrono::steady_clock::now() + timeout_;
+      while (true) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        zmq::pollitem_t item{socket_->handle(), 0, ZMQ_POLLIN, 0};
+        if (left.count() <= 0 || zmq::poll(&item, 1, left) == 0) break;
+        zmq::message_t message;
+        if (!socket_->recv(message, zmq::recv_flags::dontwait)) continue;
+        v1::QueryReply reply;
+        if (!reply.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
+          return Fail(v1::ERROR_CODE_MALFORMED, "daemon sent a reply that is not a QueryReply");
+        }
+        if (reply.request_id() != request.request_id()) continue;  // Late answer to a timeout.
+        if (reply.has_error()) return Fail(Error::FromProto(reply.error()));
+        return reply;
+      }
+    } catch (const zmq::error_t& e) {
+      return Fail(v1::ERROR_CODE_UNAVAILABLE, "query to " + endpoint_ + ": " + e.what());
+    }
+    // Drop the socket so a late reply cannot be mistaken for the next one.
+    socket_.reset();
+    return Fail(v1::ERROR_CODE_UNAVAILABLE, "no answer from " + endpoint_ + " within " +
+                                                std::to_string(timeout_.count()) + " ms");
+  }
+
+  std::string endpoint_;
+  std::chrono::milliseconds timeout_;
+  zmq::context_t context_{1};
+  std::unique_ptr<zmq::socket_t> socket_;
+  uint64_t last_request_id_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<QueryClient>> QueryClient::Connect(std::string_view hub,
+                                                          std::chrono::milliseconds timeout) {
+  auto endpoints = core::ParseHub(hub);
+  if (!endpoints) return Fail(endpoints.error());
+  return std::unique_ptr<QueryClient>(std::make_unique<ZmqQueryClient>(endpoints->query, timeout));
+}
+
+}  // namespace newswire::subscriber
