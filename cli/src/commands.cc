@@ -213,9 +213,12 @@ int RunTail(const CommonOptions& common, const TailOptions& options) {
       double ratio = d.event_bytes ? static_cast<double>(e.full_bytes()) / d.event_bytes : 0;
       char ratio_text[32];
       std::snprintf(ratio_text, sizeof ratio_text, "%.1fx", ratio);
-      std::cout << "  " << (e.has_full() ? "full article " : "diff ") << Thousands(d.event_bytes)
-                << " B on the wire, full article " << Thousands(e.full_bytes()) << " B";
-      if (!e.has_full()) std::cout << " (" << ratio_text << " smaller)";
+      if (e.has_full()) {
+        std::cout << "  full article: " << Thousands(d.event_bytes) << " B on the wire";
+      } else {
+        std::cout << "  diff: " << Thousands(d.event_bytes) << " B on the wire vs "
+                  << Thousands(e.full_bytes()) << " B full article (" << ratio_text << " smaller)";
+      }
       std::cout << ", " << (d.verified ? "verified" : "NOT VERIFIED")
                 << (d.repaired ? " after repair" : "") << "\n";
       auto base = previous.find(e.article_id());

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Newswire builds with (only those missing),
+# then configures and builds into build/ (or $BUILD_DIR).
+# Usage: scripts/setup.sh [extra cmake -D options...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  g++ cmake ninja-build pkg-config ccache git
+  libzmq3-dev cppzmq-dev            # ZeroMQ transport
+  libprotobuf-dev protobuf-compiler # wire and storage schema
+  librocksdb-dev                    # the revision store
+  libspdlog-dev libfmt-dev          # logging
+  libcli11-dev                      # command-line parsing
+  libtomlplusplus-dev               # daemon config file
+  libexpected-dev                   # Result<T> (tl::expected)
+  nlohmann-json3-dev                # CLI JSON lines
+  libssl-dev                        # SHA-256 content hashes (libcrypto)
+  libgtest-dev libgmock-dev         # tests
+  libbenchmark-dev libzstd-dev      # benchmarks
+  clang-format                      # format check
+  tzdata                            # story time zones (Asia/Tokyo, ...)
+)
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+BUILD_DIR=${BUILD_DIR:-build}
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+cmake --build "$BUILD_DIR" -j "$(nproc)"

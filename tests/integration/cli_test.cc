@@ -1,0 +1,137 @@
+// The newswire CLI as a user runs it, against a real newswired.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "articles.h"
+#include "daemon.h"
+
+namespace newswire {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::Daemon;
+using testing::NewswirePath;
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override { daemon_ = std::make_unique<Daemon>(dir_.path() + "/store"); }
+
+  testing::Completed Newswire(std::vector<std::string> args,
+                              std::optional<std::string> stdin_text = std::nullopt) {
+    args.insert(args.begin(), NewswirePath());
+    return testing::Run(std::move(args), std::move(stdin_text));
+  }
+
+  std::string Example(int version) {
+    return testing::ExamplesDir() + "/tokyo-talks/v" + std::to_string(version) + ".json";
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Daemon> daemon_;
+};
+
+TEST_F(CliTest, TailShowsVersionTwoAsAVerifiedDiffSmallerThanTheArticle) {
+  testing::Process tail(
+      {NewswirePath(), "tail", "--hub", daemon_->hub(), "--json", "--count", "2"});
+  ASSERT_TRUE(tail.WaitForStderr("following", 10s)) << tail.AllStderr();
+
+  auto publish = Newswire({"publish", "--hub", daemon_->hub(), "--json", Example(1), Example(2)});
+  ASSERT_EQ(publish.exit_code, 0) << publish.err;
+
+  auto line1 = tail.ReadStdoutLine(10s);
+  auto line2 = tail.ReadStdoutLine(10s);
+  ASSERT_TRUE(line1 && line2) << tail.AllStderr();
+  auto v1 = json::parse(*line1);
+  auto v2 = json::parse(*line2);
+  EXPECT_EQ(v1["version"], 1);
+  EXPECT_EQ(v1["payload"], "full");
+  EXPECT_EQ(v2["version"], 2);
+  EXPECT_EQ(v2["payload"], "diff");
+  EXPECT_EQ(v2["verified"], true);
+  EXPECT_LT(v2["diff_bytes"].get<int>(), v2["full_bytes"].get<int>());
+  EXPECT_EQ(v2["article"]["ednote"], "Adds market reaction, analyst comment");
+  EXPECT_EQ(v2["article"]["key_points"].size(), 4u);
+  for (const char* key : {"article_id", "wire_seq", "diff_bytes", "full_bytes", "verified"}) {
+    EXPECT_TRUE(v2.contains(key)) << key;
+  }
+  EXPECT_EQ(tail.Wait(10s), 0);
+}
+
+TEST_F(CliTest, PublishPrintsOneAckPerFileInOrder) {
+  auto publish = Newswire({"publish", "--hub", daemon_->hub(), "--json", Example(1), Example(2)});
+  ASSERT_EQ(publish.exit_code, 0) << publish.err;
+  std::istringstream lines(publish.out);
+  std::string line;
+  int version = 0;
+  while (std::getline(lines, line)) {
+    auto ack = json::parse(line);
+    EXPECT_EQ(ack["version"], ++version);
+    EXPECT_EQ(ack["wire_seq"], version);
+    EXPECT_EQ(ack["article_id"], "nw-20261125-kaito-minato");
+    EXPECT_EQ(ack["content_hash"].get<std::string>().size(), 64u);
+  }
+  EXPECT_EQ(version, 2);
+}
+
+TEST_F(CliTest, InvalidJsonIsATypedErrorAndPublishesNothing) {
+  auto broken = Newswire({"publish", "--hub", daemon_->hub(), "-"}, "{ \"id\": ");
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_NE(broken.err.find("invalid article"), std::string::npos) << broken.err;
+
+  auto unknown_field = Newswire({"publish", "--hub", daemon_->hub(), "--json", "-"},
+                                R"({"id": "x", "feed": "f", "headlin": "typo"})");
+  EXPECT_EQ(unknown_field.exit_code, 1);
+  EXPECT_NE(unknown_field.err.find("headlin"), std::string::npos) << unknown_field.err;
+  EXPECT_EQ(json::parse(unknown_field.out)["error"]["code"], "invalid_article");
+
+  auto history = Newswire({"history", "--hub", daemon_->hub(), "x"});
+  EXPECT_EQ(history.exit_code, 1);
+}
+
+TEST_F(CliTest, GetUnknownArticleSaysNotFound) {
+  auto get = Newswire({"get", "--hub", daemon_->hub(), "--json", "no-such-story"});
+  EXPECT_EQ(get.exit_code, 1);
+  EXPECT_EQ(json::parse(get.out)["error"]["code"], "not_found");
+}
+
+TEST_F(CliTest, GetAndHistoryServeTheStore) {
+  ASSERT_EQ(Newswire({"publish", "--hub", daemon_->hub(), Example(1), Example(2)}).exit_code, 0);
+  auto get = Newswire(
+      {"get", "--hub", daemon_->hub(), "--json", "--version", "1", "nw-20261125-kaito-minato"});
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_EQ(json::parse(get.out)["article"]["key_points"].size(), 3u);
+
+  auto history =
+      Newswire({"history", "--hub", daemon_->hub(), "--json", "nw-20261125-kaito-minato"});
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  std::istringstream lines(history.out);
+  std::string line;
+  std::vector<json> entries;
+  while (std::getline(lines, line)) entries.push_back(json::parse(line));
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[1]["ednote"], "Adds market reaction, analyst comment");
+  EXPECT_LT(entries[1]["diff_bytes"].get<int>(), entries[1]["full_bytes"].get<int>());
+
+  auto human = Newswire({"get", "--hub", daemon_->hub(), "nw-20261125-kaito-minato"});
+  EXPECT_NE(human.out.find("16:20:00 JST"), std::string::npos) << human.out;
+}
+
+TEST_F(CliTest, StaleBaseVersionExitsWithConflict) {
+  ASSERT_EQ(Newswire({"publish", "--hub", daemon_->hub(), Example(1), Example(2)}).exit_code, 0);
+  auto stale = Newswire({"publish", "--hub", daemon_->hub(), "--base-version", "1", Example(2)});
+  EXPECT_EQ(stale.exit_code, 1);
+  EXPECT_NE(stale.err.find("version conflict"), std::string::npos) << stale.err;
+}
+
+TEST_F(CliTest, UnreachableDaemonExitsThree) {
+  auto hub = daemon_->hub();
+  daemon_->Kill9();
+  auto publish = Newswire({"publish", "--hub", hub, "--timeout-ms", "200", Example(1)});
+  EXPECT_EQ(publish.exit_code, 3);
+  EXPECT_NE(publish.err.find("unavailable"), std::string::npos) << publish.err;
+}
+
+}  // namespace
+}  // namespace newswire

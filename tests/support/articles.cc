@@ -1,0 +1,47 @@
+#include "articles.h"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <google/protobuf/util/json_util.h>
+
+#include "daemon.h"
+
+namespace newswire::testing {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw std::runtime_error("cannot read " + path);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+v1::Article ExampleStory(int version) {
+  v1::Article article;
+  auto path = ExamplesDir() + "/tokyo-talks/v" + std::to_string(version) + ".json";
+  auto status = google::protobuf::util::JsonStringToMessage(ReadFile(path), &article);
+  if (!status.ok()) throw std::runtime_error(path + ": " + std::string(status.message()));
+  return article;
+}
+
+v1::Article MakeArticle(const std::string& id, const std::string& headline, int paragraphs) {
+  v1::Article article;
+  article.set_id(id);
+  article.set_feed("test-feed");
+  article.set_headline(headline);
+  article.set_language("en");
+  article.set_time_zone("Asia/Tokyo");
+  for (int i = 0; i < paragraphs; ++i) {
+    article.add_body("Paragraph " + std::to_string(i + 1) + " of " + id +
+                     ", with enough words to make a diff worth sending.");
+  }
+  auto* instrument = article.add_instruments();
+  instrument->set_symbol("9984");
+  instrument->set_exchange("XTKS");
+  article.add_topics("markets");
+  return article;
+}
+
+}  // namespace newswire::testing

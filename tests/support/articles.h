@@ -1,0 +1,18 @@
+// Articles for tests: the example story, and small generated ones.
+#pragma once
+
+#include <string>
+
+#include "newswire/v1/article.pb.h"
+
+namespace newswire::testing {
+
+// examples/tokyo-talks/vN.json parsed (N = 1 or 2).
+v1::Article ExampleStory(int version);
+
+// A small valid article: id, feed, headline and `paragraphs` body lines.
+v1::Article MakeArticle(const std::string& id, const std::string& headline, int paragraphs = 3);
+
+std::string ReadFile(const std::string& path);
+
+}  // namespace newswire::testing
