@@ -8,6 +8,7 @@
 
 #include "newswire/core/channel.h"
 #include "newswire/core/hub.h"
+#include "query_service.h"
 
 namespace newswire::daemon {
 namespace {
@@ -283,61 +284,11 @@ class ZmqWireDaemon final : public WireDaemon {
           }
           continue;
         }
-        SendReply(*query_, envelope, Answer(request).SerializeAsString());
+        SendReply(*query_, envelope, AnswerQuery(*store_, request).SerializeAsString());
       } catch (const zmq::error_t& e) {
         if (e.num() != EINTR) spdlog::error("query loop: {}", e.what());
       }
     }
-  }
-
-  v1::QueryReply Answer(const v1::QueryRequest& request) {
-    v1::QueryReply reply;
-    reply.set_request_id(request.request_id());
-    switch (request.query_case()) {
-      case v1::QueryRequest::kGet: {
-        auto revision = store_->GetRevision(request.get().article_id(), request.get().version());
-        if (!revision) {
-          *reply.mutable_error() = revision.error().ToProto();
-          break;
-        }
-        auto* article = reply.mutable_article();
-        article->set_wire_seq(revision->wire_seq());
-        *article->mutable_wire_time() = revision->wire_time();
-        article->set_content_hash(revision->content_hash());
-        *article->mutable_article() = std::move(*revision->mutable_article());
-        break;
-      }
-      case v1::QueryRequest::kHistory: {
-        auto history = store_->GetHistory(request.history().article_id());
-        if (!history) {
-          *reply.mutable_error() = history.error().ToProto();
-          break;
-        }
-        auto* out = reply.mutable_history();
-        out->set_article_id(request.history().article_id());
-        for (const auto& revision : *history) {
-          auto* entry = out->add_entries();
-          const auto& a = revision.article();
-          entry->set_version(a.version());
-          entry->set_wire_seq(revision.wire_seq());
-          *entry->mutable_wire_time() = revision.wire_time();
-          *entry->mutable_versioncreated() = a.versioncreated();
-          entry->set_publisher_id(revision.publisher_id());
-          entry->set_headline(a.headline());
-          entry->set_ednote(a.ednote());
-          *entry->mutable_signals() = a.signals();
-          entry->set_pubstatus(a.pubstatus());
-          entry->set_content_hash(revision.content_hash());
-          entry->set_full_bytes(revision.full_bytes());
-          entry->set_diff_bytes(revision.diff_bytes());
-        }
-        break;
-      }
-      default:
-        *reply.mutable_error() =
-            Error{v1::ERROR_CODE_MALFORMED, "query request names no query", 0}.ToProto();
-    }
-    return reply;
   }
 
   DaemonOptions options_;

@@ -1,5 +1,7 @@
 // Key layout of the RocksDB column families. Integers are big-endian so
-// that RocksDB's byte order is numeric order.
+// that RocksDB's byte order is numeric order. Article ids never hold 0x00
+// (validation allows only printable ASCII), so "id 0x00 ..." keys of one
+// article are contiguous and never interleave with another's.
 #pragma once
 
 #include <cstdint>
@@ -18,36 +20,65 @@ inline uint64_t GetBigEndian(std::string_view in) {
   return value;
 }
 
-// revisions: article id, 0x00, version (4 bytes). Ids never hold 0x00, so
-// one article's revisions are contiguous and in version order.
-inline std::string RevisionPrefix(std::string_view article_id) {
+// Wire times are stored as unsigned with the sign bit flipped, so times
+// before 1970 still sort first.
+inline uint64_t TimeKey(int64_t ns) { return static_cast<uint64_t>(ns) ^ (1ULL << 63); }
+inline int64_t TimeFromKey(uint64_t key) { return static_cast<int64_t>(key ^ (1ULL << 63)); }
+
+inline std::string ArticlePrefix(std::string_view article_id) {
   std::string key(article_id);
   key.push_back('\0');
   return key;
 }
 
+// revisions: article id, 0x00, version (4 bytes) -> StoredRevision.
 inline std::string Revision(std::string_view article_id, uint32_t version) {
-  std::string key = RevisionPrefix(article_id);
+  std::string key = ArticlePrefix(article_id);
   PutBigEndian(key, version, 4);
   return key;
 }
 
-// log: wire sequence (8 bytes).
+// article_times: article id, 0x00, wire time (8), version (4) -> "".
+inline std::string ArticleTime(std::string_view article_id, int64_t wire_time_ns,
+                               uint32_t version) {
+  std::string key = ArticlePrefix(article_id);
+  PutBigEndian(key, TimeKey(wire_time_ns), 8);
+  PutBigEndian(key, version, 4);
+  return key;
+}
+
+// log: wire sequence (8) -> LogEntry.
 inline std::string Log(uint64_t wire_seq) {
   std::string key;
   PutBigEndian(key, wire_seq, 8);
   return key;
 }
 
-// channels: channel topic, channel sequence (8 bytes). Topics end
-// with '|', so one channel's keys never interleave with another's.
+// wire_times: wire time (8), wire sequence (8) -> "".
+inline std::string WireTime(int64_t wire_time_ns, uint64_t wire_seq) {
+  std::string key;
+  PutBigEndian(key, TimeKey(wire_time_ns), 8);
+  PutBigEndian(key, wire_seq, 8);
+  return key;
+}
+
+// channels: channel topic, channel sequence (8) -> wire sequence (8).
+// Topics end with '|', which names never hold, so channels never interleave.
 inline std::string Channel(std::string_view channel, uint64_t channel_seq) {
   std::string key(channel);
   PutBigEndian(key, channel_seq, 8);
   return key;
 }
 
-// idempotency: publisher id, 0x00, publisher key.
+// feed_heads: feed, 0x00, article id -> Head.
+inline std::string FeedHead(std::string_view feed, std::string_view article_id) {
+  std::string key(feed);
+  key.push_back('\0');
+  key.append(article_id);
+  return key;
+}
+
+// idempotency: publisher id, 0x00, publisher key -> PublishAck.
 inline std::string Idempotency(std::string_view publisher_id, std::string_view key) {
   std::string out(publisher_id);
   out.push_back('\0');
@@ -55,7 +86,7 @@ inline std::string Idempotency(std::string_view publisher_id, std::string_view k
   return out;
 }
 
-// meta: "channel-head/" + channel topic -> last channel sequence (8 bytes).
+// meta: "channel-head/" + channel topic -> last channel sequence (8).
 inline constexpr std::string_view kChannelHeadPrefix = "channel-head/";
 
 }  // namespace newswire::store::keys

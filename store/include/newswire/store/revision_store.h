@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,12 @@ struct StoreOptions {
   Durability durability = Durability::kSync;
   std::size_t block_cache_bytes = 64u << 20;
   std::size_t max_article_bytes = 1u << 20;  // Canonical size limit.
+  // Open without taking the lock, for reading (verify, backup) while a
+  // daemon runs on the folder; sees what was durable at open. Publish fails.
+  bool read_only = false;
+  // Tests only: called before each commit; returning true makes the commit
+  // fail as a full disk would, after every other step has run.
+  std::function<bool()> inject_commit_failure;
 };
 
 // One publish, as received from a publisher.
@@ -55,6 +62,12 @@ struct Committed {
   std::string event;
   std::vector<std::string> channels;   // Channel topics, wire channel first.
   std::vector<uint64_t> channel_seqs;  // Sequence in each channel.
+};
+
+// A revision read from a log, with its sequence in that log.
+struct LogItem {
+  uint64_t seq = 0;
+  v1::StoredRevision revision;
 };
 
 class RevisionStore {
@@ -82,6 +95,43 @@ class RevisionStore {
   // Every revision of an article, oldest first. NOT_FOUND if none.
   virtual Result<std::vector<v1::StoredRevision>> GetHistory(std::string_view article_id) const = 0;
 
+  // The newest revision whose wire time is <= `wire_time_ns` (what a
+  // subscriber could have seen then). NOT_FOUND if none was out yet.
+  virtual Result<v1::StoredRevision> GetRevisionAsOf(std::string_view article_id,
+                                                     int64_t wire_time_ns) const = 0;
+
+  // Revisions from wire sequence `from_seq` on, at most `limit`, in wire
+  // order, each with its wire sequence. Empty past the end.
+  virtual Result<std::vector<LogItem>> ReadLog(uint64_t from_seq, std::size_t limit) const = 0;
+
+  // Revisions on `channel` (a channel topic) from channel sequence
+  // `from_seq` on, at most `limit`, each with its channel sequence.
+  virtual Result<std::vector<LogItem>> ReadChannel(std::string_view channel, uint64_t from_seq,
+                                                   std::size_t limit) const = 0;
+
+  // The first wire sequence whose wire time is >= `wire_time_ns`;
+  // LastWireSeq() + 1 when there is none yet.
+  virtual Result<uint64_t> FirstSeqAtOrAfter(int64_t wire_time_ns) const = 0;
+
+  // The first sequence on `channel` whose revision has a wire sequence >=
+  // `wire_seq`; one past the channel's last when there is none.
+  virtual Result<uint64_t> ChannelSeqAtOrAfter(std::string_view channel,
+                                               uint64_t wire_seq) const = 0;
+
+  // Latest sequence stored on `channel` (0 when none). Any thread.
+  virtual Result<uint64_t> LastStoredChannelSeq(std::string_view channel) const = 0;
+
+  // Heads of a feed's articles in id order, after `after_article_id`
+  // (empty: from the start), at most `limit`.
+  virtual Result<std::vector<v1::Head>> GetFeedHeads(std::string_view feed,
+                                                     std::string_view after_article_id,
+                                                     std::size_t limit) const = 0;
+
+  // A consistent copy of the store in `path` (a new folder), taken while
+  // publishing goes on (RocksDB checkpoint: hard links where possible).
+  // A daemon started on that folder serves the copy.
+  virtual Result<void> Checkpoint(const std::string& path) const = 0;
+
   // Highest wire sequence committed so far (0 when empty).
   virtual uint64_t LastWireSeq() const = 0;
 
@@ -89,8 +139,25 @@ class RevisionStore {
   // thread that calls Publish.
   virtual uint64_t LastChannelSeq(std::string_view channel) const = 0;
 
+  // Walks the whole store and checks every article's hash chain, every
+  // stored diff against the full texts, version and wire sequence
+  // contiguity and the wire log's chain. Ok when clean; otherwise
+  // STORE_FAILURE naming the first broken link (article and version, or
+  // wire sequence).
+  virtual Result<void> Verify() const = 0;
+
  protected:
   RevisionStore() = default;
 };
+
+// The event fanned out for a stored revision: its diff, or the full article
+// when the diff would not be smaller. Replays send exactly what the live wire
+// sent.
+v1::RevisionEvent EventOf(const v1::StoredRevision& revision);
+
+// The chain hashes (see store.proto).
+std::string ArticleChainHash(std::string_view previous, std::string_view content_hash);
+std::string WireChainHash(std::string_view previous, uint64_t wire_seq, std::string_view article_id,
+                          uint32_t version, std::string_view content_hash);
 
 }  // namespace newswire::store

@@ -1,0 +1,165 @@
+#include "query_service.h"
+
+#include <filesystem>
+
+namespace newswire::daemon {
+namespace {
+
+uint32_t PageSize(uint32_t asked) { return asked == 0 ? kDefaultPage : std::min(asked, kMaxPage); }
+
+int64_t ToNanos(const google::protobuf::Timestamp& ts) {
+  return ts.seconds() * 1'000'000'000 + ts.nanos();
+}
+
+Result<v1::ArticleReply> Get(const store::RevisionStore& store, const v1::GetArticle& get) {
+  auto revision = get.version() == 0 && get.has_as_of()
+                      ? store.GetRevisionAsOf(get.article_id(), ToNanos(get.as_of()))
+                      : store.GetRevision(get.article_id(), get.version());
+  if (!revision) return Fail(revision.error());
+  v1::ArticleReply reply;
+  reply.set_wire_seq(revision->wire_seq());
+  *reply.mutable_wire_time() = revision->wire_time();
+  reply.set_content_hash(revision->content_hash());
+  *reply.mutable_article() = std::move(*revision->mutable_article());
+  return reply;
+}
+
+Result<v1::HistoryReply> History(const store::RevisionStore& store, const v1::GetHistory& query) {
+  auto history = store.GetHistory(query.article_id());
+  if (!history) return Fail(history.error());
+  v1::HistoryReply reply;
+  reply.set_article_id(query.article_id());
+  const uint32_t first = std::max(1u, query.from_version());
+  const uint32_t limit = PageSize(query.limit());
+  for (const auto& revision : *history) {
+    const auto& a = revision.article();
+    if (a.version() < first) continue;
+    if (static_cast<uint32_t>(reply.entries_size()) == limit) {
+      reply.set_next_version(a.version());
+      break;
+    }
+    auto* entry = reply.add_entries();
+    entry->set_version(a.version());
+    entry->set_wire_seq(revision.wire_seq());
+    *entry->mutable_wire_time() = revision.wire_time();
+    *entry->mutable_versioncreated() = a.versioncreated();
+    entry->set_publisher_id(revision.publisher_id());
+    entry->set_headline(a.headline());
+    entry->set_ednote(a.ednote());
+    *entry->mutable_signals() = a.signals();
+    entry->set_pubstatus(a.pubstatus());
+    entry->set_content_hash(revision.content_hash());
+    entry->set_full_bytes(revision.full_bytes());
+    entry->set_diff_bytes(revision.diff_bytes());
+  }
+  return reply;
+}
+
+Result<v1::LogReply> ReadLog(const store::RevisionStore& store, const v1::ReadLog& query) {
+  const bool wire = query.channel().empty();
+  uint64_t from = query.from_seq();
+  if (query.has_from_time()) {
+    auto seq = store.FirstSeqAtOrAfter(ToNanos(query.from_time()));
+    if (!seq) return Fail(seq.error());
+    from = *seq;
+    if (!wire) {
+      auto channel_seq = store.ChannelSeqAtOrAfter(query.channel(), *seq);
+      if (!channel_seq) return Fail(channel_seq.error());
+      from = *channel_seq;
+    }
+  }
+  from = std::max<uint64_t>(from, 1);
+  // Read the head first: every record returned is then at or below it.
+  auto last =
+      wire ? Result<uint64_t>(store.LastWireSeq()) : store.LastStoredChannelSeq(query.channel());
+  if (!last) return Fail(last.error());
+  const uint32_t limit = PageSize(query.limit());
+  auto items = wire ? store.ReadLog(from, limit) : store.ReadChannel(query.channel(), from, limit);
+  if (!items) return Fail(items.error());
+
+  v1::LogReply reply;
+  reply.set_last_seq(*last);
+  reply.set_next_seq(from);
+  for (auto& item : *items) {
+    auto* record = reply.add_records();
+    record->set_seq(item.seq);
+    *record->mutable_event() = store::EventOf(item.revision);
+    if (query.with_full()) *record->mutable_full() = std::move(*item.revision.mutable_article());
+    reply.set_next_seq(item.seq + 1);
+  }
+  return reply;
+}
+
+Result<v1::FeedHeadsReply> FeedHeads(const store::RevisionStore& store,
+                                     const v1::GetFeedHeads& query) {
+  const uint32_t limit = PageSize(query.limit());
+  auto heads = store.GetFeedHeads(query.feed(), query.after_article_id(), limit);
+  if (!heads) return Fail(heads.error());
+  v1::FeedHeadsReply reply;
+  for (const auto& head : *heads) {
+    auto* out = reply.add_heads();
+    out->set_article_id(head.article_id());
+    out->set_version(head.version());
+    out->set_wire_seq(head.wire_seq());
+    out->set_content_hash(head.content_hash());
+  }
+  if (heads->size() == limit) reply.set_next_after(heads->back().article_id());
+  return reply;
+}
+
+Result<v1::BackupReply> Backup(const store::RevisionStore& store, const v1::Backup& query) {
+  if (query.path().empty()) return Fail(v1::ERROR_CODE_MALFORMED, "backup needs a path");
+  if (std::filesystem::exists(query.path())) {
+    return Fail(v1::ERROR_CODE_MALFORMED, "backup path " + query.path() + " already exists");
+  }
+  const uint64_t seq = store.LastWireSeq();
+  if (auto ok = store.Checkpoint(query.path()); !ok) return Fail(ok.error());
+  v1::BackupReply reply;
+  reply.set_path(query.path());
+  reply.set_wire_seq(seq);
+  return reply;
+}
+
+template <typename T, typename Set>
+void Put(v1::QueryReply& reply, Result<T> result, Set set) {
+  if (result) {
+    set(std::move(*result));
+  } else {
+    *reply.mutable_error() = result.error().ToProto();
+  }
+}
+
+}  // namespace
+
+v1::QueryReply AnswerQuery(const store::RevisionStore& store, const v1::QueryRequest& request) {
+  v1::QueryReply reply;
+  reply.set_request_id(request.request_id());
+  switch (request.query_case()) {
+    case v1::QueryRequest::kGet:
+      Put(reply, Get(store, request.get()),
+          [&](auto r) { *reply.mutable_article() = std::move(r); });
+      break;
+    case v1::QueryRequest::kHistory:
+      Put(reply, History(store, request.history()),
+          [&](auto r) { *reply.mutable_history() = std::move(r); });
+      break;
+    case v1::QueryRequest::kReadLog:
+      Put(reply, ReadLog(store, request.read_log()),
+          [&](auto r) { *reply.mutable_log() = std::move(r); });
+      break;
+    case v1::QueryRequest::kFeedHeads:
+      Put(reply, FeedHeads(store, request.feed_heads()),
+          [&](auto r) { *reply.mutable_feed_heads() = std::move(r); });
+      break;
+    case v1::QueryRequest::kBackup:
+      Put(reply, Backup(store, request.backup()),
+          [&](auto r) { *reply.mutable_backup() = std::move(r); });
+      break;
+    default:
+      *reply.mutable_error() =
+          Error{v1::ERROR_CODE_MALFORMED, "query request names no query", 0}.ToProto();
+  }
+  return reply;
+}
+
+}  // namespace newswire::daemon

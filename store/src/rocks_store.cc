@@ -1,0 +1,312 @@
+#include "rocks_store.h"
+
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
+
+#include "keys.h"
+
+namespace newswire::store {
+
+tl::unexpected<Error> StoreFailure(const std::string& what, const rocksdb::Status& status) {
+  return Fail(v1::ERROR_CODE_STORE_FAILURE, what + ": " + status.ToString());
+}
+
+google::protobuf::Timestamp ToTimestamp(int64_t ns) {
+  google::protobuf::Timestamp ts;
+  int64_t seconds = ns / 1'000'000'000;
+  int64_t nanos = ns % 1'000'000'000;
+  if (nanos < 0) seconds -= 1, nanos += 1'000'000'000;
+  ts.set_seconds(seconds);
+  ts.set_nanos(static_cast<int32_t>(nanos));
+  return ts;
+}
+
+int64_t ToNanos(const google::protobuf::Timestamp& ts) {
+  return ts.seconds() * 1'000'000'000 + ts.nanos();
+}
+
+std::optional<Durability> ParseDurability(std::string_view name) {
+  if (name == "sync") return Durability::kSync;
+  if (name == "async") return Durability::kAsync;
+  return std::nullopt;
+}
+
+RocksRevisionStore::RocksRevisionStore(const StoreOptions& options, std::unique_ptr<rocksdb::DB> db,
+                                       std::vector<rocksdb::ColumnFamilyHandle*> handles)
+    : options_(options), db_(std::move(db)), handles_(std::move(handles)) {}
+
+RocksRevisionStore::~RocksRevisionStore() {
+  for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
+  db_->Close();
+}
+
+Result<void> RocksRevisionStore::Load() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kLog)));
+  it->SeekToLast();
+  if (it->Valid()) {
+    auto entry = ParseRecord<v1::LogEntry>(it->value().ToStringView(), "log");
+    if (!entry) return Fail(entry.error());
+    writer_.wire_seq = keys::GetBigEndian(it->key().ToStringView());
+    writer_.wire_time_ns = entry->wire_time_ns();
+    writer_.wire_chain_hash = entry->chain_hash();
+  }
+  if (!it->status().ok()) return StoreFailure("reading the wire log", it->status());
+  last_wire_seq_ = writer_.wire_seq;
+
+  it.reset(db_->NewIterator({}, cf(kMeta)));
+  for (it->Seek(keys::kChannelHeadPrefix);
+       it->Valid() && it->key().starts_with(keys::kChannelHeadPrefix); it->Next()) {
+    std::string channel(it->key().ToStringView().substr(keys::kChannelHeadPrefix.size()));
+    channel_heads_[channel] = keys::GetBigEndian(it->value().ToStringView());
+  }
+  if (!it->status().ok()) return StoreFailure("reading channel heads", it->status());
+  return {};
+}
+
+std::vector<Result<Committed>> RocksRevisionStore::Publish(std::vector<PublishInput> inputs,
+                                                           int64_t wire_time_ns) {
+  std::vector<Result<Committed>> results;
+  results.reserve(inputs.size());
+  if (options_.read_only) {
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      results.push_back(Fail(v1::ERROR_CODE_STORE_FAILURE, "store is open read-only"));
+    }
+    return results;
+  }
+  PublishBatch batch(*this, writer_, wire_time_ns);
+  for (auto& input : inputs) results.push_back(batch.Add(std::move(input)));
+  if (batch.empty()) return results;
+
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.durability == Durability::kSync;
+  rocksdb::Status status = options_.inject_commit_failure && options_.inject_commit_failure()
+                               ? rocksdb::Status::IOError("injected failure")
+                               : db_->Write(write_options, &batch.writes());
+  if (!status.ok()) {
+    for (std::size_t i : batch.written()) results[i] = StoreFailure("commit failed", status);
+    return results;
+  }
+  writer_ = std::move(batch.state());
+  for (const auto& [channel, seq] : batch.channel_heads()) channel_heads_[channel] = seq;
+  last_wire_seq_.store(writer_.wire_seq, std::memory_order_release);
+  return results;
+}
+
+Result<v1::Head> RocksRevisionStore::GetHead(std::string_view article_id) const {
+  std::string value;
+  auto status = db_->Get({}, cf(kHeads), article_id, &value);
+  if (status.IsNotFound()) {
+    return Fail(v1::ERROR_CODE_NOT_FOUND, "no article " + std::string(article_id));
+  }
+  if (!status.ok()) return StoreFailure("reading head", status);
+  return ParseRecord<v1::Head>(value, "head");
+}
+
+Result<v1::StoredRevision> RocksRevisionStore::GetRevision(std::string_view article_id,
+                                                           uint32_t version) const {
+  if (version == 0) {
+    auto head = GetHead(article_id);
+    if (!head) return Fail(head.error());
+    version = head->version();
+  }
+  std::string value;
+  auto status = db_->Get({}, cf(kRevisions), keys::Revision(article_id, version), &value);
+  if (status.IsNotFound()) {
+    return Fail(v1::ERROR_CODE_NOT_FOUND,
+                "no version " + std::to_string(version) + " of article " + std::string(article_id));
+  }
+  if (!status.ok()) return StoreFailure("reading revision", status);
+  return ParseRecord<v1::StoredRevision>(value, "revision");
+}
+
+Result<std::vector<v1::StoredRevision>> RocksRevisionStore::GetHistory(
+    std::string_view article_id) const {
+  std::vector<v1::StoredRevision> history;
+  std::string prefix = keys::ArticlePrefix(article_id);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kRevisions)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    auto revision = ParseRecord<v1::StoredRevision>(it->value().ToStringView(), "revision");
+    if (!revision) return Fail(revision.error());
+    history.push_back(std::move(*revision));
+  }
+  if (!it->status().ok()) return StoreFailure("reading history", it->status());
+  if (history.empty())
+    return Fail(v1::ERROR_CODE_NOT_FOUND, "no article " + std::string(article_id));
+  return history;
+}
+
+Result<v1::StoredRevision> RocksRevisionStore::GetRevisionAsOf(std::string_view article_id,
+                                                               int64_t wire_time_ns) const {
+  std::string prefix = keys::ArticlePrefix(article_id);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kArticleTimes)));
+  it->SeekForPrev(keys::ArticleTime(article_id, wire_time_ns, UINT32_MAX));
+  if (!it->status().ok()) return StoreFailure("reading the time index", it->status());
+  if (!it->Valid() || !it->key().starts_with(prefix)) {
+    return Fail(v1::ERROR_CODE_NOT_FOUND,
+                "no version of " + std::string(article_id) + " was out at that time");
+  }
+  auto version =
+      static_cast<uint32_t>(keys::GetBigEndian(it->key().ToStringView().substr(prefix.size() + 8)));
+  return GetRevision(article_id, version);
+}
+
+Result<v1::StoredRevision> RocksRevisionStore::GetByLogSeq(uint64_t seq) const {
+  std::string value;
+  auto status = db_->Get({}, cf(kLog), keys::Log(seq), &value);
+  if (!status.ok()) return StoreFailure("reading log entry " + std::to_string(seq), status);
+  auto entry = ParseRecord<v1::LogEntry>(value, "log");
+  if (!entry) return Fail(entry.error());
+  return GetRevision(entry->article_id(), entry->version());
+}
+
+Result<std::vector<LogItem>> RocksRevisionStore::ReadLog(uint64_t from_seq,
+                                                         std::size_t limit) const {
+  std::vector<LogItem> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kLog)));
+  for (it->Seek(keys::Log(from_seq)); it->Valid() && out.size() < limit; it->Next()) {
+    auto entry = ParseRecord<v1::LogEntry>(it->value().ToStringView(), "log");
+    if (!entry) return Fail(entry.error());
+    auto revision = GetRevision(entry->article_id(), entry->version());
+    if (!revision) return Fail(revision.error());
+    out.push_back({keys::GetBigEndian(it->key().ToStringView()), std::move(*revision)});
+  }
+  if (!it->status().ok()) return StoreFailure("reading the wire log", it->status());
+  return out;
+}
+
+Result<std::vector<LogItem>> RocksRevisionStore::ReadChannel(std::string_view channel,
+                                                             uint64_t from_seq,
+                                                             std::size_t limit) const {
+  std::vector<LogItem> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kChannels)));
+  for (it->Seek(keys::Channel(channel, from_seq));
+       it->Valid() && it->key().starts_with(channel) && out.size() < limit; it->Next()) {
+    auto revision = GetByLogSeq(keys::GetBigEndian(it->value().ToStringView()));
+    if (!revision) return Fail(revision.error());
+    out.push_back({keys::GetBigEndian(it->key().ToStringView().substr(channel.size())),
+                   std::move(*revision)});
+  }
+  if (!it->status().ok()) return StoreFailure("reading channel", it->status());
+  return out;
+}
+
+Result<uint64_t> RocksRevisionStore::LastStoredChannelSeq(std::string_view channel) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kChannels)));
+  it->SeekForPrev(keys::Channel(channel, UINT64_MAX));
+  if (!it->status().ok()) return StoreFailure("reading channel", it->status());
+  if (!it->Valid() || !it->key().starts_with(channel) || it->key().size() != channel.size() + 8) {
+    return uint64_t{0};
+  }
+  return keys::GetBigEndian(it->key().ToStringView().substr(channel.size()));
+}
+
+Result<uint64_t> RocksRevisionStore::ChannelSeqAtOrAfter(std::string_view channel,
+                                                         uint64_t wire_seq) const {
+  auto last = LastStoredChannelSeq(channel);
+  if (!last) return Fail(last.error());
+  // Wire sequences grow with channel sequences: binary search on point reads.
+  uint64_t low = 1, high = *last + 1;
+  while (low < high) {
+    uint64_t mid = low + (high - low) / 2;
+    std::string value;
+    auto status = db_->Get({}, cf(kChannels), keys::Channel(channel, mid), &value);
+    if (!status.ok()) return StoreFailure("reading channel", status);
+    if (keys::GetBigEndian(value) >= wire_seq) {
+      high = mid;
+    } else {
+      low = mid + 1;
+    }
+  }
+  return low;
+}
+
+Result<uint64_t> RocksRevisionStore::FirstSeqAtOrAfter(int64_t wire_time_ns) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kWireTimes)));
+  it->Seek(keys::WireTime(wire_time_ns, 0));
+  if (!it->status().ok()) return StoreFailure("reading the time index", it->status());
+  if (!it->Valid()) return LastWireSeq() + 1;
+  return keys::GetBigEndian(it->key().ToStringView().substr(8));
+}
+
+Result<std::vector<v1::Head>> RocksRevisionStore::GetFeedHeads(std::string_view feed,
+                                                               std::string_view after_article_id,
+                                                               std::size_t limit) const {
+  std::vector<v1::Head> out;
+  std::string prefix = keys::FeedHead(feed, "");
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kFeedHeads)));
+  it->Seek(keys::FeedHead(feed, after_article_id));
+  if (it->Valid() && !after_article_id.empty() &&
+      it->key().ToStringView() == keys::FeedHead(feed, after_article_id)) {
+    it->Next();
+  }
+  for (; it->Valid() && it->key().starts_with(prefix) && out.size() < limit; it->Next()) {
+    auto head = ParseRecord<v1::Head>(it->value().ToStringView(), "feed head");
+    if (!head) return Fail(head.error());
+    out.push_back(std::move(*head));
+  }
+  if (!it->status().ok()) return StoreFailure("reading feed heads", it->status());
+  return out;
+}
+
+Result<void> RocksRevisionStore::Checkpoint(const std::string& path) const {
+  rocksdb::Checkpoint* raw = nullptr;
+  auto status = rocksdb::Checkpoint::Create(db_.get(), &raw);
+  if (!status.ok()) return StoreFailure("checkpoint", status);
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  status = checkpoint->CreateCheckpoint(path);
+  if (!status.ok()) return StoreFailure("checkpoint to " + path, status);
+  return {};
+}
+
+uint64_t RocksRevisionStore::LastWireSeq() const {
+  return last_wire_seq_.load(std::memory_order_acquire);
+}
+
+uint64_t RocksRevisionStore::LastChannelSeq(std::string_view channel) const {
+  auto it = channel_heads_.find(std::string(channel));
+  return it == channel_heads_.end() ? 0 : it->second;
+}
+
+Result<std::unique_ptr<RevisionStore>> RevisionStore::Open(const StoreOptions& options) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_total_wal_size = 256u << 20;
+  db_options.IncreaseParallelism(2);
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf_options.compression = rocksdb::kLZ4Compression;
+  cf_options.bottommost_compression = rocksdb::kZSTD;
+
+  static constexpr const char* kNames[kFamilyCount] = {
+      "default",     "revisions", "heads",         "log",        "channels",
+      "idempotency", "meta",      "article_times", "wire_times", "feed_heads"};
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const char* name : kNames) families.emplace_back(name, cf_options);
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status status =
+      options.read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, options.path, families, &handles, &raw)
+          : rocksdb::DB::Open(db_options, options.path, families, &handles, &raw);
+  if (!status.ok()) {
+    if (status.IsIOError() && status.ToString().find("lock") != std::string::npos) {
+      return Fail(v1::ERROR_CODE_STORE_FAILURE,
+                  "store " + options.path +
+                      " is in use by another process (is another newswired running?)");
+    }
+    return StoreFailure("cannot open store " + options.path, status);
+  }
+  auto store = std::make_unique<RocksRevisionStore>(options, std::unique_ptr<rocksdb::DB>(raw),
+                                                    std::move(handles));
+  if (auto ok = store->Load(); !ok) return Fail(ok.error());
+  return std::unique_ptr<RevisionStore>(std::move(store));
+}
+
+}  // namespace newswire::store

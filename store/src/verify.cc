@@ -1,0 +1,118 @@
+// Verify: walks the store and checks every link a tamperer or a bug could
+// break. Reports the first broken link.
+#include "keys.h"
+#include "newswire/core/article.h"
+#include "newswire/core/diff.h"
+#include "rocks_store.h"
+
+namespace newswire::store {
+namespace {
+
+tl::unexpected<Error> Broken(const std::string& where, const std::string& what) {
+  return Fail(v1::ERROR_CODE_STORE_FAILURE, where + ": " + what);
+}
+
+std::string Where(const std::string& article_id, uint32_t version) {
+  return "article " + article_id + " version " + std::to_string(version);
+}
+
+}  // namespace
+
+Result<void> RocksRevisionStore::Verify() const {
+  // Pass 1: every article's revisions, in version order.
+  uint64_t revisions = 0;
+  std::string current_id;
+  v1::StoredRevision previous;
+  auto check_head = [&]() -> Result<void> {
+    if (current_id.empty()) return {};
+    auto head = GetHead(current_id);
+    if (!head) return Broken(Where(current_id, previous.article().version()), "head is missing");
+    if (head->version() != previous.article().version() ||
+        head->content_hash() != previous.content_hash() ||
+        head->chain_hash() != previous.chain_hash()) {
+      return Broken(Where(current_id, previous.article().version()),
+                    "head does not match the latest revision");
+    }
+    return {};
+  };
+
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kRevisions)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto key = it->key().ToStringView();
+    auto zero = key.find('\0');
+    if (zero == std::string_view::npos || key.size() != zero + 5) {
+      return Broken("revision key", "malformed");
+    }
+    std::string id(key.substr(0, zero));
+    auto version = static_cast<uint32_t>(keys::GetBigEndian(key.substr(zero + 1)));
+    const std::string where = Where(id, version);
+    auto revision = ParseRecord<v1::StoredRevision>(it->value().ToStringView(), "revision");
+    if (!revision) return Broken(where, "record does not parse");
+    ++revisions;
+
+    if (id != current_id) {
+      if (auto ok = check_head(); !ok) return ok;
+      current_id = id;
+      previous.Clear();
+    }
+    const uint32_t expected = previous.has_article() ? previous.article().version() + 1 : 1;
+    if (version != expected) {
+      return Broken(where, "expected version " + std::to_string(expected) + " (versions skip)");
+    }
+    const v1::Article& article = revision->article();
+    if (article.id() != id || article.version() != version) {
+      return Broken(where, "record holds a different article or version");
+    }
+    if (core::ContentHash(article) != revision->content_hash()) {
+      return Broken(where, "content hash does not match the stored text");
+    }
+    if (revision->chain_hash() !=
+        ArticleChainHash(previous.chain_hash(), revision->content_hash())) {
+      return Broken(where, "hash chain is broken");
+    }
+    if (version > 1) {
+      if (revision->base_hash() != previous.content_hash()) {
+        return Broken(where, "base hash does not match version " + std::to_string(version - 1));
+      }
+      auto rebuilt = core::ApplyArticleDiff(previous.article(), revision->diff());
+      if (!rebuilt || core::CanonicalBytes(*rebuilt) != core::CanonicalBytes(article)) {
+        return Broken(where, "stored diff does not rebuild the stored text");
+      }
+    }
+    previous = std::move(*revision);
+  }
+  if (!it->status().ok()) return StoreFailure("reading revisions", it->status());
+  if (auto ok = check_head(); !ok) return ok;
+
+  // Pass 2: the wire log, in sequence order.
+  uint64_t expected_seq = 1;
+  std::string chain;
+  int64_t last_time = INT64_MIN;
+  it.reset(db_->NewIterator({}, cf(kLog)));
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected_seq) {
+    uint64_t seq = keys::GetBigEndian(it->key().ToStringView());
+    const std::string where = "wire sequence " + std::to_string(seq);
+    if (seq != expected_seq) {
+      return Broken(where, "expected " + std::to_string(expected_seq) + " (sequence gap)");
+    }
+    auto entry = ParseRecord<v1::LogEntry>(it->value().ToStringView(), "log");
+    if (!entry) return Broken(where, "record does not parse");
+    if (entry->wire_time_ns() < last_time) return Broken(where, "wire time goes backwards");
+    last_time = entry->wire_time_ns();
+    chain = WireChainHash(chain, seq, entry->article_id(), entry->version(), entry->content_hash());
+    if (chain != entry->chain_hash()) return Broken(where, "wire hash chain is broken");
+    auto revision = GetRevision(entry->article_id(), entry->version());
+    if (!revision) return Broken(where, "names a revision that is missing");
+    if (revision->wire_seq() != seq || revision->content_hash() != entry->content_hash()) {
+      return Broken(where, "does not match " + Where(entry->article_id(), entry->version()));
+    }
+  }
+  if (!it->status().ok()) return StoreFailure("reading the wire log", it->status());
+  if (expected_seq - 1 != revisions) {
+    return Broken("wire log", "holds " + std::to_string(expected_seq - 1) + " entries for " +
+                                  std::to_string(revisions) + " revisions");
+  }
+  return {};
+}
+
+}  // namespace newswire::store
