@@ -7,9 +7,13 @@
 #include <sstream>
 
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+
+#include <filesystem>
 
 #include "newswire/core/article.h"
 #include "newswire/publisher/publisher.h"
+#include "newswire/store/revision_store.h"
 #include "newswire/subscriber/query_client.h"
 #include "newswire/subscriber/subscriber.h"
 #include "render.h"
@@ -234,10 +238,21 @@ int RunTail(const CommonOptions& common, const TailOptions& options) {
   return kOk;
 }
 
-int RunGet(const CommonOptions& common, const std::string& article_id, uint32_t version) {
+int RunGet(const CommonOptions& common, const GetOptions& options) {
+  const std::string& article_id = options.article_id;
   auto client = subscriber::QueryClient::Connect(common.hub, common.timeout);
   if (!client) return Report(common, "get", article_id, client.error());
-  auto reply = (*client)->GetArticle(article_id, version);
+  Result<v1::ArticleReply> reply = Fail(v1::ERROR_CODE_INTERNAL, "");
+  if (!options.as_of.empty()) {
+    google::protobuf::Timestamp as_of;
+    if (!google::protobuf::util::TimeUtil::FromString(options.as_of, &as_of)) {
+      std::cerr << "newswire get: --as-of wants an RFC 3339 time such as 2026-11-25T07:00:00Z\n";
+      return kUsage;
+    }
+    reply = (*client)->GetArticleAsOf(article_id, as_of);
+  } else {
+    reply = (*client)->GetArticle(article_id, options.version);
+  }
   if (!reply) return Report(common, "get", article_id, reply.error());
   if (common.json) {
     nlohmann::json line = {{"article_id", reply->article().id()},
@@ -283,6 +298,101 @@ int RunHistory(const CommonOptions& common, const std::string& article_id) {
       if (!e.ednote().empty()) std::cout << "    (" << e.ednote() << ")\n";
     }
   }
+  return kOk;
+}
+
+namespace {
+
+Result<std::unique_ptr<store::RevisionStore>> OpenStore(const std::string& path, bool read_only) {
+  if (path.empty()) return Fail(v1::ERROR_CODE_MALFORMED, "--data-dir is required");
+  if (!std::filesystem::is_directory(path)) {
+    return Fail(v1::ERROR_CODE_NOT_FOUND, "no store folder " + path);
+  }
+  store::StoreOptions options;
+  options.path = path;
+  options.read_only = read_only;
+  return store::RevisionStore::Open(options);
+}
+
+}  // namespace
+
+int RunAdminVerify(const CommonOptions& common, const AdminOptions& options) {
+  auto opened = OpenStore(options.data_dir, /*read_only=*/true);
+  if (!opened) return Report(common, "admin verify", options.data_dir, opened.error());
+  const uint64_t revisions = (*opened)->LastWireSeq();
+  auto verified = (*opened)->Verify();
+  if (!verified) return Report(common, "admin verify", options.data_dir, verified.error());
+  if (common.json) {
+    std::cout << nlohmann::json{{"data_dir", options.data_dir},
+                                {"clean", true},
+                                {"revisions", revisions}}
+                     .dump()
+              << std::endl;
+  } else {
+    std::cout << options.data_dir << ": clean, " << Thousands(revisions)
+              << " revisions; every hash chain, diff and sequence checks out" << std::endl;
+  }
+  return kOk;
+}
+
+int RunAdminBackup(const CommonOptions& common, const AdminOptions& options, bool via_hub) {
+  if (options.to.empty()) {
+    std::cerr << "newswire admin backup: --to is required\n";
+    return kUsage;
+  }
+  uint64_t wire_seq = 0;
+  if (via_hub) {
+    auto client = subscriber::QueryClient::Connect(common.hub, common.timeout);
+    if (!client) return Report(common, "admin backup", common.hub, client.error());
+    auto reply = (*client)->Backup(std::filesystem::absolute(options.to).string());
+    if (!reply) return Report(common, "admin backup", options.to, reply.error());
+    wire_seq = reply->wire_seq();
+  } else {
+    if (std::filesystem::exists(options.to)) {
+      return Report(common, "admin backup", options.to,
+                    {v1::ERROR_CODE_MALFORMED, "destination already exists", 0});
+    }
+    auto opened = OpenStore(options.data_dir, /*read_only=*/false);
+    if (!opened) return Report(common, "admin backup", options.data_dir, opened.error());
+    wire_seq = (*opened)->LastWireSeq();
+    if (auto ok = (*opened)->Checkpoint(options.to); !ok) {
+      return Report(common, "admin backup", options.to, ok.error());
+    }
+  }
+  if (common.json) {
+    std::cout << nlohmann::json{{"backup", options.to}, {"wire_seq", wire_seq}}.dump() << std::endl;
+  } else {
+    std::cout << "backup in " << options.to << " holds the wire up to at least #" << wire_seq
+              << std::endl;
+  }
+  return kOk;
+}
+
+int RunAdminRestore(const CommonOptions& common, const AdminOptions& options) {
+  if (options.from.empty() || options.data_dir.empty()) {
+    std::cerr << "newswire admin restore: --from and --data-dir are required\n";
+    return kUsage;
+  }
+  if (std::filesystem::exists(options.data_dir)) {
+    return Report(common, "admin restore", options.data_dir,
+                  {v1::ERROR_CODE_MALFORMED, "refusing to overwrite an existing folder", 0});
+  }
+  {
+    auto backup = OpenStore(options.from, /*read_only=*/true);
+    if (!backup) return Report(common, "admin restore", options.from, backup.error());
+    if (auto ok = (*backup)->Verify(); !ok) {
+      return Report(common, "admin restore", options.from, ok.error());
+    }
+  }
+  std::error_code error;
+  std::filesystem::copy(options.from, options.data_dir, std::filesystem::copy_options::recursive,
+                        error);
+  if (error) {
+    return Report(common, "admin restore", options.data_dir,
+                  {v1::ERROR_CODE_STORE_FAILURE, error.message(), 0});
+  }
+  std::cout << "restored " << options.from << " into " << options.data_dir
+            << "; start newswired --data-dir " << options.data_dir << std::endl;
   return kOk;
 }
 

@@ -31,7 +31,26 @@ struct TailOptions {
 
 int RunPublish(const CommonOptions& common, const PublishOptions& options);
 int RunTail(const CommonOptions& common, const TailOptions& options);
-int RunGet(const CommonOptions& common, const std::string& article_id, uint32_t version);
+struct GetOptions {
+  std::string article_id;
+  uint32_t version = 0;
+  std::string as_of;  // RFC 3339; what was out at that instant.
+};
+
+struct AdminOptions {
+  std::string data_dir;  // A store folder, for offline work.
+  std::string to;        // Backup destination (new folder).
+  std::string from;      // Restore source (a backup folder).
+};
+
+int RunGet(const CommonOptions& common, const GetOptions& options);
+// Checks every hash chain, diff and sequence of a store folder (read-only,
+// so it can run beside the daemon).
+int RunAdminVerify(const CommonOptions& common, const AdminOptions& options);
+// A consistent copy: through the daemon when --hub is given, else offline.
+int RunAdminBackup(const CommonOptions& common, const AdminOptions& options, bool via_hub);
+// Verifies a backup, then copies it into a new store folder.
+int RunAdminRestore(const CommonOptions& common, const AdminOptions& options);
 int RunHistory(const CommonOptions& common, const std::string& article_id);
 
 }  // namespace newswire::cli

@@ -43,16 +43,37 @@ int main(int argc, char** argv) {
   tail_cmd->add_option("--topic", tail.topics, "follow a topic (repeatable)");
   tail_cmd->add_option("--count", tail.count, "exit after this many revisions");
 
-  std::string article_id;
-  uint32_t version = 0;
+  GetOptions get;
   auto* get_cmd = app.add_subcommand("get", "an article from the store, latest or at a version");
   add_common(get_cmd);
-  get_cmd->add_option("id", article_id, "article id")->required();
-  get_cmd->add_option("--version", version, "version (default: latest)");
+  get_cmd->add_option("id", get.article_id, "article id")->required();
+  auto* version_opt = get_cmd->add_option("--version", get.version, "version (default: latest)");
+  get_cmd->add_option("--as-of", get.as_of, "what was out at this RFC 3339 time")
+      ->excludes(version_opt);
+  std::string article_id;
 
   auto* history_cmd = app.add_subcommand("history", "every version of an article");
   add_common(history_cmd);
   history_cmd->add_option("id", article_id, "article id")->required();
+
+  AdminOptions admin;
+  auto* admin_cmd = app.add_subcommand("admin", "operate a store: verify, backup, restore");
+  admin_cmd->require_subcommand(1);
+  auto* verify_cmd =
+      admin_cmd->add_subcommand("verify", "check every hash chain, diff and sequence");
+  add_common(verify_cmd);
+  verify_cmd->add_option("--data-dir", admin.data_dir, "store folder")->required();
+  auto* backup_cmd = admin_cmd->add_subcommand(
+      "backup", "consistent copy of a store: through the daemon (--hub) or offline (--data-dir)");
+  add_common(backup_cmd);
+  backup_cmd->add_option("--to", admin.to, "new folder for the copy")->required();
+  auto* backup_dir_opt =
+      backup_cmd->add_option("--data-dir", admin.data_dir, "store folder (daemon stopped)");
+  auto* restore_cmd =
+      admin_cmd->add_subcommand("restore", "verify a backup, copy it into a store folder");
+  add_common(restore_cmd);
+  restore_cmd->add_option("--from", admin.from, "backup folder")->required();
+  restore_cmd->add_option("--data-dir", admin.data_dir, "new store folder")->required();
 
   CLI11_PARSE(app, argc, argv);
   common.timeout = std::chrono::milliseconds(timeout_ms);
@@ -60,7 +81,10 @@ int main(int argc, char** argv) {
 
   if (*publish_cmd) return RunPublish(common, publish);
   if (*tail_cmd) return RunTail(common, tail);
-  if (*get_cmd) return RunGet(common, article_id, version);
+  if (*get_cmd) return RunGet(common, get);
+  if (*verify_cmd) return RunAdminVerify(common, admin);
+  if (*backup_cmd) return RunAdminBackup(common, admin, /*via_hub=*/!*backup_dir_opt);
+  if (*restore_cmd) return RunAdminRestore(common, admin);
   if (*history_cmd) return RunHistory(common, article_id);
   return 2;
 }

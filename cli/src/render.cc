@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
 
 #include "newswire/core/utf8.h"
 
@@ -77,12 +78,7 @@ std::string FormatTime(const google::protobuf::Timestamp& ts, const std::string&
 }
 
 std::string FormatUtc(const google::protobuf::Timestamp& ts) {
-  std::time_t seconds = static_cast<std::time_t>(ts.seconds());
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[64];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
+  return google::protobuf::util::TimeUtil::ToString(ts);
 }
 
 std::string Thousands(uint64_t n) {

@@ -27,7 +27,7 @@ struct Style {
 // "2026-11-25 16:20:00 JST" in `zone` (IANA name; empty means UTC).
 std::string FormatTime(const google::protobuf::Timestamp& ts, const std::string& zone);
 
-// RFC 3339 UTC, "2026-11-25T07:20:00Z".
+// RFC 3339 UTC with the fraction needed, "2026-11-25T07:20:00.250Z".
 std::string FormatUtc(const google::protobuf::Timestamp& ts);
 
 // "2,841".

@@ -22,13 +22,51 @@ class ZmqQueryClient final : public QueryClient {
     return std::move(*reply->mutable_article());
   }
 
-  Result<v1::HistoryReply> GetHistory(std::string_view article_id) override {
+  Result<v1::ArticleReply> GetArticleAsOf(std::string_view article_id,
+                                          const google::protobuf::Timestamp& as_of) override {
     v1::QueryRequest request;
-    request.mutable_history()->set_article_id(std::string(article_id));
+    request.mutable_get()->set_article_id(std::string(article_id));
+    *request.mutable_get()->mutable_as_of() = as_of;
     auto reply = Call(request);
     if (!reply) return Fail(reply.error());
-    if (!reply->has_history()) return Fail(v1::ERROR_CODE_MALFORMED, "reply holds no history");
-    return std::move(*reply->mutable_history());
+    if (!reply->has_article()) return Fail(v1::ERROR_CODE_MALFORMED, "reply holds no article");
+    return std::move(*reply->mutable_article());
+  }
+
+  Result<v1::HistoryReply> GetHistory(std::string_view article_id) override {
+    v1::HistoryReply all;
+    uint32_t from = 1;
+    do {
+      v1::QueryRequest request;
+      request.mutable_history()->set_article_id(std::string(article_id));
+      request.mutable_history()->set_from_version(from);
+      auto reply = Call(request);
+      if (!reply) return Fail(reply.error());
+      if (!reply->has_history()) return Fail(v1::ERROR_CODE_MALFORMED, "reply holds no history");
+      auto& page = *reply->mutable_history();
+      all.set_article_id(page.article_id());
+      for (auto& entry : *page.mutable_entries()) *all.add_entries() = std::move(entry);
+      from = page.next_version();
+    } while (from != 0);
+    return all;
+  }
+
+  Result<v1::LogReply> ReadLog(const v1::ReadLog& read) override {
+    v1::QueryRequest request;
+    *request.mutable_read_log() = read;
+    auto reply = Call(request);
+    if (!reply) return Fail(reply.error());
+    if (!reply->has_log()) return Fail(v1::ERROR_CODE_MALFORMED, "reply holds no log page");
+    return std::move(*reply->mutable_log());
+  }
+
+  Result<v1::BackupReply> Backup(const std::string& path) override {
+    v1::QueryRequest request;
+    request.mutable_backup()->set_path(path);
+    auto reply = Call(request);
+    if (!reply) return Fail(reply.error());
+    if (!reply->has_backup()) return Fail(v1::ERROR_CODE_MALFORMED, "reply holds no backup");
+    return std::move(*reply->mutable_backup());
   }
 
  private:

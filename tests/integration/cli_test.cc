@@ -135,3 +135,52 @@ TEST_F(CliTest, UnreachableDaemonExitsThree) {
 
 }  // namespace
 }  // namespace newswire
+
+namespace newswire {
+namespace {
+
+TEST_F(CliTest, GetAsOfShowsWhatWasOutAtThatInstant) {
+  auto publish = Newswire({"publish", "--hub", daemon_->hub(), "--json", Example(1), Example(2)});
+  ASSERT_EQ(publish.exit_code, 0) << publish.err;
+  std::istringstream lines(publish.out);
+  std::string line1, line2;
+  std::getline(lines, line1);
+  std::getline(lines, line2);
+  const std::string t1 = json::parse(line1)["wire_time"], t2 = json::parse(line2)["wire_time"];
+  auto at = [&](const std::string& t) {
+    auto get = Newswire(
+        {"get", "--hub", daemon_->hub(), "--json", "--as-of", t, "nw-20261125-kaito-minato"});
+    return get.exit_code == 0 ? json::parse(get.out)["version"].get<int>() : 0;
+  };
+  EXPECT_EQ(at(t1), 1);
+  EXPECT_EQ(at(t2), 2);
+  EXPECT_EQ(at("2000-01-01T00:00:00Z"), 0) << "nothing was out in 2000";
+}
+
+TEST_F(CliTest, BackupWhileServingRestoresToAVerifiedStore) {
+  ASSERT_EQ(Newswire({"publish", "--hub", daemon_->hub(), Example(1), Example(2)}).exit_code, 0);
+  const std::string backup = dir_.path() + "/backup", restored = dir_.path() + "/restored";
+  auto taken = Newswire({"admin", "backup", "--hub", daemon_->hub(), "--to", backup});
+  ASSERT_EQ(taken.exit_code, 0) << taken.err;
+  auto restore = Newswire({"admin", "restore", "--from", backup, "--data-dir", restored});
+  ASSERT_EQ(restore.exit_code, 0) << restore.err;
+  auto verify = Newswire({"admin", "verify", "--data-dir", restored});
+  ASSERT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_NE(verify.out.find("clean, 2 revisions"), std::string::npos) << verify.out;
+
+  testing::Daemon from_backup(restored);
+  auto get = Newswire({"get", "--hub", from_backup.hub(), "--json", "nw-20261125-kaito-minato"});
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_EQ(json::parse(get.out)["version"], 2);
+  auto again = Newswire({"admin", "restore", "--from", backup, "--data-dir", restored});
+  EXPECT_NE(again.exit_code, 0) << "restore must never overwrite a store";
+}
+
+TEST_F(CliTest, VerifyOfAMissingFolderFailsClearly) {
+  auto verify = Newswire({"admin", "verify", "--data-dir", dir_.path() + "/nothing-here"});
+  EXPECT_EQ(verify.exit_code, 1);
+  EXPECT_NE(verify.err.find("no store folder"), std::string::npos) << verify.err;
+}
+
+}  // namespace
+}  // namespace newswire

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
+#include <rocksdb/db.h>
+
 #include "articles.h"
 #include "newswire/core/article.h"
 #include "newswire/core/channel.h"
@@ -222,6 +227,200 @@ TEST_F(RevisionStoreTest, HistoryListsEveryVersionInOrder) {
     EXPECT_EQ((*history)[i].publisher_id(), "tester");
   }
   EXPECT_EQ((*history)[2].article().headline(), "three");
+}
+
+}  // namespace
+}  // namespace newswire::store
+
+namespace newswire::store {
+namespace {
+
+constexpr int64_t kSecond = 1'000'000'000;
+
+class RevisionStoreQueryTest : public RevisionStoreTest {
+ protected:
+  Result<Committed> PublishAt(v1::Article article, int64_t time_ns) {
+    std::vector<PublishInput> inputs;
+    inputs.push_back({"tester", "", 0, std::move(article)});
+    return std::move(store_->Publish(std::move(inputs), time_ns).at(0));
+  }
+};
+
+TEST_F(RevisionStoreQueryTest, AsOfIsExactAtTheBoundaries) {
+  ASSERT_TRUE(PublishAt(MakeArticle("a", "one"), kTime));
+  ASSERT_TRUE(PublishAt(MakeArticle("a", "two"), kTime + 60 * kSecond));
+  auto version_at = [&](int64_t t) -> uint32_t {
+    auto revision = store_->GetRevisionAsOf("a", t);
+    return revision ? revision->article().version() : 0;
+  };
+  EXPECT_EQ(version_at(kTime - 1), 0u) << "nothing was out before version 1";
+  EXPECT_EQ(version_at(kTime), 1u);
+  EXPECT_EQ(version_at(kTime + 60 * kSecond - 1), 1u) << "version 2 must not show early";
+  EXPECT_EQ(version_at(kTime + 60 * kSecond), 2u);
+  EXPECT_EQ(version_at(kTime + 3600 * kSecond), 2u);
+  EXPECT_EQ(store_->GetRevisionAsOf("a", kTime - 1).error().code, v1::ERROR_CODE_NOT_FOUND);
+}
+
+TEST_F(RevisionStoreQueryTest, WireTimeNeverGoesBackwards) {
+  ASSERT_TRUE(PublishAt(MakeArticle("a", "one"), kTime));
+  auto later = PublishAt(MakeArticle("b", "one"), kTime - 5 * kSecond);  // Clock stepped back.
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->ack.wire_time().seconds(), kTime / kSecond);
+}
+
+TEST_F(RevisionStoreQueryTest, LogReadsPageInWireOrder) {
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(PublishAt(MakeArticle("s" + std::to_string(i), "h"), kTime + i * kSecond));
+  }
+  auto first = store_->ReadLog(1, 4);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->size(), 4u);
+  EXPECT_EQ(first->front().seq, 1u);
+  EXPECT_EQ(first->back().seq, 4u);
+  auto rest = store_->ReadLog(5, 100);
+  ASSERT_TRUE(rest);
+  ASSERT_EQ(rest->size(), 6u);
+  EXPECT_EQ(rest->back().revision.article().id(), "s9");
+  EXPECT_TRUE(store_->ReadLog(11, 10)->empty());
+  EXPECT_EQ(*store_->FirstSeqAtOrAfter(kTime + 3 * kSecond), 4u);
+  EXPECT_EQ(*store_->FirstSeqAtOrAfter(kTime + 3 * kSecond + 1), 5u);
+  EXPECT_EQ(*store_->FirstSeqAtOrAfter(kTime + 99 * kSecond), 11u);
+}
+
+TEST_F(RevisionStoreQueryTest, ChannelReadsFollowTheChannelSequence) {
+  for (int i = 0; i < 6; ++i) {
+    auto article = MakeArticle("s" + std::to_string(i), "h");
+    if (i % 2) article.mutable_instruments(0)->set_symbol("7203");  // Odd ones: Toyota.
+    ASSERT_TRUE(PublishAt(article, kTime + i * kSecond));
+  }
+  const std::string toyota = core::InstrumentChannel("7203", "XTKS");
+  EXPECT_EQ(*store_->LastStoredChannelSeq(toyota), 3u);
+  auto items = store_->ReadChannel(toyota, 2, 10);
+  ASSERT_TRUE(items);
+  ASSERT_EQ(items->size(), 2u);
+  EXPECT_EQ((*items)[0].seq, 2u);
+  EXPECT_EQ((*items)[0].revision.article().id(), "s3");
+  EXPECT_EQ((*items)[1].revision.article().id(), "s5");
+  EXPECT_EQ(*store_->ChannelSeqAtOrAfter(toyota, 3), 2u);  // s3 is wire seq 4.
+  EXPECT_EQ(*store_->ChannelSeqAtOrAfter(toyota, 7), 4u);
+  EXPECT_EQ(*store_->LastStoredChannelSeq(core::InstrumentChannel("7203X", "XTKS")), 0u);
+}
+
+TEST_F(RevisionStoreQueryTest, FeedHeadsPageInIdOrder) {
+  for (auto* id : {"c", "a", "b"}) ASSERT_TRUE(PublishOne(MakeArticle(id, "h")));
+  ASSERT_TRUE(PublishOne(MakeArticle("a", "h2")));
+  auto page = store_->GetFeedHeads("test-feed", "", 2);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].article_id(), "a");
+  EXPECT_EQ((*page)[0].version(), 2u);
+  auto next = store_->GetFeedHeads("test-feed", "b", 2);
+  ASSERT_EQ(next->size(), 1u);
+  EXPECT_EQ((*next)[0].article_id(), "c");
+}
+
+TEST_F(RevisionStoreQueryTest, FailedCommitLeavesNothingAndTakesNoSequence) {
+  ASSERT_TRUE(PublishOne(MakeArticle("a", "one")));
+  bool fail = true;
+  store_.reset();
+  StoreOptions options;
+  options.path = dir_.path() + "/store";
+  options.inject_commit_failure = [&] { return fail; };
+  store_ = std::move(*RevisionStore::Open(options));
+
+  auto failed = PublishOne(MakeArticle("b", "one"), 0, "key-b");
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, v1::ERROR_CODE_STORE_FAILURE);
+  EXPECT_EQ(store_->GetHead("b").error().code, v1::ERROR_CODE_NOT_FOUND);
+  EXPECT_EQ(store_->LastWireSeq(), 1u);
+
+  fail = false;
+  auto retried = PublishOne(MakeArticle("b", "one"), 0, "key-b");
+  ASSERT_TRUE(retried) << retried.error().ToString();
+  EXPECT_FALSE(retried->ack.duplicate()) << "the failed attempt must have left no record";
+  EXPECT_EQ(retried->ack.wire_seq(), 2u);
+  EXPECT_EQ(retried->channel_seqs[1], 2u) << "feed channel stays contiguous";
+  EXPECT_TRUE(store_->Verify());
+}
+
+TEST_F(RevisionStoreQueryTest, VerifyIsCleanAfterManyRevisions) {
+  for (int i = 0; i < 30; ++i) {
+    auto article =
+        MakeArticle("s" + std::to_string(i % 7), "headline " + std::to_string(i), 2 + i % 5);
+    ASSERT_TRUE(PublishAt(article, kTime + i));
+  }
+  auto verified = store_->Verify();
+  EXPECT_TRUE(verified) << verified.error().ToString();
+}
+
+// Changes one byte of a stored record behind the store's back, as disk rot
+// or a tamperer would.
+void FlipByteInRecord(const std::string& path, const std::string& family, const std::string& key,
+                      const std::string& inside) {
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies({}, path, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open({}, path, families, &handles, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  auto* handle = handles[std::find(names.begin(), names.end(), family) - names.begin()];
+  std::string value;
+  ASSERT_TRUE(db->Get({}, handle, key, &value).ok());
+  auto at = value.find(inside);
+  ASSERT_NE(at, std::string::npos);
+  value[at] ^= 0x01;
+  ASSERT_TRUE(db->Put({}, handle, key, value).ok());
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+}
+
+TEST_F(RevisionStoreQueryTest, VerifyReportsAFlippedByteWithArticleAndVersion) {
+  ASSERT_TRUE(PublishOne(MakeArticle("a", "first headline")));
+  ASSERT_TRUE(PublishOne(MakeArticle("a", "second headline")));
+  ASSERT_TRUE(PublishOne(MakeArticle("b", "other")));
+  ASSERT_TRUE(store_->Verify());
+  store_.reset();
+  std::string key = "a";
+  key.push_back('\0');
+  key.append(std::string("\0\0\0\x02", 4));
+  FlipByteInRecord(dir_.path() + "/store", "revisions", key, "second headline");
+  Reopen();
+  auto verified = store_->Verify();
+  ASSERT_FALSE(verified);
+  EXPECT_NE(verified.error().message.find("article a version 2"), std::string::npos)
+      << verified.error().message;
+}
+
+TEST_F(RevisionStoreQueryTest, CheckpointTakenDuringPublishingIsConsistent) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> published{0};
+  std::thread writer([&] {
+    for (int i = 0; !stop.load() && i < 5000; ++i) {
+      if (PublishOne(MakeArticle("s" + std::to_string(i % 50), "h" + std::to_string(i)))) {
+        ++published;
+      }
+    }
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (published.load() < 100 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ASSERT_GE(published.load(), 100);
+  const uint64_t before = store_->LastWireSeq();
+  const std::string copy = dir_.path() + "/backup";
+  auto taken = store_->Checkpoint(copy);
+  stop = true;
+  writer.join();
+  ASSERT_TRUE(taken) << taken.error().ToString();
+
+  StoreOptions options;
+  options.path = copy;
+  auto restored = RevisionStore::Open(options);
+  ASSERT_TRUE(restored) << restored.error().ToString();
+  EXPECT_GE((*restored)->LastWireSeq(), before);
+  auto verified = (*restored)->Verify();
+  EXPECT_TRUE(verified) << verified.error().ToString();
 }
 
 }  // namespace

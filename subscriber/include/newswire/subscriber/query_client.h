@@ -24,8 +24,20 @@ class QueryClient {
   // or version, UNAVAILABLE when the daemon does not answer in time.
   virtual Result<v1::ArticleReply> GetArticle(std::string_view article_id, uint32_t version) = 0;
 
-  // Every version of an article, oldest first.
+  // The newest version whose wire time is <= `as_of`: what a subscriber
+  // could have seen then. NOT_FOUND if none was out yet.
+  virtual Result<v1::ArticleReply> GetArticleAsOf(std::string_view article_id,
+                                                  const google::protobuf::Timestamp& as_of) = 0;
+
+  // Every version of an article, oldest first (all pages).
   virtual Result<v1::HistoryReply> GetHistory(std::string_view article_id) = 0;
+
+  // One page of the wire log or of a channel (see v1::ReadLog).
+  virtual Result<v1::LogReply> ReadLog(const v1::ReadLog& request) = 0;
+
+  // Has the daemon write a consistent copy of its store to `path` on its
+  // own machine.
+  virtual Result<v1::BackupReply> Backup(const std::string& path) = 0;
 
  protected:
   QueryClient() = default;
