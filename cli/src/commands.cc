@@ -15,6 +15,7 @@
 #include "newswire/publisher/publisher.h"
 #include "newswire/store/revision_store.h"
 #include "newswire/subscriber/query_client.h"
+#include "newswire/subscriber/replayer.h"
 #include "newswire/subscriber/subscriber.h"
 #include "render.h"
 
@@ -157,46 +158,21 @@ int RunPublish(const CommonOptions& common, const PublishOptions& options) {
   return kOk;
 }
 
-int RunTail(const CommonOptions& common, const TailOptions& options) {
-  subscriber::SubscriberOptions sub_options;
-  sub_options.hub = common.hub;
-  sub_options.feeds = options.feeds;
-  sub_options.instruments = options.instruments;
-  sub_options.topics = options.topics;
-  sub_options.connect_timeout = common.timeout;
-  sub_options.query_timeout = common.timeout;
-  auto subscriber = subscriber::Subscriber::Connect(sub_options);
-  if (!subscriber) return Report(common, "tail", "", subscriber.error());
-  std::cerr << "newswire tail: following " << common.hub << std::endl;
+namespace {
 
-  std::signal(SIGINT, [](int) { g_interrupted.store(true); });
-  std::signal(SIGTERM, [](int) { g_interrupted.store(true); });
-  Style style{common.color};
-  std::unordered_map<std::string, v1::Article> previous;  // For rendering diffs.
-  uint64_t delivered = 0;
-  while (!g_interrupted.load() && (options.count == 0 || delivered < options.count)) {
-    auto notice = (*subscriber)->Next(std::chrono::milliseconds(200));
-    if (!notice) return Report(common, "tail", "", notice.error());
-    if (!notice->has_value()) continue;
-    if ((*notice)->gap) {
-      const auto& gap = *(*notice)->gap;
-      if (common.json) {
-        std::cout << nlohmann::json{{"gap",
-                                     {{"channel", gap.channel},
-                                      {"first_missing", gap.first_missing},
-                                      {"last_missing", gap.last_missing}}}}
-                         .dump()
-                  << std::endl;
-      } else {
-        std::cout << style.Red() << "GAP on " << gap.channel << ": missed " << gap.first_missing
-                  << ".." << gap.last_missing << style.Reset() << std::endl;
-      }
-      continue;
-    }
-    const auto& d = *(*notice)->revision;
-    ++delivered;
+// Prints deliveries the same way for tail and replay, so a tool can consume
+// either: JSON lines, or human text with a word diff against the version
+// printed before.
+class DeliveryPrinter {
+ public:
+  explicit DeliveryPrinter(const CommonOptions& common)
+      : json_(common.json), style_{common.color} {}
+
+  void Print(const subscriber::Delivery& d) {
     const auto& e = d.event;
-    if (common.json) {
+    // Live: the bytes of the message; from the store: the same event's size.
+    const std::size_t wire_bytes = d.event_bytes ? d.event_bytes : e.ByteSizeLong();
+    if (json_) {
       nlohmann::json line = {{"article_id", e.article_id()},
                              {"version", e.version()},
                              {"wire_seq", e.wire_seq()},
@@ -204,36 +180,231 @@ int RunTail(const CommonOptions& common, const TailOptions& options) {
                              {"channel", d.channel},
                              {"channel_seq", d.channel_seq},
                              {"payload", e.has_full() ? "full" : "diff"},
-                             {"diff_bytes", d.event_bytes},
+                             {"diff_bytes", wire_bytes},
                              {"full_bytes", e.full_bytes()},
                              {"content_hash", core::Hex(e.content_hash())},
                              {"verified", d.verified},
                              {"repaired", d.repaired},
+                             {"recovered", d.recovered},
+                             {"urgency", d.article.urgency()},
+                             {"flash", d.flash()},
+                             {"kill", d.killed()},
+                             {"correction", d.correction()},
                              {"article", ArticleJson(d.article)}};
       if (!d.problem.empty()) line["problem"] = d.problem;
       std::cout << line.dump() << std::endl;
     } else {
-      std::cout << Header(d.article, e.wire_time(), style) << "  wire #" << e.wire_seq() << "\n";
-      double ratio = d.event_bytes ? static_cast<double>(e.full_bytes()) / d.event_bytes : 0;
-      char ratio_text[32];
-      std::snprintf(ratio_text, sizeof ratio_text, "%.1fx", ratio);
-      if (e.has_full()) {
-        std::cout << "  full article: " << Thousands(d.event_bytes) << " B on the wire";
-      } else {
-        std::cout << "  diff: " << Thousands(d.event_bytes) << " B on the wire vs "
-                  << Thousands(e.full_bytes()) << " B full article (" << ratio_text << " smaller)";
-      }
-      std::cout << ", " << (d.verified ? "verified" : "NOT VERIFIED")
-                << (d.repaired ? " after repair" : "") << "\n";
-      auto base = previous.find(e.article_id());
-      if (e.has_diff() && base != previous.end() && base->second.version() + 1 == e.version()) {
-        std::cout << RenderArticleDiff(base->second, e.diff(), style);
-      } else {
-        PrintArticleBody(d.article);
-      }
-      std::cout << std::endl;
+      PrintHuman(d, wire_bytes);
     }
-    if (d.verified) previous[e.article_id()] = d.article;
+    if (d.verified) previous_[e.article_id()] = d.article;
+  }
+
+  void PrintGap(const subscriber::Gap& gap) {
+    if (json_) {
+      std::cout << nlohmann::json{{"gap",
+                                   {{"channel", gap.channel},
+                                    {"first_missing", gap.first_missing},
+                                    {"last_missing", gap.last_missing},
+                                    {"reason", gap.reason}}}}
+                       .dump()
+                << std::endl;
+    } else {
+      std::cout << style_.Red() << "GAP on " << gap.channel << ": sequences " << gap.first_missing
+                << ".." << gap.last_missing << " could not be recovered (" << gap.reason << ")"
+                << style_.Reset() << std::endl;
+    }
+  }
+
+  void PrintConnection(const subscriber::ConnectionChange& change) {
+    if (json_) {
+      std::cout << nlohmann::json{{"connection",
+                                   {{"connected", change.connected},
+                                    {"endpoint", change.endpoint}}}}
+                       .dump()
+                << std::endl;
+    }
+    std::cerr << "newswire: " << (change.connected ? "reconnected to " : "lost the connection to ")
+              << change.endpoint
+              << (change.connected ? "; filling any gap from the store" : "; retrying")
+              << std::endl;
+  }
+
+ private:
+  void PrintHuman(const subscriber::Delivery& d, std::size_t wire_bytes) {
+    const auto& e = d.event;
+    if (d.killed()) {
+      std::cout << style_.Red() << style_.Bold() << "*** KILL *** " << e.article_id()
+                << " is withdrawn: do not use, remove it everywhere" << style_.Reset() << "\n";
+    }
+    std::cout << Header(d.article, e.wire_time(), style_) << "  wire #" << e.wire_seq()
+              << (d.recovered ? "  (from the store)" : "") << "\n";
+    if (e.has_full()) {
+      std::cout << "  full article: " << Thousands(wire_bytes) << " B on the wire";
+    } else {
+      char ratio[32];
+      std::snprintf(ratio, sizeof ratio, "%.1fx",
+                    static_cast<double>(e.full_bytes()) / static_cast<double>(wire_bytes));
+      std::cout << "  diff: " << Thousands(wire_bytes) << " B on the wire vs "
+                << Thousands(e.full_bytes()) << " B full article (" << ratio << " smaller)";
+    }
+    std::cout << ", " << (d.verified ? "verified" : "NOT VERIFIED: " + d.problem)
+              << (d.repaired && d.verified ? " after repair" : "") << "\n";
+    auto base = previous_.find(e.article_id());
+    if (e.has_diff() && base != previous_.end() && base->second.version() + 1 == e.version()) {
+      std::cout << RenderArticleDiff(base->second, e.diff(), style_);
+    } else {
+      PrintArticleBody(d.article);
+    }
+    std::cout << std::endl;
+  }
+
+  bool json_;
+  Style style_;
+  std::unordered_map<std::string, v1::Article> previous_;
+};
+
+// Where `tail --resume NAME` keeps its cursor.
+std::filesystem::path CursorPath(const std::string& name) {
+  std::filesystem::path dir;
+  if (const char* state = std::getenv("NEWSWIRE_STATE_DIR"); state && *state) {
+    dir = state;
+  } else if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg) {
+    dir = std::filesystem::path(xdg) / "newswire";
+  } else {
+    const char* home = std::getenv("HOME");
+    dir = std::filesystem::path(home ? home : ".") / ".local/state/newswire";
+  }
+  return dir / "cursors" / name;
+}
+
+std::optional<uint64_t> ReadCursor(const std::filesystem::path& path) {
+  std::ifstream file(path);
+  uint64_t seq = 0;
+  if (file >> seq) return seq;
+  return std::nullopt;
+}
+
+// Written to a temp file and renamed, so a crash leaves the old or the new.
+bool WriteCursor(const std::filesystem::path& path, uint64_t seq) {
+  std::error_code error;
+  std::filesystem::create_directories(path.parent_path(), error);
+  const auto temp = path.string() + ".tmp";
+  {
+    std::ofstream file(temp, std::ios::trunc);
+    if (!(file << seq << "\n")) return false;
+  }
+  std::filesystem::rename(temp, path, error);
+  return !error;
+}
+
+Result<void> ParseSince(const std::string& since, subscriber::SubscriberOptions& options) {
+  if (since.rfind("seq:", 0) == 0) {
+    try {
+      options.since_wire_seq = std::stoull(since.substr(4));
+      return {};
+    } catch (const std::exception&) {
+    }
+  } else {
+    google::protobuf::Timestamp time;
+    if (google::protobuf::util::TimeUtil::FromString(since, &time)) {
+      options.since_time = time;
+      return {};
+    }
+  }
+  return Fail(
+      v1::ERROR_CODE_MALFORMED,
+      "--since wants an RFC 3339 time (2026-11-25T06:00:00Z) or seq:N, not '" + since + "'");
+}
+
+}  // namespace
+
+int RunTail(const CommonOptions& common, const TailOptions& options) {
+  subscriber::SubscriberOptions sub_options;
+  sub_options.hub = common.hub;
+  sub_options.channels = options.channels;
+  sub_options.connect_timeout = common.timeout;
+  sub_options.query_timeout = common.timeout;
+  if (!options.since.empty()) {
+    if (auto ok = ParseSince(options.since, sub_options); !ok) {
+      std::cerr << "newswire tail: " << ok.error().message << "\n";
+      return kUsage;
+    }
+  }
+  std::filesystem::path cursor;
+  if (!options.resume.empty()) {
+    cursor = CursorPath(options.resume);
+    if (auto last = ReadCursor(cursor)) {
+      sub_options.since_wire_seq = *last + 1;
+      sub_options.since_time.reset();
+    }
+  }
+  auto subscriber = subscriber::Subscriber::Connect(sub_options);
+  if (!subscriber) return Report(common, "tail", "", subscriber.error());
+  std::cerr << "newswire tail: following " << common.hub << std::endl;
+
+  std::signal(SIGINT, [](int) { g_interrupted.store(true); });
+  std::signal(SIGTERM, [](int) { g_interrupted.store(true); });
+  DeliveryPrinter printer(common);
+  uint64_t delivered = 0;
+  while (!g_interrupted.load() && (options.count == 0 || delivered < options.count)) {
+    auto notice = (*subscriber)->Next(std::chrono::milliseconds(200));
+    if (!notice) return Report(common, "tail", "", notice.error());
+    if (!notice->has_value()) continue;
+    if ((*notice)->gap) printer.PrintGap(*(*notice)->gap);
+    if ((*notice)->connection) printer.PrintConnection(*(*notice)->connection);
+    if (!(*notice)->revision) continue;
+    printer.Print(*(*notice)->revision);
+    ++delivered;
+    // After printing: a crash in between repeats one revision, never loses one.
+    if (!cursor.empty() && !WriteCursor(cursor, (*subscriber)->last_delivered_wire_seq())) {
+      std::cerr << "newswire tail: cannot write cursor " << cursor << "\n";
+      return kUsage;
+    }
+  }
+  return kOk;
+}
+
+int RunReplay(const CommonOptions& common, const ReplayCommandOptions& options) {
+  subscriber::ReplayOptions replay;
+  replay.hub = common.hub;
+  replay.channels = options.channels;
+  replay.query_timeout = common.timeout;
+  if (!google::protobuf::util::TimeUtil::FromString(options.from, &replay.from)) {
+    std::cerr << "newswire replay: --from wants an RFC 3339 time such as 2026-11-25T06:00:00Z\n";
+    return kUsage;
+  }
+  if (!options.to.empty()) {
+    google::protobuf::Timestamp to;
+    if (!google::protobuf::util::TimeUtil::FromString(options.to, &to)) {
+      std::cerr << "newswire replay: --to wants an RFC 3339 time\n";
+      return kUsage;
+    }
+    replay.to = to;
+  }
+  std::string speed = options.speed;
+  if (speed == "max") {
+    replay.speed = 0;
+  } else {
+    if (!speed.empty() && speed.back() == 'x') speed.pop_back();
+    try {
+      replay.speed = std::stod(speed);
+    } catch (const std::exception&) {
+      replay.speed = -1;
+    }
+    if (!(replay.speed > 0)) {
+      std::cerr << "newswire replay: --speed wants 1x, 10x, 0.5x ... or max\n";
+      return kUsage;
+    }
+  }
+  auto replayer = subscriber::Replayer::Open(replay);
+  if (!replayer) return Report(common, "replay", "", replayer.error());
+  std::signal(SIGINT, [](int) { g_interrupted.store(true); });
+  DeliveryPrinter printer(common);
+  while (!g_interrupted.load()) {
+    auto delivery = (*replayer)->Next();
+    if (!delivery) return Report(common, "replay", "", delivery.error());
+    if (!*delivery) break;
+    printer.Print(**delivery);
   }
   return kOk;
 }

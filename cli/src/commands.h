@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "newswire/subscriber/subscriber.h"
+
 namespace newswire::cli {
 
 struct CommonOptions {
@@ -25,12 +27,21 @@ struct PublishOptions {
 };
 
 struct TailOptions {
-  std::vector<std::string> feeds, instruments, topics;
+  subscriber::ChannelSelection channels;
   uint64_t count = 0;  // Stop after this many revisions; 0: run until ^C.
+  std::string since;   // RFC 3339 time or seq:N: start in the past.
+  std::string resume;  // Cursor name: continue where the last run stopped.
+};
+
+struct ReplayCommandOptions {
+  subscriber::ChannelSelection channels;
+  std::string from, to;       // RFC 3339.
+  std::string speed = "max";  // 1x, 10x, ... or max.
 };
 
 int RunPublish(const CommonOptions& common, const PublishOptions& options);
 int RunTail(const CommonOptions& common, const TailOptions& options);
+int RunReplay(const CommonOptions& common, const ReplayCommandOptions& options);
 struct GetOptions {
   std::string article_id;
   uint32_t version = 0;

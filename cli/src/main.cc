@@ -37,11 +37,26 @@ int main(int argc, char** argv) {
   TailOptions tail;
   auto* tail_cmd = app.add_subcommand("tail", "follow the live wire, applying and verifying diffs");
   add_common(tail_cmd);
-  tail_cmd->add_option("--feed", tail.feeds, "follow a feed (repeatable)");
-  tail_cmd->add_option("--instrument", tail.instruments,
+  tail_cmd->add_option("--feed", tail.channels.feeds, "follow a feed (repeatable)");
+  tail_cmd->add_option("--instrument", tail.channels.instruments,
                        "follow an instrument, MIC:SYMBOL (repeatable)");
-  tail_cmd->add_option("--topic", tail.topics, "follow a topic (repeatable)");
+  tail_cmd->add_option("--topic", tail.channels.topics, "follow a topic (repeatable)");
   tail_cmd->add_option("--count", tail.count, "exit after this many revisions");
+  tail_cmd->add_option("--since", tail.since,
+                       "start in the past: an RFC 3339 time or seq:N (a wire sequence)");
+  tail_cmd->add_option("--resume", tail.resume,
+                       "keep a cursor under this name and continue from it next time");
+
+  ReplayCommandOptions replay;
+  auto* replay_cmd = app.add_subcommand("replay", "the wire as it happened, from the store");
+  add_common(replay_cmd);
+  replay_cmd->add_option("--from", replay.from, "first wire time (RFC 3339)")->required();
+  replay_cmd->add_option("--to", replay.to, "last wire time (RFC 3339; default: to the end)");
+  replay_cmd->add_option("--speed", replay.speed, "1x, 10x, ... or max")->capture_default_str();
+  replay_cmd->add_option("--feed", replay.channels.feeds, "replay a feed (repeatable)");
+  replay_cmd->add_option("--instrument", replay.channels.instruments,
+                         "replay an instrument, MIC:SYMBOL (repeatable)");
+  replay_cmd->add_option("--topic", replay.channels.topics, "replay a topic (repeatable)");
 
   GetOptions get;
   auto* get_cmd = app.add_subcommand("get", "an article from the store, latest or at a version");
@@ -81,6 +96,7 @@ int main(int argc, char** argv) {
 
   if (*publish_cmd) return RunPublish(common, publish);
   if (*tail_cmd) return RunTail(common, tail);
+  if (*replay_cmd) return RunReplay(common, replay);
   if (*get_cmd) return RunGet(common, get);
   if (*verify_cmd) return RunAdminVerify(common, admin);
   if (*backup_cmd) return RunAdminBackup(common, admin, /*via_hub=*/!*backup_dir_opt);

@@ -1,5 +1,8 @@
 #include "newswire/core/clock.h"
 
+#include <time.h>
+
+#include <cerrno>
 #include <chrono>
 
 namespace newswire::core {
@@ -11,6 +14,11 @@ class RealClock final : public Clock {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
+  }
+  void SleepUntilNs(int64_t ns) const override {
+    timespec until{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+    while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &until, nullptr) == EINTR) {
+    }
   }
 };
 

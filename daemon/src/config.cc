@@ -26,7 +26,7 @@ Result<void> LoadConfigFile(const std::string& path, Config& config) {
 
   static const std::set<std::string, std::less<>> kKeys = {
       "listen",    "data_dir",     "durability", "block_cache_mb", "max_article_bytes",
-      "max_batch", "heartbeat_ms", "log_level",  "log_format"};
+      "max_batch", "heartbeat_ms", "log_level",  "log_format",     "fanout_hwm"};
   for (const auto& [key, value] : table) {
     if (!kKeys.count(key.str())) return Bad(path, "unknown key '" + std::string(key.str()) + "'");
   }
@@ -59,8 +59,8 @@ Result<void> LoadConfigFile(const std::string& path, Config& config) {
         text("log_level", config.logging.level), text("log_format", config.logging.format),
         number("block_cache_mb", 1, 1 << 20, d.block_cache_mb),
         number("max_article_bytes", 1024, 64 << 20, d.max_article_bytes),
-        number("max_batch", 1, 65536, d.max_batch),
-        number("heartbeat_ms", 10, 60000, heartbeat_ms)}) {
+        number("max_batch", 1, 65536, d.max_batch), number("heartbeat_ms", 10, 60000, heartbeat_ms),
+        number("fanout_hwm", 1, 10000000, d.fanout_hwm)}) {
     if (!result) return result;
   }
   d.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);

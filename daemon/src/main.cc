@@ -64,6 +64,9 @@ int main(int argc, char** argv) {
   auto* batch_opt = app.add_option("--max-batch", max_batch, "publishes per group commit (256)");
   auto* heartbeat_opt =
       app.add_option("--heartbeat-ms", heartbeat_ms, "heartbeat interval per channel (1000)");
+  int fanout_hwm = 0;
+  auto* hwm_opt = app.add_option("--fanout-hwm", fanout_hwm,
+                                 "messages queued per subscriber before dropping (100000)");
   CLI11_PARSE(app, argc, argv);
 
   if (!config_path.empty()) {
@@ -91,6 +94,7 @@ int main(int argc, char** argv) {
   if (*batch_opt) d.max_batch = std::max<std::size_t>(1, max_batch);
   if (*heartbeat_opt)
     d.heartbeat_interval = std::chrono::milliseconds(std::max<int64_t>(10, heartbeat_ms));
+  if (*hwm_opt) d.fanout_hwm = std::max(1, fanout_hwm);
   if (!SetUpLogging(config.logging)) return 2;
 
   auto daemon = newswire::daemon::WireDaemon::Start(d);

@@ -58,12 +58,16 @@ Result<v1::HistoryReply> History(const store::RevisionStore& store, const v1::Ge
 Result<v1::LogReply> ReadLog(const store::RevisionStore& store, const v1::ReadLog& query) {
   const bool wire = query.channel().empty();
   uint64_t from = query.from_seq();
-  if (query.has_from_time()) {
-    auto seq = store.FirstSeqAtOrAfter(ToNanos(query.from_time()));
-    if (!seq) return Fail(seq.error());
-    from = *seq;
+  if (query.has_from_time() || query.from_wire_seq() != 0) {
+    uint64_t wire_seq = query.from_wire_seq();
+    if (query.has_from_time()) {
+      auto seq = store.FirstSeqAtOrAfter(ToNanos(query.from_time()));
+      if (!seq) return Fail(seq.error());
+      wire_seq = *seq;
+    }
+    from = wire_seq;
     if (!wire) {
-      auto channel_seq = store.ChannelSeqAtOrAfter(query.channel(), *seq);
+      auto channel_seq = store.ChannelSeqAtOrAfter(query.channel(), wire_seq);
       if (!channel_seq) return Fail(channel_seq.error());
       from = *channel_seq;
     }

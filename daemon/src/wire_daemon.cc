@@ -129,6 +129,7 @@ class ZmqWireDaemon final : public WireDaemon {
 
   void Run(const std::atomic<bool>& stop) override {
     std::thread query_thread([&] { ServeQueries(stop); });
+    next_embargo_ = store_->NextEmbargoNs();
     auto next_heartbeat = SteadyClock::now() + options_.heartbeat_interval;
     while (!stop.load()) {
       auto wait = std::min<std::chrono::milliseconds>(
@@ -140,6 +141,7 @@ class ZmqWireDaemon final : public WireDaemon {
         zmq::poll(items, 2, std::max(wait, std::chrono::milliseconds(0)));
         if (items[1].revents & ZMQ_POLLIN) HandleSubscriptions();
         if (items[0].revents & ZMQ_POLLIN) HandlePublishBatch();
+        if (next_embargo_ && clock_.NowNs() >= *next_embargo_) ReleaseEmbargoes();
         if (SteadyClock::now() >= next_heartbeat) {
           for (const auto& channel : subscribed_) SendHeartbeat(channel);
           next_heartbeat = SteadyClock::now() + options_.heartbeat_interval;
@@ -166,7 +168,7 @@ class ZmqWireDaemon final : public WireDaemon {
     // heartbeat; the fan-out stays lossy at the high-water mark (never
     // XPUB_NODROP) so a slow subscriber cannot stall the others.
     fanout_->set(zmq::sockopt::xpub_verbose, 1);
-    fanout_->set(zmq::sockopt::sndhwm, 100000);
+    fanout_->set(zmq::sockopt::sndhwm, options_.fanout_hwm);
   }
 
   void HandleSubscriptions() {
@@ -237,9 +239,12 @@ class ZmqWireDaemon final : public WireDaemon {
     if (inputs.empty()) return;
 
     auto results = store_->Publish(std::move(inputs), clock_.NowNs());
+    bool held = false;
     for (auto& result : results) {
       if (result && !result->event.empty()) FanOut(*result);
+      held |= result && result->ack.has_embargoed_until();
     }
+    if (held) next_embargo_ = store_->NextEmbargoNs();
     for (std::size_t i = 0; i < results.size(); ++i) {
       v1::PublishReply reply;
       reply.set_request_id(request_ids[i]);
@@ -251,6 +256,22 @@ class ZmqWireDaemon final : public WireDaemon {
       }
       SendReply(*ingest_, envelopes[i], reply.SerializeAsString());
     }
+  }
+
+  // Embargoed revisions whose time has come go out in embargo order, each
+  // with its wire time stamped now: point-in-time queries never show them
+  // earlier.
+  void ReleaseEmbargoes() {
+    for (auto& result : store_->ReleaseDue(clock_.NowNs())) {
+      if (result) {
+        spdlog::info("released embargoed {} v{} as wire #{}", result->ack.article_id(),
+                     result->ack.version(), result->ack.wire_seq());
+        FanOut(*result);
+      } else {
+        spdlog::error("an embargoed revision could not be released: {}", result.error().ToString());
+      }
+    }
+    next_embargo_ = store_->NextEmbargoNs();
   }
 
   // One encoded event, shared by every channel's message without copying.
@@ -300,6 +321,7 @@ class ZmqWireDaemon final : public WireDaemon {
   std::unique_ptr<zmq::socket_t> query_;
   core::HubEndpoints hub_;
   std::set<std::string> subscribed_;
+  std::optional<int64_t> next_embargo_;  // When the next held revision is due.
 };
 
 }  // namespace

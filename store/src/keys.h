@@ -78,6 +78,14 @@ inline std::string FeedHead(std::string_view feed, std::string_view article_id) 
   return key;
 }
 
+// embargoes: embargo time (8), arrival counter (8) -> HeldPublish.
+inline std::string Held(int64_t embargo_ns, uint64_t counter) {
+  std::string key;
+  PutBigEndian(key, TimeKey(embargo_ns), 8);
+  PutBigEndian(key, counter, 8);
+  return key;
+}
+
 // idempotency: publisher id, 0x00, publisher key -> PublishAck.
 inline std::string Idempotency(std::string_view publisher_id, std::string_view key) {
   std::string out(publisher_id);

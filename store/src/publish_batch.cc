@@ -48,6 +48,27 @@ PublishBatch::PublishBatch(const RocksRevisionStore& store,
   // and replay rely on wire order being time order.
   state_.wire_time_ns = std::max(state_.wire_time_ns, wire_time_ns);
   wire_time_ = ToTimestamp(state_.wire_time_ns);
+  wire_time_ns_ = state_.wire_time_ns;
+}
+
+Result<Committed> PublishBatch::Hold(PublishInput input, const std::string& idempotency_key) {
+  const int64_t embargo = ToNanos(input.article.embargoed());
+  v1::HeldPublish held;
+  held.set_publisher_id(input.publisher_id);
+  held.set_publisher_key(input.publisher_key);
+  held.set_base_version(input.base_version);
+  *held.mutable_article() = std::move(input.article);
+  writes_.Put(store_.cf(kEmbargoes), keys::Held(embargo, ++state_.held_counter),
+              held.SerializeAsString());
+  Committed committed;
+  committed.ack.set_article_id(held.article().id());
+  *committed.ack.mutable_embargoed_until() = held.article().embargoed();
+  if (!idempotency_key.empty()) {
+    writes_.Put(store_.cf(kIdempotency), idempotency_key, committed.ack.SerializeAsString());
+    acks_[idempotency_key] = committed.ack;
+  }
+  written_.push_back(next_index_ - 1);
+  return committed;
 }
 
 Result<std::optional<v1::PublishAck>> PublishBatch::FindDuplicate(const std::string& key) const {
@@ -77,6 +98,9 @@ Result<Committed> PublishBatch::Add(PublishInput input) {
   std::string idempotency_key;
   if (!input.publisher_key.empty()) {
     idempotency_key = keys::Idempotency(input.publisher_id, input.publisher_key);
+  }
+  // A release replaces the embargo ack that retries were getting.
+  if (!idempotency_key.empty() && input.held_key.empty()) {
     auto duplicate = FindDuplicate(idempotency_key);
     if (!duplicate) return Fail(duplicate.error());
     if (*duplicate) {
@@ -90,7 +114,12 @@ Result<Committed> PublishBatch::Add(PublishInput input) {
   }
 
   v1::Article& article = input.article;
+  if (!input.held_key.empty()) writes_.Delete(store_.cf(kEmbargoes), input.held_key);
   if (auto ok = core::NormalizeAndValidate(article); !ok) return Fail(ok.error());
+  if (input.held_key.empty() && article.has_embargoed() &&
+      ToNanos(article.embargoed()) > wire_time_ns_) {
+    return Hold(std::move(input), idempotency_key);
+  }
   auto found = FindBase(article.id());
   if (!found) return Fail(found.error());
   const v1::StoredRevision* base = *found;

@@ -51,6 +51,9 @@ Result<void> RocksRevisionStore::Load() {
     writer_.wire_time_ns = entry->wire_time_ns();
     writer_.wire_chain_hash = entry->chain_hash();
   }
+  it.reset(db_->NewIterator({}, cf(kEmbargoes)));
+  it->SeekToLast();
+  if (it->Valid()) writer_.held_counter = keys::GetBigEndian(it->key().ToStringView().substr(8));
   if (!it->status().ok()) return StoreFailure("reading the wire log", it->status());
   last_wire_seq_ = writer_.wire_seq;
 
@@ -66,6 +69,40 @@ Result<void> RocksRevisionStore::Load() {
 
 std::vector<Result<Committed>> RocksRevisionStore::Publish(std::vector<PublishInput> inputs,
                                                            int64_t wire_time_ns) {
+  for (auto& input : inputs) input.held_key.clear();  // Only ReleaseDue sets it.
+  return Commit(std::move(inputs), wire_time_ns);
+}
+
+std::vector<Result<Committed>> RocksRevisionStore::ReleaseDue(int64_t wire_time_ns) {
+  std::vector<PublishInput> due;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kEmbargoes)));
+  for (it->SeekToFirst(); it->Valid() && due.size() < 256; it->Next()) {
+    auto key = it->key().ToStringView();
+    if (keys::TimeFromKey(keys::GetBigEndian(key.substr(0, 8))) > wire_time_ns) break;
+    auto held = ParseRecord<v1::HeldPublish>(it->value().ToStringView(), "held publish");
+    PublishInput input;
+    input.held_key = std::string(key);
+    if (held) {
+      input.publisher_id = held->publisher_id();
+      input.publisher_key = held->publisher_key();
+      input.base_version = held->base_version();
+      input.article = std::move(*held->mutable_article());
+    }
+    due.push_back(std::move(input));
+  }
+  if (due.empty()) return {};
+  return Commit(std::move(due), wire_time_ns);
+}
+
+std::optional<int64_t> RocksRevisionStore::NextEmbargoNs() const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kEmbargoes)));
+  it->SeekToFirst();
+  if (!it->Valid()) return std::nullopt;
+  return keys::TimeFromKey(keys::GetBigEndian(it->key().ToStringView().substr(0, 8)));
+}
+
+std::vector<Result<Committed>> RocksRevisionStore::Commit(std::vector<PublishInput> inputs,
+                                                          int64_t wire_time_ns) {
   std::vector<Result<Committed>> results;
   results.reserve(inputs.size());
   if (options_.read_only) {
@@ -76,7 +113,9 @@ std::vector<Result<Committed>> RocksRevisionStore::Publish(std::vector<PublishIn
   }
   PublishBatch batch(*this, writer_, wire_time_ns);
   for (auto& input : inputs) results.push_back(batch.Add(std::move(input)));
-  if (batch.empty()) return results;
+  // A held publish that fails on release is still dropped: nothing to write
+  // at all is the only reason to skip the write.
+  if (batch.writes().Count() == 0) return results;
 
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.durability == Durability::kSync;
@@ -284,8 +323,8 @@ Result<std::unique_ptr<RevisionStore>> RevisionStore::Open(const StoreOptions& o
   cf_options.bottommost_compression = rocksdb::kZSTD;
 
   static constexpr const char* kNames[kFamilyCount] = {
-      "default",     "revisions", "heads",         "log",        "channels",
-      "idempotency", "meta",      "article_times", "wire_times", "feed_heads"};
+      "default", "revisions",     "heads",      "log",        "channels", "idempotency",
+      "meta",    "article_times", "wire_times", "feed_heads", "embargoes"};
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (const char* name : kNames) families.emplace_back(name, cf_options);
 

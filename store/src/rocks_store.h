@@ -38,6 +38,7 @@ enum Family : std::size_t {
   kArticleTimes,
   kWireTimes,
   kFeedHeads,
+  kEmbargoes,
   kFamilyCount,
 };
 
@@ -52,6 +53,8 @@ class RocksRevisionStore final : public RevisionStore {
 
   std::vector<Result<Committed>> Publish(std::vector<PublishInput> inputs,
                                          int64_t wire_time_ns) override;
+  std::vector<Result<Committed>> ReleaseDue(int64_t wire_time_ns) override;
+  std::optional<int64_t> NextEmbargoNs() const override;
   Result<v1::Head> GetHead(std::string_view article_id) const override;
   Result<v1::StoredRevision> GetRevision(std::string_view article_id,
                                          uint32_t version) const override;
@@ -82,10 +85,12 @@ class RocksRevisionStore final : public RevisionStore {
     uint64_t wire_seq = 0;
     int64_t wire_time_ns = 0;     // Wire time never goes backwards.
     std::string wire_chain_hash;  // Of the last log entry.
+    uint64_t held_counter = 0;    // Arrival order of held (embargoed) publishes.
   };
 
  private:
   Result<v1::StoredRevision> GetByLogSeq(uint64_t seq) const;
+  std::vector<Result<Committed>> Commit(std::vector<PublishInput> inputs, int64_t wire_time_ns);
 
   StoreOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
@@ -105,7 +110,6 @@ class PublishBatch {
 
   Result<Committed> Add(PublishInput input);
 
-  bool empty() const { return written_.empty(); }
   rocksdb::WriteBatch& writes() { return writes_; }
   const std::vector<std::size_t>& written() const { return written_; }
   RocksRevisionStore::WriterState& state() { return state_; }
@@ -114,6 +118,7 @@ class PublishBatch {
 
  private:
   Result<std::optional<v1::PublishAck>> FindDuplicate(const std::string& key) const;
+  Result<Committed> Hold(PublishInput input, const std::string& idempotency_key);
   Result<const v1::StoredRevision*> FindBase(const std::string& article_id);
 
   const RocksRevisionStore& store_;
@@ -126,6 +131,7 @@ class PublishBatch {
   std::unordered_map<std::string, v1::PublishAck> acks_;       // Idempotency key -> ack.
   std::unordered_map<std::string, uint64_t> channel_heads_;
   v1::StoredRevision stored_base_;
+  int64_t wire_time_ns_;
 };
 
 }  // namespace newswire::store

@@ -1,116 +1,170 @@
 #include "newswire/subscriber/subscriber.h"
 
-#include <map>
+#include <algorithm>
+#include <cstring>
+#include <deque>
 #include <set>
 #include <unordered_map>
 
 #include <zmq.hpp>
 
-#include "newswire/core/article.h"
+#include "log_merger.h"
 #include "newswire/core/channel.h"
-#include "newswire/core/diff.h"
 #include "newswire/core/hub.h"
 #include "newswire/subscriber/query_client.h"
+#include "rebuilder.h"
 
 namespace newswire::subscriber {
-namespace {
 
-using Clock = std::chrono::steady_clock;
+bool Delivery::correction() const {
+  return std::find(article.signals().begin(), article.signals().end(), v1::SIGNAL_CORRECTION) !=
+         article.signals().end();
+}
 
-Result<std::vector<std::string>> ChannelTopics(const SubscriberOptions& options) {
+Result<std::vector<std::string>> ChannelTopics(const ChannelSelection& selection) {
   std::vector<std::string> topics;
   auto bad = [](const std::string& what, const std::string& name) {
     return Fail(v1::ERROR_CODE_MALFORMED, what + " '" + name + "' is not valid");
   };
-  for (const auto& feed : options.feeds) {
-    if (feed.empty() || feed.find(core::kChannelTerminator) != std::string::npos) {
-      return bad("feed", feed);
-    }
+  auto usable = [](const std::string& name) {
+    return !name.empty() && name.find(core::kChannelTerminator) == std::string::npos;
+  };
+  for (const auto& feed : selection.feeds) {
+    if (!usable(feed)) return bad("feed", feed);
     topics.push_back(core::FeedChannel(feed));
   }
-  for (const auto& instrument : options.instruments) {
+  for (const auto& instrument : selection.instruments) {
     auto colon = instrument.find(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == instrument.size() ||
-        instrument.find(core::kChannelTerminator) != std::string::npos) {
+    if (!usable(instrument) || colon == std::string::npos || colon == 0 ||
+        colon + 1 == instrument.size()) {
       return bad("instrument (expected MIC:SYMBOL, e.g. XTKS:9984)", instrument);
     }
     topics.push_back(
         core::InstrumentChannel(instrument.substr(colon + 1), instrument.substr(0, colon)));
   }
-  for (const auto& topic : options.topics) {
-    if (topic.empty() || topic.find(core::kChannelTerminator) != std::string::npos) {
-      return bad("topic", topic);
-    }
+  for (const auto& topic : selection.topics) {
+    if (!usable(topic)) return bad("topic", topic);
     topics.push_back(core::TopicChannel(topic));
   }
   if (topics.empty()) topics.push_back(core::WireChannel());
   return topics;
 }
 
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+constexpr std::size_t kDeliveredWindow = 200000;  // Wire seqs remembered for de-duplication.
+
+std::chrono::milliseconds Left(SteadyClock::time_point deadline) {
+  return std::max(
+      std::chrono::milliseconds(0),
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()));
+}
+
+// One live fan-out message.
+struct Frames {
+  std::string channel;
+  uint64_t seq = 0;
+  zmq::message_t payload;  // Empty: a heartbeat.
+  std::size_t bytes = 0;
+};
+
 class ZmqSubscriber final : public Subscriber {
  public:
   ZmqSubscriber(const SubscriberOptions& options, const core::HubEndpoints& hub,
                 std::vector<std::string> channels, std::unique_ptr<QueryClient> query)
-      : options_(options), hub_(hub), channels_(std::move(channels)), query_(std::move(query)) {}
+      : options_(options),
+        hub_(hub),
+        channels_(std::move(channels)),
+        query_(std::move(query)),
+        rebuilder_(query_.get(), options.max_held_articles) {}
 
   Result<void> Start() {
     socket_.set(zmq::sockopt::linger, 0);
-    socket_.set(zmq::sockopt::rcvhwm, 100000);
+    socket_.set(zmq::sockopt::rcvhwm, options_.receive_hwm);
+    const std::string monitor_address =
+        "inproc://newswire-subscriber-monitor-" + std::to_string(reinterpret_cast<uintptr_t>(this));
+    if (zmq_socket_monitor(socket_.handle(), monitor_address.c_str(),
+                           ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) != 0) {
+      return Fail(v1::ERROR_CODE_INTERNAL, "cannot monitor the subscriber socket");
+    }
+    monitor_.connect(monitor_address);
     socket_.connect(hub_.fanout);
     for (const auto& channel : channels_) socket_.set(zmq::sockopt::subscribe, channel);
 
     // The daemon answers each subscription with a heartbeat carrying the
-    // channel's head: once every channel has one, the wire is joined.
-    const auto deadline = Clock::now() + options_.connect_timeout;
+    // channel's head: once every channel has one, the wire is joined and
+    // the heads say where history ends and live begins.
+    const auto deadline = SteadyClock::now() + options_.connect_timeout;
     while (last_seq_.size() < channels_.size()) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) {
+      if (Left(deadline).count() == 0) {
         return Fail(v1::ERROR_CODE_UNAVAILABLE,
                     "no heartbeat from " + hub_.fanout + " within " +
                         std::to_string(options_.connect_timeout.count()) +
                         " ms (is newswired running?)");
       }
-      auto frames = ReceiveFrames(left);
+      auto frames = ReceiveFrames(Left(deadline));
       if (!frames) return Fail(frames.error());
-      if (!frames->has_value()) continue;
-      auto notice = Handle(std::move(**frames));
-      if (notice) pending_.push_back(std::move(*notice));
+      if (!*frames) continue;
+      if (!last_seq_.count((*frames)->channel) && (*frames)->payload.size() == 0) {
+        last_seq_[(*frames)->channel] = (*frames)->seq;
+      } else {
+        early_.push_back(std::move(**frames));
+      }
+    }
+    if (options_.since_wire_seq || options_.since_time) {
+      std::vector<uint64_t> ends;
+      for (const auto& channel : channels_)
+        ends.push_back(std::max<uint64_t>(1, last_seq_[channel]));
+      LogMerger::Start start{options_.since_wire_seq.value_or(0), options_.since_time};
+      bool any_history = false;
+      for (const auto& channel : channels_) any_history |= last_seq_[channel] > 0;
+      if (any_history) merger_.emplace(*query_, channels_, start, ends);
     }
     return {};
   }
 
   Result<std::optional<Notice>> Next(std::chrono::milliseconds timeout) override {
-    const auto deadline = Clock::now() + timeout;
+    const auto deadline = SteadyClock::now() + timeout;
     while (true) {
       if (!pending_.empty()) {
         Notice notice = std::move(pending_.front());
-        pending_.erase(pending_.begin());
-        return notice;
+        pending_.pop_front();
+        return std::optional(std::move(notice));
       }
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() < 0) return std::optional<Notice>();
-      auto frames = ReceiveFrames(left);
+      if (merger_) {
+        if (auto ok = CatchUpOne(); !ok) return Fail(ok.error());
+        continue;
+      }
+      if (!early_.empty()) {
+        Frames frames = std::move(early_.front());
+        early_.pop_front();
+        Handle(std::move(frames));
+        continue;
+      }
+      auto frames = ReceiveFrames(Left(deadline));
       if (!frames) return Fail(frames.error());
-      if (!frames->has_value()) return std::optional<Notice>();
-      auto notice = Handle(std::move(**frames));
-      if (notice) return notice;
+      if (*frames) {
+        Handle(std::move(**frames));
+      } else if (pending_.empty() && SteadyClock::now() >= deadline) {
+        return std::optional<Notice>();
+      }
     }
   }
 
- private:
-  struct Frames {
-    std::string channel;
-    uint64_t seq = 0;
-    zmq::message_t payload;
-    std::size_t bytes = 0;
-  };
+  uint64_t last_delivered_wire_seq() const override { return last_delivered_; }
 
-  // One fan-out message, or nullopt on timeout. Malformed messages are
-  // skipped: nothing a peer sends may stop the subscriber.
+ private:
+  // One fan-out message or connection event; nullopt on timeout or after a
+  // connection event (queued as a notice). Malformed messages are skipped:
+  // nothing a peer sends may stop the subscriber.
   Result<std::optional<Frames>> ReceiveFrames(std::chrono::milliseconds timeout) {
-    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
+                               {monitor_.handle(), 0, ZMQ_POLLIN, 0}};
     try {
-      if (zmq::poll(&item, 1, timeout) == 0) return std::optional<Frames>();
+      if (zmq::poll(items, 2, timeout) == 0) return std::optional<Frames>();
+      if (items[1].revents & ZMQ_POLLIN) HandleMonitorEvent();
+      if (!(items[0].revents & ZMQ_POLLIN)) return std::optional<Frames>();
       std::vector<zmq::message_t> parts;
       zmq::message_t part;
       do {
@@ -125,111 +179,142 @@ class ZmqSubscriber final : public Subscriber {
       frames.seq = *seq;
       frames.bytes = parts[0].size() + parts[1].size() + parts[2].size();
       frames.payload = std::move(parts[2]);
-      return std::optional<Frames>(std::move(frames));
+      return std::optional(std::move(frames));
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) return std::optional<Frames>();
       return Fail(v1::ERROR_CODE_UNAVAILABLE, std::string("receiving: ") + e.what());
     }
   }
 
-  // Sequencing: first contact sets the baseline; older or repeated sequences
-  // are dropped; a jump is reported as a gap.
-  std::optional<Notice> Handle(Frames frames) {
+  void HandleMonitorEvent() {
+    zmq::message_t event, address;
+    if (!monitor_.recv(event, zmq::recv_flags::dontwait)) return;
+    if (event.more()) (void)monitor_.recv(address, zmq::recv_flags::dontwait);
+    if (event.size() < 2) return;
+    uint16_t id;
+    std::memcpy(&id, event.data(), sizeof id);
+    const bool connected = id == ZMQ_EVENT_CONNECTED;
+    if (!ever_connected_) {  // The first connect is not news.
+      ever_connected_ = connected_ = connected;
+      return;
+    }
+    if (connected == connected_) return;
+    connected_ = connected;
+    Notice notice;
+    notice.connection = ConnectionChange{connected, hub_.fanout};
+    pending_.push_back(std::move(notice));
+  }
+
+  // Sequencing per channel: first contact sets the baseline; older or
+  // repeated sequences are dropped; a jump is filled from the store first.
+  void Handle(Frames frames) {
     const bool heartbeat = frames.payload.size() == 0;
-    auto it = last_seq_.find(frames.channel);
-    if (it == last_seq_.end()) {
-      last_seq_[frames.channel] = frames.seq - (heartbeat ? 0 : 1);
-      it = last_seq_.find(frames.channel);
-    }
-    uint64_t& last = it->second;
-    std::optional<Notice> gap_notice;
+    auto [it, first] = last_seq_.try_emplace(frames.channel, frames.seq - (heartbeat ? 0 : 1));
+    const uint64_t last = it->second;
     if (heartbeat) {
-      if (frames.seq <= last) return std::nullopt;
       // A heartbeat ahead of us: the last message(s) were lost.
-      Notice notice;
-      notice.gap = Gap{frames.channel, last + 1, frames.seq};
-      last = frames.seq;
-      return notice;
+      if (frames.seq > last) Recover(frames.channel, last + 1, frames.seq);
+      return;
     }
-    if (frames.seq <= last) return std::nullopt;  // Already seen on this channel.
-    if (frames.seq > last + 1) {
-      Notice notice;
-      notice.gap = Gap{frames.channel, last + 1, frames.seq - 1};
-      pending_.push_back(std::move(notice));
-    }
-    last = frames.seq;
+    if (frames.seq <= last) return;  // Already seen on this channel.
+    if (frames.seq > last + 1) Recover(frames.channel, last + 1, frames.seq - 1);
+    last_seq_[frames.channel] = frames.seq;
 
     v1::RevisionEvent event;
     if (!event.ParseFromArray(frames.payload.data(), static_cast<int>(frames.payload.size()))) {
-      return std::nullopt;
-    }
-    if (delivered_.count(event.wire_seq())) return std::nullopt;  // Copy from another channel.
-    delivered_.insert(event.wire_seq());
-    while (delivered_.size() > 100000) delivered_.erase(delivered_.begin());
-
-    Notice notice;
-    notice.revision = Rebuild(std::move(event), frames);
-    if (!pending_.empty()) {
-      pending_.push_back(std::move(notice));
-      Notice first = std::move(pending_.front());
-      pending_.erase(pending_.begin());
-      return first;
-    }
-    return notice;
-  }
-
-  Delivery Rebuild(v1::RevisionEvent event, const Frames& frames) {
-    Delivery d;
-    d.channel = frames.channel;
-    d.channel_seq = frames.seq;
-    d.event_bytes = frames.bytes;
-    if (event.has_full()) {
-      d.article = event.full();
-    } else {
-      auto held = held_.find(event.article_id());
-      if (held == held_.end() || held->second.version() + 1 != event.version()) {
-        d.problem = held == held_.end() ? "base version not held"
-                                        : "held version " + std::to_string(held->second.version()) +
-                                              " is not the base";
-      } else if (auto rebuilt = core::ApplyArticleDiff(held->second, event.diff()); rebuilt) {
-        d.article = std::move(*rebuilt);
-      } else {
-        d.problem = rebuilt.error().ToString();
-      }
-    }
-    d.verified = d.problem.empty() && core::ContentHash(d.article) == event.content_hash();
-    if (!d.verified) {
-      if (d.problem.empty()) d.problem = "content hash mismatch";
-      Repair(event, d);
-    }
-    if (d.verified) held_[event.article_id()] = d.article;
-    d.event = std::move(event);
-    return d;
-  }
-
-  // The diff did not fit: fetch the full version from the store.
-  void Repair(const v1::RevisionEvent& event, Delivery& d) {
-    d.repaired = true;
-    auto reply = query_->GetArticle(event.article_id(), event.version());
-    if (!reply) {
-      d.problem += "; repair failed: " + reply.error().ToString();
       return;
     }
-    d.article = reply->article();
-    d.verified = core::ContentHash(d.article) == event.content_hash();
-    if (!d.verified) d.problem += "; stored version does not match the event hash";
+    if (IsDelivered(event.wire_seq())) return;  // A copy from another channel.
+    Delivery delivery = rebuilder_.Rebuild(std::move(event), nullptr);
+    delivery.channel = std::move(frames.channel);
+    delivery.channel_seq = frames.seq;
+    delivery.event_bytes = frames.bytes;
+    Deliver(std::move(delivery));
+  }
+
+  // Fills channel sequences first..last from the query service, in order;
+  // what cannot be had is reported as a Gap.
+  void Recover(const std::string& channel, uint64_t first, uint64_t last) {
+    uint64_t next = first;
+    std::string reason;
+    while (next <= last) {
+      v1::ReadLog request;
+      if (channel != core::WireChannel()) request.set_channel(channel);
+      request.set_from_seq(next);
+      request.set_limit(static_cast<uint32_t>(std::min<uint64_t>(last - next + 1, 1000)));
+      request.set_with_full(true);
+      auto page = query_->ReadLog(request);
+      if (!page) {
+        reason = page.error().ToString();
+        break;
+      }
+      if (page->records().empty() || page->records(0).seq() != next) {
+        reason = "the store does not hold them";
+        break;
+      }
+      for (auto& record : *page->mutable_records()) {
+        if (record.seq() != next || next > last) break;
+        ++next;
+        if (IsDelivered(record.event().wire_seq())) continue;
+        Delivery delivery = rebuilder_.Rebuild(std::move(*record.mutable_event()), &record.full());
+        delivery.channel = channel;
+        delivery.channel_seq = record.seq();
+        delivery.recovered = true;
+        Deliver(std::move(delivery));
+      }
+    }
+    if (next <= last) {
+      Notice notice;
+      notice.gap = Gap{channel, next, last, reason};
+      pending_.push_back(std::move(notice));
+    }
+    uint64_t& seen = last_seq_[channel];
+    seen = std::max(seen, last);
+  }
+
+  Result<void> CatchUpOne() {
+    auto record = merger_->Next();
+    if (!record) return Fail(record.error());
+    if (!*record) {
+      merger_.reset();  // History done; live from here.
+      return {};
+    }
+    if (IsDelivered((*record)->event().wire_seq())) return {};
+    Delivery delivery =
+        rebuilder_.Rebuild(std::move(*(*record)->mutable_event()), &(*record)->full());
+    delivery.recovered = true;
+    Deliver(std::move(delivery));
+    return {};
+  }
+
+  bool IsDelivered(uint64_t wire_seq) const { return delivered_.count(wire_seq) > 0; }
+
+  void Deliver(Delivery delivery) {
+    const uint64_t wire_seq = delivery.event.wire_seq();
+    delivered_.insert(wire_seq);
+    if (delivered_.size() > kDeliveredWindow) delivered_.erase(delivered_.begin());
+    last_delivered_ = std::max(last_delivered_, wire_seq);
+    Notice notice;
+    notice.revision = std::move(delivery);
+    pending_.push_back(std::move(notice));
   }
 
   SubscriberOptions options_;
   core::HubEndpoints hub_;
   std::vector<std::string> channels_;
   std::unique_ptr<QueryClient> query_;
+  Rebuilder rebuilder_;
   zmq::context_t context_{1};
   zmq::socket_t socket_{context_, zmq::socket_type::sub};
+  zmq::socket_t monitor_{context_, zmq::socket_type::pair};
+  bool connected_ = false;
+  bool ever_connected_ = false;
   std::unordered_map<std::string, uint64_t> last_seq_;  // Per channel.
-  std::unordered_map<std::string, v1::Article> held_;   // Article id -> latest.
   std::set<uint64_t> delivered_;                        // Recent wire seqs.
-  std::vector<Notice> pending_;
+  uint64_t last_delivered_ = 0;
+  std::optional<LogMerger> merger_;  // While catching up.
+  std::deque<Frames> early_;         // Live messages that came during Connect.
+  std::deque<Notice> pending_;
 };
 
 }  // namespace
@@ -237,7 +322,7 @@ class ZmqSubscriber final : public Subscriber {
 Result<std::unique_ptr<Subscriber>> Subscriber::Connect(const SubscriberOptions& options) {
   auto hub = core::ParseHub(options.hub);
   if (!hub) return Fail(hub.error());
-  auto channels = ChannelTopics(options);
+  auto channels = ChannelTopics(options.channels);
   if (!channels) return Fail(channels.error());
   auto query = QueryClient::Connect(options.hub, options.query_timeout);
   if (!query) return Fail(query.error());

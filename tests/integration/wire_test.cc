@@ -208,7 +208,7 @@ TEST_F(WireTest, SubscriberWithoutTheBaseRepairsFromTheQueryService) {
 
 TEST_F(WireTest, InstrumentChannelDoesNotPrefixMatch) {
   subscriber::SubscriberOptions options;
-  options.instruments = {"XNAS:NVDA"};
+  options.channels.instruments = {"XNAS:NVDA"};
   auto subscriber = NewSubscriber(options);
   auto publisher = NewPublisher();
   auto nvdax = MakeArticle("nvdax-story", "NVDAX story");
@@ -226,8 +226,8 @@ TEST_F(WireTest, InstrumentChannelDoesNotPrefixMatch) {
 
 TEST_F(WireTest, RevisionOnSeveralFollowedChannelsIsDeliveredOnce) {
   subscriber::SubscriberOptions options;
-  options.feeds = {"test-feed"};
-  options.topics = {"markets"};
+  options.channels.feeds = {"test-feed"};
+  options.channels.topics = {"markets"};
   auto subscriber = NewSubscriber(options);
   auto publisher = NewPublisher();
   ASSERT_TRUE(publisher->Publish(MakeArticle("a", "first")));

@@ -11,6 +11,8 @@ class Clock {
   virtual ~Clock() = default;
   // Nanoseconds since the Unix epoch, UTC. Safe to call from any thread.
   virtual int64_t NowNs() const = 0;
+  // Blocks until NowNs() >= `ns` (replay pacing). A test clock jumps.
+  virtual void SleepUntilNs(int64_t ns) const = 0;
 };
 
 // The real wall clock (CLOCK_REALTIME).

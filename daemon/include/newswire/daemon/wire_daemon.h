@@ -25,6 +25,9 @@ struct DaemonOptions {
   std::size_t max_article_bytes = 1u << 20;
   std::size_t max_batch = 256;  // Publishes group-committed in one write.
   std::chrono::milliseconds heartbeat_interval{1000};
+  // Messages queued per subscriber before the fan-out drops for it (the
+  // subscriber then recovers the gap from the query service).
+  int fanout_hwm = 100000;
 };
 
 class WireDaemon {

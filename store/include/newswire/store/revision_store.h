@@ -52,6 +52,9 @@ struct PublishInput {
   std::string publisher_key;  // Empty: no idempotency record.
   uint32_t base_version = 0;  // 0: append after the head.
   v1::Article article;
+  // Set by the store itself when an embargo ends: the held record to delete
+  // in the same write. Publishers leave it empty.
+  std::string held_key;
 };
 
 // A committed revision and what to fan out.
@@ -84,6 +87,17 @@ class RevisionStore {
   // been written gets STORE_FAILURE and nothing is stored.
   virtual std::vector<Result<Committed>> Publish(std::vector<PublishInput> inputs,
                                                  int64_t wire_time_ns) = 0;
+
+  // Articles whose `embargoed` time is later than the wire time are not
+  // published: Publish validates them, holds them durably and acks them with
+  // `embargoed_until`. ReleaseDue publishes every held article whose embargo
+  // is at or before `wire_time_ns`, in embargo order, exactly as Publish
+  // would (and updates the idempotency record to the final ack). Writer
+  // thread only, like Publish.
+  virtual std::vector<Result<Committed>> ReleaseDue(int64_t wire_time_ns) = 0;
+
+  // When the next held article is due (nullopt: none held). Writer thread.
+  virtual std::optional<int64_t> NextEmbargoNs() const = 0;
 
   // The latest version of an article; NOT_FOUND if it was never published.
   virtual Result<v1::Head> GetHead(std::string_view article_id) const = 0;

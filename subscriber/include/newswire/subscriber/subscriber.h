@@ -2,10 +2,16 @@
 // article from the diffs it receives and checks each against its content
 // hash, repairing from the query service when anything does not fit.
 //
+// Delivery guarantees: revisions come in order per channel, each once even
+// when it arrives on several followed channels. A sequence gap (a drop at
+// the high-water mark, a reconnect, a daemon restart, a lost last message
+// revealed by a heartbeat) is filled from the query service before anything
+// newer is delivered; only a gap that cannot be filled is reported, as a
+// Gap notice. A late joiner (`since_*`) gets the history first, then live,
+// with nothing missed or repeated where the two meet.
+//
 // A Subscriber owns its ZeroMQ context and sockets; use it from one thread.
-// `Connect` returns once the daemon has confirmed every subscription (its
-// first heartbeat on each channel), so nothing published after that is
-// missed.
+// `Connect` returns once the daemon has confirmed every subscription.
 #pragma once
 
 #include <chrono>
@@ -15,44 +21,73 @@
 #include <string>
 #include <vector>
 
+#include <google/protobuf/timestamp.pb.h>
+
 #include "newswire/core/error.h"
 #include "newswire/v1/article.pb.h"
 #include "newswire/v1/wire.pb.h"
 
 namespace newswire::subscriber {
 
-struct SubscriberOptions {
-  std::string hub = "tcp://127.0.0.1:7700";
-  // Channels to follow; all empty means the whole wire.
+// Which channels to follow; all empty means the whole wire.
+struct ChannelSelection {
   std::vector<std::string> feeds;        // e.g. "equities-asia"
   std::vector<std::string> instruments;  // "MIC:SYMBOL", e.g. "XTKS:9984"
   std::vector<std::string> topics;       // e.g. "M&A"
+};
+
+// Channel topics for a selection; MALFORMED for a bad name.
+Result<std::vector<std::string>> ChannelTopics(const ChannelSelection& selection);
+
+struct SubscriberOptions {
+  std::string hub = "tcp://127.0.0.1:7700";
+  ChannelSelection channels;
+  // Start in the past: every revision from this wire sequence, or from this
+  // wire time, then live. Unset: live only.
+  std::optional<uint64_t> since_wire_seq;
+  std::optional<google::protobuf::Timestamp> since_time;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds query_timeout{2000};
+  int receive_hwm = 100000;                // Live messages ZeroMQ queues before dropping.
+  std::size_t max_held_articles = 100000;  // Latest versions kept for diffs.
 };
 
 // One revision as handed to the application.
 struct Delivery {
-  v1::RevisionEvent event;  // As received: the diff (or full article).
+  v1::RevisionEvent event;  // As sent on the wire: the diff or full article.
   v1::Article article;      // The article rebuilt at event.version().
-  std::string channel;      // Channel topic it arrived on.
+  std::string channel;      // Channel topic it arrived on (live only).
   uint64_t channel_seq = 0;
-  std::size_t event_bytes = 0;  // Bytes of the message on the wire.
+  std::size_t event_bytes = 0;  // Bytes of the live message (0 if recovered).
   bool verified = false;        // Rebuilt article matches event.content_hash().
-  bool repaired = false;        // Diff did not fit; full version was fetched.
-  std::string problem;          // Why it is unverified or was repaired.
+  bool repaired = false;        // The diff did not fit; the full version was used.
+  bool recovered = false;       // Came from the store (catch-up or gap fill).
+  std::string problem;          // Why it was repaired or is unverified.
+
+  bool killed() const { return article.pubstatus() == v1::PUB_STATUS_CANCELED; }
+  bool withheld() const { return article.pubstatus() == v1::PUB_STATUS_WITHHELD; }
+  bool flash() const { return article.urgency() == 1; }
+  bool correction() const;
 };
 
-// Revisions the subscriber knows it did not receive on a channel.
+// Revisions the subscriber knows it missed and could not recover.
 struct Gap {
   std::string channel;
   uint64_t first_missing = 0;
   uint64_t last_missing = 0;
+  std::string reason;
+};
+
+// The live connection went down or came back (ZeroMQ reconnects by itself).
+struct ConnectionChange {
+  bool connected = false;
+  std::string endpoint;
 };
 
 struct Notice {
   std::optional<Delivery> revision;
   std::optional<Gap> gap;
+  std::optional<ConnectionChange> connection;
 };
 
 class Subscriber {
@@ -63,9 +98,12 @@ class Subscriber {
 
   virtual ~Subscriber() = default;
 
-  // Waits up to `timeout` for the next revision or gap; nullopt on timeout.
-  // Copies of a revision arriving on several channels are delivered once.
+  // Waits up to `timeout` for the next notice; nullopt on timeout.
   virtual Result<std::optional<Notice>> Next(std::chrono::milliseconds timeout) = 0;
+
+  // Highest wire sequence delivered so far (0 before any). Persist it and
+  // pass it + 1 as since_wire_seq to resume after a restart.
+  virtual uint64_t last_delivered_wire_seq() const = 0;
 
  protected:
   Subscriber() = default;

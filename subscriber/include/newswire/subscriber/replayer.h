@@ -1,0 +1,47 @@
+// Replay: the wire as it happened, from the store. Every revision in a time
+// range, in wire order, each as the event the live wire sent (diff or full),
+// rebuilt and verified like a live delivery, at its original spacing scaled
+// by `speed`. Point-in-time: it reads by wire time, so no text shows before
+// it was published.
+//
+// Pages come from the query service one at a time, when the previous page
+// has been handed out: a large replay neither floods the client nor stalls
+// the daemon, and client memory stays bounded. Use from one thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include <google/protobuf/timestamp.pb.h>
+
+#include "newswire/core/clock.h"
+#include "newswire/subscriber/subscriber.h"
+
+namespace newswire::subscriber {
+
+struct ReplayOptions {
+  std::string hub = "tcp://127.0.0.1:7700";
+  ChannelSelection channels;
+  google::protobuf::Timestamp from;               // First wire time included.
+  std::optional<google::protobuf::Timestamp> to;  // Last included; unset: to the end.
+  double speed = 0;  // 1 = real time, 10 = ten times faster, 0 = as fast as possible.
+  std::chrono::milliseconds query_timeout{5000};
+  uint32_t page_size = 500;
+  std::size_t max_held_articles = 100000;
+  const core::Clock* clock = nullptr;  // Pacing clock; null: the system clock.
+};
+
+class Replayer {
+ public:
+  static Result<std::unique_ptr<Replayer>> Open(const ReplayOptions& options);
+  virtual ~Replayer() = default;
+
+  // The next revision, once its time (scaled) has come; nullopt at the end.
+  virtual Result<std::optional<Delivery>> Next() = 0;
+
+ protected:
+  Replayer() = default;
+};
+
+}  // namespace newswire::subscriber

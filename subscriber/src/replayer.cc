@@ -1,0 +1,68 @@
+#include "newswire/subscriber/replayer.h"
+
+#include "log_merger.h"
+#include "rebuilder.h"
+
+namespace newswire::subscriber {
+namespace {
+
+int64_t Nanos(const google::protobuf::Timestamp& ts) {
+  return ts.seconds() * 1'000'000'000 + ts.nanos();
+}
+
+class LogReplayer final : public Replayer {
+ public:
+  LogReplayer(const ReplayOptions& options, std::unique_ptr<QueryClient> query,
+              std::vector<std::string> channels)
+      : options_(options),
+        clock_(options.clock ? *options.clock : core::SystemClock()),
+        query_(std::move(query)),
+        merger_(*query_, std::move(channels), LogMerger::Start{0, options.from}, {},
+                options.page_size),
+        rebuilder_(query_.get(), options.max_held_articles) {}
+
+  Result<std::optional<Delivery>> Next() override {
+    auto record = merger_.Next();
+    if (!record) return Fail(record.error());
+    if (!*record) return std::optional<Delivery>();
+    const int64_t wire_time = Nanos((*record)->event().wire_time());
+    if (options_.to && wire_time > Nanos(*options_.to)) return std::optional<Delivery>();
+    if (options_.speed > 0) {
+      // Original spacing, scaled: revision i is due at start + (t_i - t_0) / speed.
+      if (!first_wire_time_) {
+        first_wire_time_ = wire_time;
+        start_ = clock_.NowNs();
+      }
+      const auto offset =
+          static_cast<int64_t>(static_cast<double>(wire_time - *first_wire_time_) / options_.speed);
+      clock_.SleepUntilNs(start_ + offset);
+    }
+    Delivery delivery =
+        rebuilder_.Rebuild(std::move(*(*record)->mutable_event()), &(*record)->full());
+    delivery.recovered = true;
+    return std::optional(std::move(delivery));
+  }
+
+ private:
+  ReplayOptions options_;
+  const core::Clock& clock_;
+  std::unique_ptr<QueryClient> query_;
+  LogMerger merger_;
+  Rebuilder rebuilder_;
+  std::optional<int64_t> first_wire_time_;
+  int64_t start_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Replayer>> Replayer::Open(const ReplayOptions& options) {
+  if (options.speed < 0) return Fail(v1::ERROR_CODE_MALFORMED, "replay speed must be positive");
+  auto channels = ChannelTopics(options.channels);
+  if (!channels) return Fail(channels.error());
+  auto query = QueryClient::Connect(options.hub, options.query_timeout);
+  if (!query) return Fail(query.error());
+  return std::unique_ptr<Replayer>(
+      std::make_unique<LogReplayer>(options, std::move(*query), std::move(*channels)));
+}
+
+}  // namespace newswire::subscriber
