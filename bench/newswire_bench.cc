@@ -133,6 +133,7 @@ struct Settings {
   double duration_s = 10;
   int window = 256;
   int publishers = 8;
+  std::vector<std::string> workloads;  // Empty: all of them.
   bool quick = false;
   long dump_corpus = -1;
 };
@@ -156,6 +157,8 @@ constexpr const char* kUsage =
     "                      [--n-publish N] [--n-fanout N] [--subs N] [--rate R] [--fast-rate R]\n"
     "                      [--duration S] [--window W] [--publishers P] [--seed S]\n"
     "                      [--host H] [--port P] [--tmp DIR] [--dump-corpus N]\n"
+    "                      [--workloads "
+    "publish,publish8,latency,latency20k,fanout,replay_get,...]\n"
     "Defaults come from PEER_HOST, PEER_PORT, PEER_TMP, PEER_N_PUBLISH, PEER_N_FANOUT,\n"
     "PEER_SUBS, PEER_RATE, PEER_DURATION and PEER_WINDOW when set (see ../shared/peers).\n";
 
@@ -211,6 +214,8 @@ std::optional<Settings> ParseSettings(int argc, char** argv) {
       s.daemon_path = value;
     } else if (key == "--modes") {
       s.modes = Split(value, ',');
+    } else if (key == "--workloads") {
+      s.workloads = Split(value, ',');
     } else if (key == "--host" || key == "PEER_HOST") {
       s.host = value;
     } else if (key == "--tmp" || key == "PEER_TMP") {
@@ -354,7 +359,7 @@ class Daemon {
       return false;
     }
     // The daemon prints "ready tcp://HOST:PORT" once the store is open and
-    // every socket is bound.
+    // every socket is bound (newer ones add more after a space).
     std::string out;
     const int64_t deadline = NowNs() + 20'000'000'000;
     while (out.find('\n') == std::string::npos) {
@@ -367,7 +372,7 @@ class Daemon {
       out.append(buffer, static_cast<std::size_t>(n));
     }
     if (out.rfind("ready ", 0) == 0 && out.find('\n') != std::string::npos) {
-      hub_ = out.substr(6, out.find('\n') - 6);
+      hub_ = out.substr(6, out.find_first_of(" \n", 6) - 6);
       return true;
     }
     std::ifstream log(log_path);
@@ -944,14 +949,26 @@ void RunAll(Context& ctx) {
     }
   };
   const Settings& s = ctx.settings;
-  timed("publish", [&] { RunPublish(ctx); });
-  timed("publish" + std::to_string(s.publishers), [&] { RunPublishConcurrent(ctx); });
-  timed("latency", [&] { RunLatency(ctx, "latency", s.rate, s.seed + 2, true); });
+  // --workloads picks some (for profiling one at a time); the replays read
+  // (a)'s history, so asking for one of them runs (a) too.
+  auto wanted = [&](const std::string& name) {
+    auto has = [&](const char* w) {
+      return std::find(s.workloads.begin(), s.workloads.end(), w) != s.workloads.end();
+    };
+    if (s.workloads.empty() || has(name.c_str())) return true;
+    return name == "publish" && (has("replay_get") || has("replay_log"));
+  };
+  const std::string concurrent = "publish" + std::to_string(s.publishers);
   const std::string fast = "latency" + std::to_string(static_cast<long>(s.fast_rate / 1000)) + "k";
-  timed(fast, [&] { RunLatency(ctx, fast, s.fast_rate, s.seed + 3, false); });
-  timed("fanout", [&] { RunFanout(ctx); });
-  timed("replay_get", [&] { RunReplayGet(ctx); });
-  timed("replay_log", [&] { RunReplayLog(ctx); });
+  if (wanted("publish")) timed("publish", [&] { RunPublish(ctx); });
+  if (wanted(concurrent)) timed(concurrent, [&] { RunPublishConcurrent(ctx); });
+  if (wanted("latency")) {
+    timed("latency", [&] { RunLatency(ctx, "latency", s.rate, s.seed + 2, true); });
+  }
+  if (wanted(fast)) timed(fast, [&] { RunLatency(ctx, fast, s.fast_rate, s.seed + 3, false); });
+  if (wanted("fanout")) timed("fanout", [&] { RunFanout(ctx); });
+  if (wanted("replay_get")) timed("replay_get", [&] { RunReplayGet(ctx); });
+  if (wanted("replay_log")) timed("replay_log", [&] { RunReplayLog(ctx); });
 }
 
 // Same seed, same corpus; a different seed, a different one.

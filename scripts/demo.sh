@@ -22,7 +22,7 @@ wait_for() {
 }
 
 echo "== starting newswired (store in $work/store)"
-"$bin/daemon/newswired" --listen tcp://127.0.0.1:0 --data-dir "$work/store" \
+"$bin/daemon/newswired" --listen tcp://127.0.0.1:0 --metrics-listen 127.0.0.1:0 --data-dir "$work/store" \
   >"$work/daemon.out" 2>"$work/daemon.log" &
 daemon_pid=$!
 wait_for "$work/daemon.out" '^ready '

@@ -42,6 +42,10 @@ struct ReplayCommandOptions {
 int RunPublish(const CommonOptions& common, const PublishOptions& options);
 int RunTail(const CommonOptions& common, const TailOptions& options);
 int RunReplay(const CommonOptions& common, const ReplayCommandOptions& options);
+// One stats event from the daemon's stats channel.
+int RunStats(const CommonOptions& common);
+// A live full-screen view of the stats channel; `iterations` 0: until ^C.
+int RunTop(const CommonOptions& common, uint64_t iterations);
 struct GetOptions {
   std::string article_id;
   uint32_t version = 0;

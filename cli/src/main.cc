@@ -71,6 +71,15 @@ int main(int argc, char** argv) {
   add_common(history_cmd);
   history_cmd->add_option("id", article_id, "article id")->required();
 
+  auto* stats_cmd =
+      app.add_subcommand("stats", "one stats event from the daemon (rates, lags, sizes)");
+  add_common(stats_cmd);
+  uint64_t top_iterations = 0;
+  auto* top_cmd =
+      app.add_subcommand("top", "live view of the wire: rates, subscribers, busiest feeds");
+  add_common(top_cmd);
+  top_cmd->add_option("--iterations", top_iterations, "stop after this many refreshes");
+
   AdminOptions admin;
   auto* admin_cmd = app.add_subcommand("admin", "operate a store: verify, backup, restore");
   admin_cmd->require_subcommand(1);
@@ -97,6 +106,8 @@ int main(int argc, char** argv) {
   if (*publish_cmd) return RunPublish(common, publish);
   if (*tail_cmd) return RunTail(common, tail);
   if (*replay_cmd) return RunReplay(common, replay);
+  if (*stats_cmd) return RunStats(common);
+  if (*top_cmd) return RunTop(common, top_iterations);
   if (*get_cmd) return RunGet(common, get);
   if (*verify_cmd) return RunAdminVerify(common, admin);
   if (*backup_cmd) return RunAdminBackup(common, admin, /*via_hub=*/!*backup_dir_opt);

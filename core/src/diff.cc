@@ -2,101 +2,294 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <tuple>
 #include <vector>
 
 #include "newswire/core/utf8.h"
+#include "sequence_align.h"
+#include "text_tokens.h"
 
 namespace newswire::core {
 namespace {
 
 using google::protobuf::RepeatedPtrField;
+using internal::MatchRun;
+using internal::WorkBudget;
+
+// Work units (Myers diagonals visited plus tokens compared) one DiffText or
+// DiffArticles call may spend before it stops aligning and replaces what is
+// left: a few milliseconds at most; typical edits need a few thousand.
+constexpr uint64_t kTextWorkBudget = uint64_t{1} << 18;
+constexpr uint64_t kArticleWorkBudget = uint64_t{1} << 19;
+
+// Texts past this are replaced wholesale: token offsets are 32-bit.
+constexpr std::size_t kMaxAlignedBytes = std::numeric_limits<int32_t>::max();
 
 tl::unexpected<Error> Mismatch(std::string message) {
   return Fail(v1::ERROR_CODE_DIFF_MISMATCH, std::move(message));
 }
 
+// ---- sizes -----------------------------------------------------------------
+
+// Serialized sizes, to choose the smaller of two equivalent encodings.
+std::size_t VarintSize(uint64_t v) {
+  std::size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+// A length-delimited field holding `n` bytes.
+std::size_t FieldSize(std::size_t n) { return 1 + VarintSize(n) + n; }
+
+// A retain or remove op inside TextDiff.ops.
+std::size_t CountOpSize(std::size_t n) { return FieldSize(1 + VarintSize(n)); }
+
+// An insert op inside TextDiff.ops (or ListDiff.ops, same shape).
+std::size_t InsertOpSize(std::size_t n) { return FieldSize(FieldSize(n)); }
+
 // ---- text ------------------------------------------------------------------
 
-void AddRetain(v1::TextDiff& diff, std::size_t n) {
-  if (n > 0) diff.add_ops()->set_retain(static_cast<uint32_t>(n));
+// Appends ops, merging each into the previous one of the same kind.
+class TextDiffWriter {
+ public:
+  explicit TextDiffWriter(v1::TextDiff* diff) : diff_(diff) {}
+
+  void Retain(std::size_t n) {
+    if (n == 0) return;
+    v1::TextOp* last = Last();
+    if (last != nullptr && last->has_retain()) {
+      last->set_retain(last->retain() + static_cast<uint32_t>(n));
+    } else {
+      diff_->add_ops()->set_retain(static_cast<uint32_t>(n));
+    }
+  }
+  void Remove(std::size_t n) {
+    if (n == 0) return;
+    v1::TextOp* last = Last();
+    if (last != nullptr && last->has_remove()) {
+      last->set_remove(last->remove() + static_cast<uint32_t>(n));
+    } else {
+      diff_->add_ops()->set_remove(static_cast<uint32_t>(n));
+    }
+  }
+  void Insert(std::string_view text) {
+    if (text.empty()) return;
+    v1::TextOp* last = Last();
+    if (last != nullptr && last->has_insert()) {
+      last->mutable_insert()->append(text);
+    } else {
+      diff_->add_ops()->set_insert(std::string(text));
+    }
+  }
+
+ private:
+  v1::TextOp* Last() {
+    return diff_->ops_size() == 0 ? nullptr : diff_->mutable_ops(diff_->ops_size() - 1);
+  }
+  v1::TextDiff* diff_;
+};
+
+// A changed span: base bytes [a_begin, a_end) become result bytes
+// [b_begin, b_end).
+struct Hunk {
+  std::size_t a_begin, a_end, b_begin, b_end;
+};
+
+std::size_t HunkSize(const Hunk& h) {
+  std::size_t size = 0;
+  if (h.a_end > h.a_begin) size += CountOpSize(h.a_end - h.a_begin);
+  if (h.b_end > h.b_begin) size += InsertOpSize(h.b_end - h.b_begin);
+  return size;
+}
+
+// Common prefix of `a` and `b`, cut back to a token boundary of both so
+// the middle starts with whole tokens (and never inside a character).
+std::size_t TokenPrefix(std::string_view a, std::string_view b) {
+  const std::size_t limit = std::min(a.size(), b.size());
+  std::size_t p = static_cast<std::size_t>(
+      std::mismatch(a.begin(), a.begin() + limit, b.begin()).first - a.begin());
+  while (p > 0 && !(text::IsTokenBoundary(a, p) && text::IsTokenBoundary(b, p))) {
+    p = text::UnitStartBefore(a, p);
+  }
+  return p;
+}
+
+// Length of the common suffix that leaves at least `prefix` bytes before it
+// in both, moved forward to a token boundary of both.
+std::size_t TokenSuffix(std::string_view a, std::string_view b, std::size_t prefix) {
+  const std::size_t limit = std::min(a.size(), b.size()) - prefix;
+  std::size_t s = 0;
+  while (s < limit && a[a.size() - 1 - s] == b[b.size() - 1 - s]) ++s;
+  std::size_t ea = a.size() - s;
+  std::size_t eb = b.size() - s;
+  // The suffix bytes are equal, so one step in `a` is the same step in `b`.
+  while (ea < a.size() && !(text::IsTokenBoundary(a, ea) && text::IsTokenBoundary(b, eb))) {
+    std::size_t next = text::UnitEnd(a, ea);
+    eb += next - ea;
+    ea = next;
+  }
+  return a.size() - ea;
+}
+
+// Changed spans of a[begin, a_end) against b[begin, b_end), word by word.
+void AlignTokens(std::string_view a, std::string_view b, std::size_t begin, std::size_t a_end,
+                 std::size_t b_end, WorkBudget& budget, std::vector<Hunk>* hunks) {
+  std::vector<text::Token> ta, tb;
+  text::Tokenize(a, begin, a_end, &ta);
+  text::Tokenize(b, begin, b_end, &tb);
+  // Following long unchanged runs costs time linear in the input, like
+  // tokenising it; grant that much so a long text with many scattered edits
+  // is not cut short. The budget still caps the quadratic part.
+  budget.Grant(ta.size() + tb.size());
+  auto eq = [&](uint32_t i, uint32_t j) {
+    const text::Token& x = ta[i];
+    const text::Token& y = tb[j];
+    return x.hash == y.hash &&
+           a.substr(x.begin, x.end - x.begin) == b.substr(y.begin, y.end - y.begin);
+  };
+  std::vector<MatchRun> runs;
+  internal::Align(static_cast<uint32_t>(ta.size()), static_cast<uint32_t>(tb.size()), eq, budget,
+                  &runs);
+  auto a_at = [&](uint32_t i) -> std::size_t { return i < ta.size() ? ta[i].begin : a_end; };
+  auto b_at = [&](uint32_t j) -> std::size_t { return j < tb.size() ? tb[j].begin : b_end; };
+  uint32_t i = 0, j = 0;
+  for (const MatchRun& run : runs) {
+    if (run.a > i || run.b > j) hunks->push_back(Hunk{a_at(i), a_at(run.a), b_at(j), b_at(run.b)});
+    i = run.a + run.len;
+    j = run.b + run.len;
+  }
+  if (i < ta.size() || j < tb.size()) hunks->push_back(Hunk{a_at(i), a_end, b_at(j), b_end});
+}
+
+v1::TextDiff DiffTextBounded(std::string_view a, std::string_view b, WorkBudget& budget) {
+  v1::TextDiff diff;
+  diff.set_base_len(static_cast<uint32_t>(a.size()));
+  diff.set_result_len(static_cast<uint32_t>(b.size()));
+  TextDiffWriter out(&diff);
+  if (a == b) {
+    out.Retain(a.size());
+    return diff;
+  }
+  const std::size_t prefix = TokenPrefix(a, b);
+  const std::size_t suffix = TokenSuffix(a, b, prefix);
+  const std::size_t a_end = a.size() - suffix;
+  const std::size_t b_end = b.size() - suffix;
+
+  std::vector<Hunk> hunks;
+  if (prefix < a_end && prefix < b_end && !budget.Exhausted() && a.size() <= kMaxAlignedBytes &&
+      b.size() <= kMaxAlignedBytes) {
+    AlignTokens(a, b, prefix, a_end, b_end, budget, &hunks);
+  } else {
+    hunks.push_back(Hunk{prefix, a_end, prefix, b_end});
+  }
+
+  // Fold hunks separated by a short retain into one replace when that
+  // encodes smaller (e.g. "7.5" -> "8.1" is one replace, not two).
+  std::vector<Hunk> merged;
+  for (const Hunk& h : hunks) {
+    if (!merged.empty()) {
+      Hunk& last = merged.back();
+      Hunk joined{last.a_begin, h.a_end, last.b_begin, h.b_end};
+      if (HunkSize(joined) <= CountOpSize(h.a_begin - last.a_end) + HunkSize(last) + HunkSize(h)) {
+        last = joined;
+        continue;
+      }
+    }
+    merged.push_back(h);
+  }
+
+  std::size_t pos = 0;
+  for (const Hunk& h : merged) {
+    out.Retain(h.a_begin - pos);
+    out.Remove(h.a_end - h.a_begin);
+    out.Insert(b.substr(h.b_begin, h.b_end - h.b_begin));
+    pos = h.a_end;
+  }
+  out.Retain(a.size() - pos);
+  return diff;
 }
 
 // ---- lists -----------------------------------------------------------------
-
-// Longest common subsequence of two short lists of paragraphs, by equality.
-// Returns matched index pairs in order. Lists past `kMaxCells` cells of work
-// match nothing in the middle (the caller still strips prefix and suffix),
-// which keeps the cost bounded; the result is then larger, never wrong.
-constexpr std::size_t kMaxCells = 1 << 20;
-
-std::vector<std::pair<int, int>> MatchItems(const RepeatedPtrField<std::string>& a, int a_begin,
-                                            int a_end, const RepeatedPtrField<std::string>& b,
-                                            int b_begin, int b_end) {
-  std::vector<std::pair<int, int>> matches;
-  const auto n = static_cast<std::size_t>(a_end - a_begin);
-  const auto m = static_cast<std::size_t>(b_end - b_begin);
-  if (n == 0 || m == 0 || (n + 1) * (m + 1) > kMaxCells) return matches;
-  std::vector<uint32_t> len((n + 1) * (m + 1), 0);
-  auto at = [&](std::size_t i, std::size_t j) -> uint32_t& { return len[i * (m + 1) + j]; };
-  for (std::size_t i = n; i-- > 0;) {
-    for (std::size_t j = m; j-- > 0;) {
-      at(i, j) = a[a_begin + static_cast<int>(i)] == b[b_begin + static_cast<int>(j)]
-                     ? at(i + 1, j + 1) + 1
-                     : std::max(at(i + 1, j), at(i, j + 1));
-    }
-  }
-  std::size_t i = 0, j = 0;
-  while (i < n && j < m) {
-    if (a[a_begin + static_cast<int>(i)] == b[b_begin + static_cast<int>(j)]) {
-      matches.emplace_back(a_begin + static_cast<int>(i), b_begin + static_cast<int>(j));
-      ++i;
-      ++j;
-    } else if (at(i + 1, j) >= at(i, j + 1)) {
-      ++i;
-    } else {
-      ++j;
-    }
-  }
-  return matches;
-}
 
 class ListDiffBuilder {
  public:
   explicit ListDiffBuilder(v1::ListDiff* diff) : diff_(diff) {}
   void Retain(int n) {
     if (n <= 0) return;
-    if (diff_->ops_size() > 0 && diff_->ops().rbegin()->has_retain()) {
-      auto* last = diff_->mutable_ops()->rbegin().operator->();
+    v1::ListOp* last = Last();
+    if (last != nullptr && last->has_retain()) {
       last->set_retain(last->retain() + static_cast<uint32_t>(n));
     } else {
       diff_->add_ops()->set_retain(static_cast<uint32_t>(n));
     }
   }
   void Remove(int n) {
-    if (n > 0) diff_->add_ops()->set_remove(static_cast<uint32_t>(n));
+    if (n <= 0) return;
+    v1::ListOp* last = Last();
+    if (last != nullptr && last->has_remove()) {
+      last->set_remove(last->remove() + static_cast<uint32_t>(n));
+    } else {
+      diff_->add_ops()->set_remove(static_cast<uint32_t>(n));
+    }
   }
   void Insert(const std::string& item) { diff_->add_ops()->set_insert(item); }
-  void Modify(const std::string& from, const std::string& to) {
-    *diff_->add_ops()->mutable_modify() = DiffText(from, to);
-  }
+  void Modify(v1::TextDiff&& edit) { *diff_->add_ops()->mutable_modify() = std::move(edit); }
 
  private:
+  v1::ListOp* Last() {
+    return diff_->ops_size() == 0 ? nullptr : diff_->mutable_ops(diff_->ops_size() - 1);
+  }
   v1::ListDiff* diff_;
 };
 
-// Emits the edit for an unmatched run: edited items pair up as modifications
-// (small inner text diffs), the rest are removed or inserted.
+// Sets `edit` to the text diff from `from` to `to` and returns true when
+// sending it as a modify op is smaller than sending `to` whole.
+bool SmallerAsModify(const std::string& from, const std::string& to, WorkBudget& budget,
+                     v1::TextDiff* edit) {
+  if (from.empty() || to.empty()) return false;  // Nothing to share.
+  *edit = DiffTextBounded(from, to, budget);
+  return FieldSize(FieldSize(edit->ByteSizeLong())) < InsertOpSize(to.size());
+}
+
+// Emits the edit for an unmatched run a[a_begin, a_end) -> b[b_begin, b_end):
+// items that were edited (their text diff is smaller than the new text) pair
+// up as modify ops; the rest are removed or inserted. Walks both runs once,
+// looking one item ahead on either side for a partner, so it tries at most
+// three pairs per item.
 void EmitChangedRun(ListDiffBuilder& out, const RepeatedPtrField<std::string>& a, int a_begin,
-                    int a_end, const RepeatedPtrField<std::string>& b, int b_begin, int b_end) {
-  int paired = std::min(a_end - a_begin, b_end - b_begin);
-  for (int k = 0; k < paired; ++k) out.Modify(a[a_begin + k], b[b_begin + k]);
-  out.Remove(a_end - a_begin - paired);
-  for (int k = b_begin + paired; k < b_end; ++k) out.Insert(b[k]);
+                    int a_end, const RepeatedPtrField<std::string>& b, int b_begin, int b_end,
+                    WorkBudget& budget) {
+  int i = a_begin, j = b_begin;
+  v1::TextDiff edit;
+  while (i < a_end && j < b_end) {
+    if (SmallerAsModify(a[i], b[j], budget, &edit)) {
+      out.Modify(std::move(edit));
+      ++i, ++j;
+    } else if (j + 1 < b_end && SmallerAsModify(a[i], b[j + 1], budget, &edit)) {
+      out.Insert(b[j]);
+      out.Modify(std::move(edit));
+      ++i, j += 2;
+    } else if (i + 1 < a_end && SmallerAsModify(a[i + 1], b[j], budget, &edit)) {
+      out.Remove(1);
+      out.Modify(std::move(edit));
+      i += 2, ++j;
+    } else {
+      out.Remove(1);
+      out.Insert(b[j]);
+      ++i, ++j;
+    }
+  }
+  out.Remove(a_end - i);
+  for (; j < b_end; ++j) out.Insert(b[j]);
 }
 
 v1::ListDiff DiffList(const RepeatedPtrField<std::string>& a,
-                      const RepeatedPtrField<std::string>& b) {
+                      const RepeatedPtrField<std::string>& b, WorkBudget& budget) {
   v1::ListDiff diff;
   diff.set_base_count(static_cast<uint32_t>(a.size()));
   diff.set_result_count(static_cast<uint32_t>(b.size()));
@@ -110,14 +303,29 @@ v1::ListDiff DiffList(const RepeatedPtrField<std::string>& a,
     ++suffix;
   }
   out.Retain(prefix);
+  const int a_end = a.size() - suffix;
+  const int b_end = b.size() - suffix;
+
+  // Myers over the middle items, compared by hash first.
+  std::vector<uint64_t> ha, hb;
+  for (int k = prefix; k < a_end; ++k) ha.push_back(text::HashBytes(a[k]));
+  for (int k = prefix; k < b_end; ++k) hb.push_back(text::HashBytes(b[k]));
+  auto eq = [&](uint32_t i, uint32_t j) {
+    return ha[i] == hb[j] && a[prefix + static_cast<int>(i)] == b[prefix + static_cast<int>(j)];
+  };
+  std::vector<MatchRun> runs;
+  internal::Align(static_cast<uint32_t>(ha.size()), static_cast<uint32_t>(hb.size()), eq, budget,
+                  &runs);
   int a_pos = prefix, b_pos = prefix;
-  for (auto [ai, bi] : MatchItems(a, prefix, a.size() - suffix, b, prefix, b.size() - suffix)) {
-    EmitChangedRun(out, a, a_pos, ai, b, b_pos, bi);
-    out.Retain(1);
-    a_pos = ai + 1;
-    b_pos = bi + 1;
+  for (const MatchRun& run : runs) {
+    const int ai = prefix + static_cast<int>(run.a);
+    const int bi = prefix + static_cast<int>(run.b);
+    EmitChangedRun(out, a, a_pos, ai, b, b_pos, bi, budget);
+    out.Retain(static_cast<int>(run.len));
+    a_pos = ai + static_cast<int>(run.len);
+    b_pos = bi + static_cast<int>(run.len);
   }
-  EmitChangedRun(out, a, a_pos, a.size() - suffix, b, b_pos, b.size() - suffix);
+  EmitChangedRun(out, a, a_pos, a_end, b, b_pos, b_end, budget);
   out.Retain(suffix);
   return diff;
 }
@@ -273,31 +481,8 @@ bool IsReplaceableField(uint32_t number) {
 }  // namespace
 
 v1::TextDiff DiffText(std::string_view a, std::string_view b) {
-  v1::TextDiff diff;
-  diff.set_base_len(static_cast<uint32_t>(a.size()));
-  diff.set_result_len(static_cast<uint32_t>(b.size()));
-  if (a == b) {
-    AddRetain(diff, a.size());
-    return diff;
-  }
-  std::size_t limit = std::min(a.size(), b.size());
-  std::size_t prefix = 0;
-  while (prefix < limit && a[prefix] == b[prefix]) ++prefix;
-  // Back off to a character start; the bytes are equal so both agree.
-  while (prefix > 0 && !IsCharBoundary(a, prefix)) --prefix;
-  std::size_t suffix = 0;
-  while (suffix < limit - prefix && a[a.size() - 1 - suffix] == b[b.size() - 1 - suffix]) {
-    ++suffix;
-  }
-  while (suffix > 0 && !IsCharBoundary(a, a.size() - suffix)) --suffix;
-
-  AddRetain(diff, prefix);
-  std::size_t removed = a.size() - prefix - suffix;
-  if (removed > 0) diff.add_ops()->set_remove(static_cast<uint32_t>(removed));
-  std::string_view inserted = b.substr(prefix, b.size() - prefix - suffix);
-  if (!inserted.empty()) diff.add_ops()->set_insert(std::string(inserted));
-  AddRetain(diff, suffix);
-  return diff;
+  WorkBudget budget(kTextWorkBudget);
+  return DiffTextBounded(a, b, budget);
 }
 
 Result<std::string> ApplyTextDiff(std::string_view base, const v1::TextDiff& diff) {
@@ -331,15 +516,20 @@ Result<std::string> ApplyTextDiff(std::string_view base, const v1::TextDiff& dif
 
 v1::ArticleDiff DiffArticles(const v1::Article& a, const v1::Article& b) {
   v1::ArticleDiff d;
+  WorkBudget budget(kArticleWorkBudget);
   DiffScalars(a, b, d);
-  if (a.headline() != b.headline()) *d.mutable_headline() = DiffText(a.headline(), b.headline());
-  if (a.ednote() != b.ednote()) *d.mutable_ednote() = DiffText(a.ednote(), b.ednote());
+  if (a.headline() != b.headline()) {
+    *d.mutable_headline() = DiffTextBounded(a.headline(), b.headline(), budget);
+  }
+  if (a.ednote() != b.ednote()) {
+    *d.mutable_ednote() = DiffTextBounded(a.ednote(), b.ednote(), budget);
+  }
   if (!std::equal(a.key_points().begin(), a.key_points().end(), b.key_points().begin(),
                   b.key_points().end())) {
-    *d.mutable_key_points() = DiffList(a.key_points(), b.key_points());
+    *d.mutable_key_points() = DiffList(a.key_points(), b.key_points(), budget);
   }
   if (!std::equal(a.body().begin(), a.body().end(), b.body().begin(), b.body().end())) {
-    *d.mutable_body() = DiffList(a.body(), b.body());
+    *d.mutable_body() = DiffList(a.body(), b.body(), budget);
   }
   SortedMinus(a.instruments(), b.instruments(), d.mutable_instruments_removed(), InstrumentLess());
   SortedMinus(b.instruments(), a.instruments(), d.mutable_instruments_added(), InstrumentLess());

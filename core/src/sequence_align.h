@@ -20,6 +20,7 @@ class WorkBudget {
  public:
   explicit WorkBudget(uint64_t units) : left_(units) {}
   bool Exhausted() const { return left_ == 0; }
+  void Grant(uint64_t units) { left_ += units; }
   void Spend(uint64_t units) { left_ = units >= left_ ? 0 : left_ - units; }
 
  private:

@@ -117,10 +117,14 @@ void Tokenize(std::string_view text, std::size_t begin, std::size_t end, std::ve
   text = text.substr(0, end);
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   std::size_t pos = begin;
+  // An ASCII byte is a unit of its own unless (invalid) continuation bytes follow.
+  auto ascii_unit = [&](std::size_t at) {
+    return s[at] < 0x80 && (at + 1 == end || !IsContinuation(s[at + 1]));
+  };
   while (pos < end) {
     const std::size_t start = pos;
     CharClass cls;
-    if (s[pos] < 0x80) {
+    if (ascii_unit(pos)) {
       cls = AsciiClass(s[pos]);
       ++pos;
     } else {
@@ -129,7 +133,7 @@ void Tokenize(std::string_view text, std::size_t begin, std::size_t end, std::ve
     }
     if (cls != CharClass::kSingle) {
       while (pos < end) {
-        if (s[pos] < 0x80) {
+        if (ascii_unit(pos)) {
           if (AsciiClass(s[pos]) != cls) break;
           ++pos;
           continue;
@@ -161,9 +165,19 @@ uint64_t HashBytes(std::string_view bytes) {
     p += 8;
     n -= 8;
   }
+  // Short tails (most tokens) without a variable-length memcpy call: two
+  // overlapping loads, or three single bytes.
   uint64_t tail = 0;
-  std::memcpy(&tail, p, n);
-  return mix(h ^ tail);
+  if (n >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    tail = (uint64_t{hi} << 32) | lo;
+  } else if (n > 0) {
+    const auto* u = reinterpret_cast<const unsigned char*>(p);
+    tail = (uint64_t{u[0]} << 16) | (uint64_t{u[n / 2]} << 8) | u[n - 1];
+  }
+  return mix(h ^ tail ^ (uint64_t{n} << 59));
 }
 
 }  // namespace newswire::core::text

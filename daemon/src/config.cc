@@ -25,8 +25,8 @@ Result<void> LoadConfigFile(const std::string& path, Config& config) {
   }
 
   static const std::set<std::string, std::less<>> kKeys = {
-      "listen",    "data_dir",     "durability", "block_cache_mb", "max_article_bytes",
-      "max_batch", "heartbeat_ms", "log_level",  "log_format",     "fanout_hwm"};
+      "listen",       "data_dir",  "durability", "block_cache_mb", "max_article_bytes", "max_batch",
+      "heartbeat_ms", "log_level", "log_format", "fanout_hwm",     "metrics_listen"};
   for (const auto& [key, value] : table) {
     if (!kKeys.count(key.str())) return Bad(path, "unknown key '" + std::string(key.str()) + "'");
   }
@@ -55,7 +55,8 @@ Result<void> LoadConfigFile(const std::string& path, Config& config) {
   std::string durability;
   int64_t heartbeat_ms = d.heartbeat_interval.count();
   for (auto result :
-       {text("listen", d.listen), text("data_dir", d.data_dir), text("durability", durability),
+       {text("listen", d.listen), text("metrics_listen", d.metrics_listen),
+        text("data_dir", d.data_dir), text("durability", durability),
         text("log_level", config.logging.level), text("log_format", config.logging.format),
         number("block_cache_mb", 1, 1 << 20, d.block_cache_mb),
         number("max_article_bytes", 1024, 64 << 20, d.max_article_bytes),

@@ -64,6 +64,10 @@ int main(int argc, char** argv) {
   auto* batch_opt = app.add_option("--max-batch", max_batch, "publishes per group commit (256)");
   auto* heartbeat_opt =
       app.add_option("--heartbeat-ms", heartbeat_ms, "heartbeat interval per channel (1000)");
+  std::string metrics_listen;
+  auto* metrics_opt = app.add_option("--metrics-listen", metrics_listen,
+                                     "HOST:PORT for /metrics and /healthz (127.0.0.1:7780; "
+                                     "port 0 picks one; empty turns it off)");
   int fanout_hwm = 0;
   auto* hwm_opt = app.add_option("--fanout-hwm", fanout_hwm,
                                  "messages queued per subscriber before dropping (100000)");
@@ -94,6 +98,7 @@ int main(int argc, char** argv) {
   if (*batch_opt) d.max_batch = std::max<std::size_t>(1, max_batch);
   if (*heartbeat_opt)
     d.heartbeat_interval = std::chrono::milliseconds(std::max<int64_t>(10, heartbeat_ms));
+  if (*metrics_opt) d.metrics_listen = metrics_listen;
   if (*hwm_opt) d.fanout_hwm = std::max(1, fanout_hwm);
   if (!SetUpLogging(config.logging)) return 2;
 
@@ -104,11 +109,11 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  spdlog::info("serving hub {} (ingest, fan-out +1, query +2), store {}, durability {}",
-               (*daemon)->hub(), d.data_dir,
+  spdlog::info("serving hub {} (ingest, fan-out +1, query +2), metrics {}, store {}, durability {}",
+               (*daemon)->hub(), (*daemon)->metrics_address(), d.data_dir,
                d.durability == newswire::store::Durability::kSync ? "sync" : "async");
   // One line on stdout says the daemon is ready, for scripts and tests.
-  std::cout << "ready " << (*daemon)->hub() << std::endl;
+  std::cout << "ready " << (*daemon)->hub() << " " << (*daemon)->metrics_address() << std::endl;
   (*daemon)->Run(g_stop);
   return 0;
 }

@@ -1,11 +1,17 @@
 #include "newswire/daemon/wire_daemon.h"
 
+#include <algorithm>
+#include <cstring>
+#include <deque>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
+#include <httplib.h>
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
+#include "metrics.h"
 #include "newswire/core/channel.h"
 #include "newswire/core/hub.h"
 #include "query_service.h"
@@ -19,6 +25,9 @@ constexpr std::chrono::milliseconds kStopCheck{100};
 // requests get a typed TOO_LARGE answer.
 constexpr int64_t kMaxFrameBytes = 64 << 20;
 constexpr std::size_t kRequestOverhead = 64u << 10;
+constexpr std::chrono::seconds kStatsInterval{1};
+constexpr std::size_t kRecent = 10;  // Latest revisions in each stats event.
+constexpr std::string_view kStatsChannel = "s|";
 
 bool IsAddressInUse(const zmq::error_t& e) { return e.num() == EADDRINUSE; }
 
@@ -96,7 +105,7 @@ class ZmqWireDaemon final : public WireDaemon {
         }
       }
       hub_ = *hub;
-      return {};
+      return MonitorFanout();
     }
     // Port 0: let the kernel pick the ingest port, then take the two after
     // it; try again elsewhere if either is taken.
@@ -118,9 +127,42 @@ class ZmqWireDaemon final : public WireDaemon {
         return Fail(v1::ERROR_CODE_UNAVAILABLE, std::string("cannot listen: ") + e.what());
       }
       hub_ = candidate;
-      return {};
+      return MonitorFanout();
     }
     return Fail(v1::ERROR_CODE_UNAVAILABLE, "found no three free consecutive ports");
+  }
+
+  std::string metrics_address() const override { return metrics_address_; }
+
+  Result<void> MonitorFanout() {
+    static std::atomic<int> counter{0};
+    const std::string address = "inproc://newswired-fanout-monitor-" + std::to_string(++counter);
+    if (zmq_socket_monitor(fanout_->handle(), address.c_str(),
+                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0) {
+      return Fail(v1::ERROR_CODE_INTERNAL, "cannot monitor the fan-out socket");
+    }
+    fanout_monitor_.connect(address);
+    return {};
+  }
+
+  // Binds /metrics and /healthz (served from Run); "host:port", port 0 picks one.
+  Result<void> BindHttp() {
+    if (options_.metrics_listen.empty()) return {};
+    auto colon = options_.metrics_listen.rfind(':');
+    if (colon == std::string::npos) {
+      return Fail(v1::ERROR_CODE_MALFORMED, "metrics address must be HOST:PORT");
+    }
+    std::string host = options_.metrics_listen.substr(0, colon);
+    int port = std::atoi(options_.metrics_listen.c_str() + colon + 1);
+    http_ = std::make_unique<httplib::Server>();
+    int bound =
+        port == 0 ? http_->bind_to_any_port(host) : (http_->bind_to_port(host, port) ? port : -1);
+    if (bound < 0) {
+      return Fail(v1::ERROR_CODE_UNAVAILABLE,
+                  "cannot serve metrics on " + options_.metrics_listen + " (port taken?)");
+    }
+    metrics_address_ = "http://" + host + ":" + std::to_string(bound);
+    return {};
   }
 
   std::string hub() const override {
@@ -129,16 +171,20 @@ class ZmqWireDaemon final : public WireDaemon {
 
   void Run(const std::atomic<bool>& stop) override {
     std::thread query_thread([&] { ServeQueries(stop); });
+    StartHttp();
     next_embargo_ = store_->NextEmbargoNs();
+    auto next_stats = SteadyClock::now() + kStatsInterval;
     auto next_heartbeat = SteadyClock::now() + options_.heartbeat_interval;
     while (!stop.load()) {
       auto wait = std::min<std::chrono::milliseconds>(
           kStopCheck, std::chrono::duration_cast<std::chrono::milliseconds>(next_heartbeat -
                                                                             SteadyClock::now()));
       zmq::pollitem_t items[] = {{ingest_->handle(), 0, ZMQ_POLLIN, 0},
-                                 {fanout_->handle(), 0, ZMQ_POLLIN, 0}};
+                                 {fanout_->handle(), 0, ZMQ_POLLIN, 0},
+                                 {fanout_monitor_.handle(), 0, ZMQ_POLLIN, 0}};
       try {
-        zmq::poll(items, 2, std::max(wait, std::chrono::milliseconds(0)));
+        zmq::poll(items, 3, std::max(wait, std::chrono::milliseconds(0)));
+        if (items[2].revents & ZMQ_POLLIN) HandleFanoutEvents();
         if (items[1].revents & ZMQ_POLLIN) HandleSubscriptions();
         if (items[0].revents & ZMQ_POLLIN) HandlePublishBatch();
         if (next_embargo_ && clock_.NowNs() >= *next_embargo_) ReleaseEmbargoes();
@@ -146,11 +192,19 @@ class ZmqWireDaemon final : public WireDaemon {
           for (const auto& channel : subscribed_) SendHeartbeat(channel);
           next_heartbeat = SteadyClock::now() + options_.heartbeat_interval;
         }
+        if (SteadyClock::now() >= next_stats) {
+          PublishStats();
+          next_stats = SteadyClock::now() + kStatsInterval;
+        }
       } catch (const zmq::error_t& e) {
         if (e.num() != EINTR) spdlog::error("ingest loop: {}", e.what());
       }
     }
     query_thread.join();
+    if (http_) {
+      http_->stop();
+      http_thread_.join();
+    }
     spdlog::info("stopped; last wire sequence {}", store_->LastWireSeq());
   }
 
@@ -192,6 +246,7 @@ class ZmqWireDaemon final : public WireDaemon {
     fanout_->send(zmq::buffer(core::EncodeSequence(store_->LastChannelSeq(channel))),
                   zmq::send_flags::sndmore);
     fanout_->send(zmq::message_t(), zmq::send_flags::none);
+    metrics_.heartbeats.fetch_add(1, std::memory_order_relaxed);
   }
 
   void HandlePublishBatch() {
@@ -238,7 +293,9 @@ class ZmqWireDaemon final : public WireDaemon {
     }
     if (inputs.empty()) return;
 
+    const auto commit_started = SteadyClock::now();
     auto results = store_->Publish(std::move(inputs), clock_.NowNs());
+    RecordOutcomes(results, commit_started);
     bool held = false;
     for (auto& result : results) {
       if (result && !result->event.empty()) FanOut(*result);
@@ -258,11 +315,136 @@ class ZmqWireDaemon final : public WireDaemon {
     }
   }
 
+  // Counts what a commit did, for /metrics and the stats channel.
+  void RecordOutcomes(const std::vector<Result<store::Committed>>& results,
+                      SteadyClock::time_point commit_started) {
+    metrics_.commit_seconds.Observe(
+        std::chrono::duration<double>(SteadyClock::now() - commit_started).count());
+    metrics_.commit_batch_size.Observe(static_cast<double>(results.size()));
+    bool committed = false;
+    for (const auto& result : results) {
+      if (!result) {
+        auto code = static_cast<std::size_t>(result.error().code) % metrics_.rejected.size();
+        metrics_.rejected[code].fetch_add(1, std::memory_order_relaxed);
+      } else if (result->ack.duplicate()) {
+        metrics_.duplicates.fetch_add(1, std::memory_order_relaxed);
+      } else if (result->ack.has_embargoed_until()) {
+        metrics_.embargoes_held.fetch_add(1, std::memory_order_relaxed);
+        committed = true;
+      } else {
+        metrics_.revisions_ingested.fetch_add(1, std::memory_order_relaxed);
+        committed = true;
+        NoteForStats(*result);
+      }
+    }
+    if (committed) metrics_.last_commit_ns.store(clock_.NowNs(), std::memory_order_relaxed);
+  }
+
+  // Per-interval counts of feeds and instruments, and the latest revisions.
+  void NoteForStats(const store::Committed& committed) {
+    for (const auto& channel : committed.channels) {
+      auto kind = KindOf(channel);
+      if (kind == ChannelKind::kFeed) ++interval_feeds_[channel.substr(2, channel.size() - 3)];
+      if (kind == ChannelKind::kInstrument) {
+        ++interval_instruments_[channel.substr(2, channel.size() - 3)];
+      }
+    }
+    recent_.push_front(committed.ack);
+    if (recent_.size() > kRecent) recent_.pop_back();
+  }
+
+  void PublishStats() {
+    v1::StatsEvent stats;
+    const int64_t now = clock_.NowNs();
+    stats.mutable_time()->set_seconds(now / 1'000'000'000);
+    stats.mutable_time()->set_nanos(static_cast<int32_t>(now % 1'000'000'000));
+    stats.set_wire_seq(store_->LastWireSeq());
+    const double seconds = std::chrono::duration<double>(kStatsInterval).count();
+    const uint64_t ingested = metrics_.revisions_ingested.load();
+    uint64_t fanout = 0;
+    for (const auto& kind : metrics_.fanout) fanout += kind.load();
+    stats.set_revisions_per_s(static_cast<double>(ingested - stats_ingested_) / seconds);
+    stats.set_fanout_messages_per_s(static_cast<double>(fanout - stats_fanout_) / seconds);
+    stats_ingested_ = ingested;
+    stats_fanout_ = fanout;
+    stats.set_connected_subscribers(metrics_.connected_subscribers.load());
+    stats.set_commit_p50_us(metrics_.commit_seconds.Quantile(0.5) * 1e6);
+    stats.set_commit_p99_us(metrics_.commit_seconds.Quantile(0.99) * 1e6);
+    uint64_t rejected = 0;
+    for (const auto& code : metrics_.rejected) rejected += code.load();
+    stats.set_rejected_total(rejected);
+    auto busiest = [](std::unordered_map<std::string, uint64_t>& counts, auto* out) {
+      std::vector<std::pair<std::string, uint64_t>> sorted(counts.begin(), counts.end());
+      std::sort(sorted.begin(), sorted.end(), [](auto& a, auto& b) { return a.second > b.second; });
+      for (std::size_t i = 0; i < sorted.size() && i < 5; ++i) {
+        auto* count = out->Add();
+        count->set_name(sorted[i].first);
+        count->set_count(sorted[i].second);
+      }
+      counts.clear();
+    };
+    busiest(interval_feeds_, stats.mutable_busiest_feeds());
+    busiest(interval_instruments_, stats.mutable_busiest_instruments());
+    for (const auto& ack : recent_) {
+      auto* recent = stats.add_recent();
+      recent->set_article_id(ack.article_id());
+      recent->set_version(ack.version());
+      *recent->mutable_wire_time() = ack.wire_time();
+    }
+    uint64_t store_bytes = 0;
+    for (const auto& [name, bytes] : store_->Sizes()) store_bytes += bytes;
+    stats.set_store_bytes(store_bytes);
+    fanout_->send(zmq::buffer(std::string(kStatsChannel)), zmq::send_flags::sndmore);
+    fanout_->send(zmq::buffer(core::EncodeSequence(++stats_seq_)), zmq::send_flags::sndmore);
+    fanout_->send(zmq::buffer(stats.SerializeAsString()), zmq::send_flags::none);
+  }
+
+  // Connections accepted and lost on the fan-out socket: the subscriber count.
+  void HandleFanoutEvents() {
+    while (true) {
+      zmq::message_t event, address;
+      if (!fanout_monitor_.recv(event, zmq::recv_flags::dontwait)) return;
+      if (event.more()) (void)fanout_monitor_.recv(address, zmq::recv_flags::dontwait);
+      if (event.size() < 2) continue;
+      uint16_t id;
+      std::memcpy(&id, event.data(), sizeof id);
+      if (id == ZMQ_EVENT_ACCEPTED) metrics_.connected_subscribers.fetch_add(1);
+      if (id == ZMQ_EVENT_DISCONNECTED) metrics_.connected_subscribers.fetch_sub(1);
+    }
+  }
+
+  // /metrics (Prometheus text) and /healthz, on their own thread.
+  void StartHttp() {
+    if (!http_) return;
+    http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
+      response.set_content(metrics_.RenderPrometheus(*store_, clock_.NowNs()),
+                           "text/plain; version=0.0.4");
+    });
+    http_->Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
+      auto probe = store_->Probe();
+      const int64_t last = metrics_.last_commit_ns.load();
+      std::string body =
+          std::string("{\"status\":\"") + (probe ? "ok" : "unhealthy") +
+          "\",\"store_writable\":" + (probe ? "true" : "false") +
+          ",\"sockets_bound\":true,\"wire_seq\":" + std::to_string(store_->LastWireSeq()) +
+          ",\"last_commit_age_s\":" +
+          (last == 0 ? std::string("null")
+                     : std::to_string((clock_.NowNs() - last) / 1'000'000'000)) +
+          "}";
+      response.status = probe ? 200 : 503;
+      response.set_content(body, "application/json");
+    });
+    http_thread_ = std::thread([this] { http_->listen_after_bind(); });
+  }
+
   // Embargoed revisions whose time has come go out in embargo order, each
   // with its wire time stamped now: point-in-time queries never show them
   // earlier.
   void ReleaseEmbargoes() {
-    for (auto& result : store_->ReleaseDue(clock_.NowNs())) {
+    const auto commit_started = SteadyClock::now();
+    auto results = store_->ReleaseDue(clock_.NowNs());
+    RecordOutcomes(results, commit_started);
+    for (auto& result : results) {
       if (result) {
         spdlog::info("released embargoed {} v{} as wire #{}", result->ack.article_id(),
                      result->ack.version(), result->ack.wire_seq());
@@ -276,6 +458,10 @@ class ZmqWireDaemon final : public WireDaemon {
 
   // One encoded event, shared by every channel's message without copying.
   void FanOut(const store::Committed& committed) {
+    for (const auto& channel : committed.channels) {
+      metrics_.fanout[static_cast<std::size_t>(KindOf(channel))].fetch_add(
+          1, std::memory_order_relaxed);
+    }
     zmq::message_t event(committed.event.data(), committed.event.size());
     for (std::size_t i = 0; i < committed.channels.size(); ++i) {
       zmq::message_t payload;
@@ -305,7 +491,16 @@ class ZmqWireDaemon final : public WireDaemon {
           }
           continue;
         }
-        SendReply(*query_, envelope, AnswerQuery(*store_, request).SerializeAsString());
+        const auto started = SteadyClock::now();
+        auto reply = AnswerQuery(*store_, request);
+        SendReply(*query_, envelope, reply.SerializeAsString());
+        metrics_.queries[static_cast<std::size_t>(request.query_case()) % metrics_.queries.size()]
+            .fetch_add(1, std::memory_order_relaxed);
+        if (request.has_read_log() && !request.read_log().channel().empty()) {
+          metrics_.channel_reads.fetch_add(1, std::memory_order_relaxed);
+        }
+        metrics_.query_seconds.Observe(
+            std::chrono::duration<double>(SteadyClock::now() - started).count());
       } catch (const zmq::error_t& e) {
         if (e.num() != EINTR) spdlog::error("query loop: {}", e.what());
       }
@@ -322,6 +517,18 @@ class ZmqWireDaemon final : public WireDaemon {
   core::HubEndpoints hub_;
   std::set<std::string> subscribed_;
   std::optional<int64_t> next_embargo_;  // When the next held revision is due.
+  Metrics metrics_;
+  zmq::socket_t fanout_monitor_{context_, zmq::socket_type::pair};
+  std::unique_ptr<httplib::Server> http_;
+  std::thread http_thread_;
+  std::string metrics_address_;
+  // Stats channel state (ingest thread).
+  uint64_t stats_seq_ = 0;
+  uint64_t stats_ingested_ = 0;
+  uint64_t stats_fanout_ = 0;
+  std::unordered_map<std::string, uint64_t> interval_feeds_;
+  std::unordered_map<std::string, uint64_t> interval_instruments_;
+  std::deque<v1::PublishAck> recent_;
 };
 
 }  // namespace
@@ -333,10 +540,12 @@ Result<std::unique_ptr<WireDaemon>> WireDaemon::Start(const DaemonOptions& optio
   store_options.durability = options.durability;
   store_options.block_cache_bytes = options.block_cache_mb << 20;
   store_options.max_article_bytes = options.max_article_bytes;
+  store_options.inject_commit_failure = options.inject_commit_failure;
   auto store = store::RevisionStore::Open(store_options);
   if (!store) return Fail(store.error());
   auto daemon = std::make_unique<ZmqWireDaemon>(options, clock, std::move(*store));
   if (auto ok = daemon->Bind(); !ok) return Fail(ok.error());
+  if (auto ok = daemon->BindHttp(); !ok) return Fail(ok.error());
   return std::unique_ptr<WireDaemon>(std::move(daemon));
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <list>
 #include <mutex>
 #include <unordered_map>
 
@@ -42,6 +43,33 @@ enum Family : std::size_t {
   kFamilyCount,
 };
 
+// What the writer needs of an article's newest revision to build the next.
+struct HeadState {
+  v1::Article article;
+  std::string content_hash;
+  std::string chain_hash;
+  std::size_t bytes = 0;  // Rough heap footprint, for HeadCache's budget.
+};
+
+// Newest revisions of recently published articles, so a revision does not
+// read and parse its base (full article and diff) back from RocksDB.
+// Bounded by bytes, least recently used out first, so the daemon's memory
+// stays flat however large the store grows. Writer thread only; holds only
+// committed revisions.
+class HeadCache {
+ public:
+  explicit HeadCache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+  const HeadState* Find(const std::string& article_id);
+  void Put(const std::string& article_id, HeadState state);
+
+ private:
+  using Entry = std::pair<std::string, HeadState>;
+  std::size_t max_bytes_;
+  std::size_t bytes_ = 0;
+  std::list<Entry> lru_;  // Most recently used last.
+  std::unordered_map<std::string_view, std::list<Entry>::iterator> index_;
+};
+
 class RocksRevisionStore final : public RevisionStore {
  public:
   RocksRevisionStore(const StoreOptions& options, std::unique_ptr<rocksdb::DB> db,
@@ -71,6 +99,8 @@ class RocksRevisionStore final : public RevisionStore {
                                              std::string_view after_article_id,
                                              std::size_t limit) const override;
   Result<void> Checkpoint(const std::string& path) const override;
+  std::vector<std::pair<std::string, uint64_t>> Sizes() const override;  // health.cc
+  Result<void> Probe() override;                                         // health.cc
   uint64_t LastWireSeq() const override;
   uint64_t LastChannelSeq(std::string_view channel) const override;
   Result<void> Verify() const override;
@@ -78,6 +108,8 @@ class RocksRevisionStore final : public RevisionStore {
   rocksdb::ColumnFamilyHandle* cf(Family family) const { return handles_[family]; }
   rocksdb::DB& db() const { return *db_; }
   const StoreOptions& options() const { return options_; }
+
+  HeadCache& head_cache() const { return head_cache_; }
 
   // State the writer keeps between batches; a batch works on a copy and
   // installs it only after its write succeeded.
@@ -99,6 +131,7 @@ class RocksRevisionStore final : public RevisionStore {
   // Writer thread only.
   WriterState writer_;
   std::unordered_map<std::string, uint64_t> channel_heads_;
+  mutable HeadCache head_cache_{32u << 20};
 };
 
 // One call to Publish: what it writes, and what it has seen so far, since
@@ -109,28 +142,43 @@ class PublishBatch {
                int64_t wire_time_ns);
 
   Result<Committed> Add(PublishInput input);
+  // Writes what is kept once per batch (channel heads); call before the write.
+  void Finish();
 
   rocksdb::WriteBatch& writes() { return writes_; }
   const std::vector<std::size_t>& written() const { return written_; }
   RocksRevisionStore::WriterState& state() { return state_; }
   // Channel heads this batch moved (the rest are unchanged).
   const std::unordered_map<std::string, uint64_t>& channel_heads() const { return channel_heads_; }
+  // Newest revision of each article this batch wrote, for the HeadCache.
+  std::unordered_map<std::string, HeadState>& heads() { return heads_; }
 
  private:
   Result<std::optional<v1::PublishAck>> FindDuplicate(const std::string& key) const;
   Result<Committed> Hold(PublishInput input, const std::string& idempotency_key);
-  Result<const v1::StoredRevision*> FindBase(const std::string& article_id);
+  Result<const HeadState*> FindBase(const std::string& article_id);
+  // Writes are collected and go into writes_, sorted, by Finish.
+  void Put(Family family, std::string key, std::string value);
+  void Delete(Family family, std::string key);
+
+  struct Op {
+    Family family;
+    bool del;
+    std::string key;
+    std::string value;
+  };
 
   const RocksRevisionStore& store_;
   RocksRevisionStore::WriterState state_;
   google::protobuf::Timestamp wire_time_;
+  std::vector<Op> ops_;
   rocksdb::WriteBatch writes_;
   std::vector<std::size_t> written_;  // Inputs whose result rides on this write.
   std::size_t next_index_ = 0;
-  std::unordered_map<std::string, v1::StoredRevision> heads_;  // Article id -> newest.
-  std::unordered_map<std::string, v1::PublishAck> acks_;       // Idempotency key -> ack.
+  std::unordered_map<std::string, HeadState> heads_;      // Article id -> newest.
+  std::unordered_map<std::string, v1::PublishAck> acks_;  // Idempotency key -> ack.
   std::unordered_map<std::string, uint64_t> channel_heads_;
-  v1::StoredRevision stored_base_;
+  HeadState stored_base_;  // A base read from RocksDB (not cached).
   int64_t wire_time_ns_;
 };
 

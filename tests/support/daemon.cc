@@ -12,8 +12,9 @@ std::string ExamplesDir() { return NEWSWIRE_TEST_EXAMPLES; }
 
 Daemon::Daemon(std::string data_dir, std::vector<std::string> extra_args, std::string listen)
     : data_dir_(std::move(data_dir)) {
-  std::vector<std::string> argv = {NewswiredPath(), "--listen",       listen, "--data-dir",
-                                   data_dir_,       "--heartbeat-ms", "100"};
+  std::vector<std::string> argv = {NewswiredPath(), "--listen",         listen,
+                                   "--data-dir",    data_dir_,          "--heartbeat-ms",
+                                   "100",           "--metrics-listen", "127.0.0.1:0"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<Process>(argv);
   auto line = process_->ReadStdoutLine(std::chrono::seconds(15));
@@ -22,7 +23,11 @@ Daemon::Daemon(std::string data_dir, std::vector<std::string> extra_args, std::s
     process_->Wait(std::chrono::seconds(5));
     throw std::runtime_error("newswired did not start: " + process_->AllStderr());
   }
-  hub_ = line->substr(6);
+  // "ready tcp://HOST:PORT http://HOST:PORT"
+  auto fields = line->substr(6);
+  auto space = fields.find(' ');
+  hub_ = fields.substr(0, space);
+  if (space != std::string::npos) metrics_ = fields.substr(space + 1);
 }
 
 Daemon::~Daemon() {

@@ -24,6 +24,8 @@ class Daemon {
 
   const std::string& hub() const { return hub_; }
   const std::string& data_dir() const { return data_dir_; }
+  // "http://127.0.0.1:PORT" serving /metrics and /healthz.
+  const std::string& metrics() const { return metrics_; }
 
   void Kill9();  // SIGKILL, as a crash or power cut would stop it.
   int Stop();    // SIGTERM; returns the exit code.
@@ -32,6 +34,7 @@ class Daemon {
  private:
   std::string data_dir_;
   std::string hub_;
+  std::string metrics_;
   std::unique_ptr<Process> process_;
 };
 

@@ -13,8 +13,11 @@ namespace newswire::testing {
 
 class InProcessDaemon {
  public:
-  InProcessDaemon(const std::string& data_dir, const core::Clock& clock) {
+  InProcessDaemon(const std::string& data_dir, const core::Clock& clock,
+                  std::function<bool()> inject_commit_failure = nullptr) {
     daemon::DaemonOptions options;
+    options.metrics_listen = "127.0.0.1:0";
+    options.inject_commit_failure = std::move(inject_commit_failure);
     options.listen = "tcp://127.0.0.1:0";
     options.data_dir = data_dir;
     options.durability = store::Durability::kAsync;
@@ -29,6 +32,7 @@ class InProcessDaemon {
     thread_.join();
   }
   std::string hub() const { return daemon_->hub(); }
+  std::string metrics() const { return daemon_->metrics_address(); }
 
  private:
   std::unique_ptr<daemon::WireDaemon> daemon_;

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -28,6 +29,11 @@ struct DaemonOptions {
   // Messages queued per subscriber before the fan-out drops for it (the
   // subscriber then recovers the gap from the query service).
   int fanout_hwm = 100000;
+  // HTTP /metrics (Prometheus) and /healthz as HOST:PORT; port 0 picks a
+  // free one; empty turns it off.
+  std::string metrics_listen = "127.0.0.1:7780";
+  // Tests only: passed to the store (see StoreOptions).
+  std::function<bool()> inject_commit_failure;
 };
 
 class WireDaemon {
@@ -41,6 +47,10 @@ class WireDaemon {
 
   // The hub address actually bound, e.g. "tcp://127.0.0.1:7700".
   virtual std::string hub() const = 0;
+
+  // "http://127.0.0.1:7780" where /metrics and /healthz are served; empty
+  // when turned off.
+  virtual std::string metrics_address() const = 0;
 
   // Serves until `stop` becomes true (checked at least every 100 ms), then
   // finishes the batch in hand and returns. Call once, from one thread.

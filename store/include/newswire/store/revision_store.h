@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "newswire/core/error.h"
@@ -145,6 +146,14 @@ class RevisionStore {
   // publishing goes on (RocksDB checkpoint: hard links where possible).
   // A daemon started on that folder serves the copy.
   virtual Result<void> Checkpoint(const std::string& path) const = 0;
+
+  // Sizes for monitoring: "sst", "memtables", "wal", "block_cache", in
+  // bytes. Any thread.
+  virtual std::vector<std::pair<std::string, uint64_t>> Sizes() const = 0;
+
+  // Writes (and in sync mode fsyncs) a small probe record: ok when the store
+  // can take writes. Health checks call it; any thread.
+  virtual Result<void> Probe() = 0;
 
   // Highest wire sequence committed so far (0 when empty).
   virtual uint64_t LastWireSeq() const = 0;

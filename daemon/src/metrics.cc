@@ -1,0 +1,170 @@
+#include "metrics.h"
+
+#include <unistd.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+
+#include "newswire/core/error.h"
+
+namespace newswire::daemon {
+namespace {
+
+void Line(std::string& out, const std::string& name, const std::string& labels, double value) {
+  char number[64];
+  std::snprintf(number, sizeof number, "%.17g", value);
+  out += name;
+  if (!labels.empty()) out += "{" + labels + "}";
+  out += " ";
+  out += number;
+  out += "\n";
+}
+
+void Header(std::string& out, const std::string& name, const char* type, const std::string& help) {
+  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+void Single(std::string& out, const std::string& name, const char* type, const std::string& help,
+            double value) {
+  Header(out, name, type, help);
+  Line(out, name, "", value);
+}
+
+// CPU seconds and resident bytes of this process, from /proc.
+std::pair<double, double> ProcessUsage() {
+  double cpu = 0, rss = 0;
+  std::ifstream stat("/proc/self/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');
+  if (close != std::string::npos) {
+    unsigned long utime = 0, stime = 0;
+    long rss_pages = 0;
+    // Fields after the command: state(3) ... utime(14) stime(15) ... rss(24).
+    if (std::sscanf(text.c_str() + close + 2,
+                    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d %*d %*d "
+                    "%*u %*u %ld",
+                    &utime, &stime, &rss_pages) == 3) {
+      cpu = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+      rss = static_cast<double>(rss_pages) * static_cast<double>(sysconf(_SC_PAGESIZE));
+    }
+  }
+  return {cpu, rss};
+}
+
+}  // namespace
+
+Histogram::Histogram(std::vector<double> bounds)
+    : bounds_(std::move(bounds)), counts_(bounds_.size() + 1) {}
+
+void Histogram::Observe(double value) {
+  std::size_t i = 0;
+  while (i < bounds_.size() && value > bounds_[i]) ++i;
+  counts_[i].fetch_add(1, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sum_micros_.fetch_add(static_cast<uint64_t>(value * 1e6), std::memory_order_relaxed);
+}
+
+void Histogram::Render(std::string& out, const std::string& name, const std::string& help) const {
+  Header(out, name, "histogram", help);
+  uint64_t cumulative = 0;
+  for (std::size_t i = 0; i <= bounds_.size(); ++i) {
+    cumulative += counts_[i].load(std::memory_order_relaxed);
+    char le[64];
+    if (i < bounds_.size()) {
+      std::snprintf(le, sizeof le, "le=\"%g\"", bounds_[i]);
+    } else {
+      std::snprintf(le, sizeof le, "le=\"+Inf\"");
+    }
+    Line(out, name + "_bucket", le, static_cast<double>(cumulative));
+  }
+  Line(out, name + "_sum", "", static_cast<double>(sum_micros_.load()) / 1e6);
+  Line(out, name + "_count", "", static_cast<double>(count_.load()));
+}
+
+double Histogram::Quantile(double q) const {
+  const uint64_t total = count_.load(std::memory_order_relaxed);
+  if (total == 0) return 0;
+  const auto rank = static_cast<uint64_t>(q * static_cast<double>(total));
+  uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < bounds_.size(); ++i) {
+    cumulative += counts_[i].load(std::memory_order_relaxed);
+    if (cumulative > rank) return bounds_[i];
+  }
+  return bounds_.empty() ? 0 : bounds_.back();
+}
+
+ChannelKind KindOf(const std::string& channel) {
+  if (channel.rfind("f/", 0) == 0) return ChannelKind::kFeed;
+  if (channel.rfind("i/", 0) == 0) return ChannelKind::kInstrument;
+  if (channel.rfind("t/", 0) == 0) return ChannelKind::kTopic;
+  return ChannelKind::kWire;
+}
+
+Metrics::Metrics()
+    : commit_batch_size({1, 2, 4, 8, 16, 32, 64, 128, 256, 512}),
+      commit_seconds(
+          {50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 0.1, 0.25, 1}),
+      query_seconds({50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 0.1, 1}) {}
+
+std::string Metrics::RenderPrometheus(const store::RevisionStore& store, int64_t now_ns) const {
+  std::string out;
+  Single(out, "newswire_revisions_ingested_total", "counter",
+         "Revisions committed (embargoed ones when released).",
+         static_cast<double>(revisions_ingested.load()));
+  Single(out, "newswire_publish_duplicates_total", "counter",
+         "Publishes answered from an idempotency record (retries).",
+         static_cast<double>(duplicates.load()));
+  Header(out, "newswire_publish_rejected_total", "counter", "Publishes refused, by error code.");
+  for (int code = 1; code < static_cast<int>(rejected.size()); ++code) {
+    if (!v1::ErrorCode_IsValid(code)) continue;
+    Line(out, "newswire_publish_rejected_total",
+         "code=\"" + std::string(ErrorCodeName(static_cast<v1::ErrorCode>(code))) + "\"",
+         static_cast<double>(rejected[static_cast<std::size_t>(code)].load()));
+  }
+  Single(out, "newswire_embargoes_held_total", "counter", "Publishes held for their embargo.",
+         static_cast<double>(embargoes_held.load()));
+  Single(out, "newswire_embargoes_released_total", "counter", "Embargoed revisions released.",
+         static_cast<double>(embargoes_released.load()));
+  commit_batch_size.Render(out, "newswire_commit_batch_size",
+                           "Publishes group-committed in one atomic write.");
+  commit_seconds.Render(out, "newswire_commit_seconds", "Time of one group commit (incl. fsync).");
+  Header(out, "newswire_fanout_events_total", "counter",
+         "Revision messages sent, by channel kind.");
+  static constexpr const char* kKinds[] = {"wire", "feed", "instrument", "topic"};
+  for (std::size_t i = 0; i < fanout.size(); ++i) {
+    Line(out, "newswire_fanout_events_total", std::string("kind=\"") + kKinds[i] + "\"",
+         static_cast<double>(fanout[i].load()));
+  }
+  Single(out, "newswire_heartbeats_total", "counter", "Heartbeats sent on subscribed channels.",
+         static_cast<double>(heartbeats.load()));
+  Single(out, "newswire_channel_reads_total", "counter",
+         "Channel log reads: gap repairs after high-water-mark drops, and catch-ups.",
+         static_cast<double>(channel_reads.load()));
+  Single(out, "newswire_connected_subscribers", "gauge", "Live fan-out connections.",
+         static_cast<double>(connected_subscribers.load()));
+  Header(out, "newswire_query_requests_total", "counter", "Query service requests, by kind.");
+  static constexpr const char* kQueries[] = {"none",     "none",       "get",    "history",
+                                             "read_log", "feed_heads", "backup", "none"};
+  for (std::size_t i = 2; i <= 6; ++i) {
+    Line(out, "newswire_query_requests_total", std::string("kind=\"") + kQueries[i] + "\"",
+         static_cast<double>(queries[i].load()));
+  }
+  query_seconds.Render(out, "newswire_query_seconds", "Time to answer one query.");
+  Single(out, "newswire_wire_seq", "gauge", "Last wire sequence committed.",
+         static_cast<double>(store.LastWireSeq()));
+  const int64_t last = last_commit_ns.load();
+  Single(out, "newswire_last_commit_age_seconds", "gauge",
+         "Seconds since the last commit (-1 before the first).",
+         last == 0 ? -1.0 : static_cast<double>(now_ns - last) / 1e9);
+  Header(out, "newswire_store_bytes", "gauge", "RocksDB sizes, by part.");
+  for (const auto& [name, value] : store.Sizes()) {
+    Line(out, "newswire_store_bytes", "part=\"" + name + "\"", static_cast<double>(value));
+  }
+  auto [cpu, rss] = ProcessUsage();
+  Single(out, "process_cpu_seconds_total", "counter", "CPU time of the daemon.", cpu);
+  Single(out, "process_resident_memory_bytes", "gauge", "Resident memory of the daemon.", rss);
+  return out;
+}
+
+}  // namespace newswire::daemon

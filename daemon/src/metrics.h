@@ -1,0 +1,59 @@
+// The daemon's counters and histograms, rendered in the Prometheus text
+// format, and the once-a-second stats event built from them. Updated from
+// the ingest and query threads with relaxed atomics; read by the HTTP
+// thread. Private to the daemon.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "newswire/store/revision_store.h"
+#include "newswire/v1/wire.pb.h"
+
+namespace newswire::daemon {
+
+class Histogram {
+ public:
+  explicit Histogram(std::vector<double> bounds);
+  void Observe(double value);
+  // Appends `name`_bucket/_sum/_count lines.
+  void Render(std::string& out, const std::string& name, const std::string& help) const;
+  // Upper bound of the bucket holding quantile q (0..1); 0 when empty.
+  double Quantile(double q) const;
+
+ private:
+  std::vector<double> bounds_;
+  std::vector<std::atomic<uint64_t>> counts_;  // One per bound, plus +Inf.
+  std::atomic<uint64_t> count_{0};
+  std::atomic<uint64_t> sum_micros_{0};  // Sum in millionths, to stay integral.
+};
+
+enum class ChannelKind { kWire, kFeed, kInstrument, kTopic, kCount };
+ChannelKind KindOf(const std::string& channel);
+
+struct Metrics {
+  Metrics();
+
+  std::atomic<uint64_t> revisions_ingested{0};
+  std::atomic<uint64_t> duplicates{0};
+  std::atomic<uint64_t> embargoes_held{0};
+  std::atomic<uint64_t> embargoes_released{0};
+  std::array<std::atomic<uint64_t>, 16> rejected{};  // By v1::ErrorCode.
+  std::array<std::atomic<uint64_t>, static_cast<std::size_t>(ChannelKind::kCount)> fanout{};
+  std::atomic<uint64_t> heartbeats{0};
+  std::atomic<uint64_t> channel_reads{0};          // ReadLog on a channel: mostly gap repairs.
+  std::array<std::atomic<uint64_t>, 8> queries{};  // By QueryRequest::query_case().
+  std::atomic<int64_t> connected_subscribers{0};
+  std::atomic<int64_t> last_commit_ns{0};
+  Histogram commit_batch_size;
+  Histogram commit_seconds;
+  Histogram query_seconds;
+
+  // The /metrics page.
+  std::string RenderPrometheus(const store::RevisionStore& store, int64_t now_ns) const;
+};
+
+}  // namespace newswire::daemon

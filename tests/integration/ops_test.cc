@@ -1,0 +1,149 @@
+// Operating the wire: /metrics in the Prometheus format with counters that
+// move, /healthz that turns unhealthy when the store cannot be written, the
+// stats channel, and `newswire top` under a pseudo-terminal.
+#include <gtest/gtest.h>
+
+#include <httplib.h>
+
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "articles.h"
+#include "daemon.h"
+#include "in_process_daemon.h"
+#include "manual_clock.h"
+#include "newswire/publisher/publisher.h"
+
+namespace newswire {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string Get(const std::string& base, const std::string& path, int* status = nullptr) {
+  httplib::Client client(base);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(5);
+  auto response = client.Get(path);
+  if (!response) return "";
+  if (status) *status = response->status;
+  return response->body;
+}
+
+// A strict reading of the Prometheus text format (0.0.4): every sample's
+// metric family has # HELP and # TYPE before it, names and labels are well
+// formed, values are numbers, and histograms end in +Inf, _sum and _count.
+// Returns sample name{labels} -> value; fails the test on any bad line.
+std::map<std::string, double> ParsePrometheus(const std::string& text) {
+  static const std::regex kHelp(R"(# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) .+)");
+  static const std::regex kType(
+      R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped))");
+  static const std::regex kSample(
+      R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*")*\})? ([-+]?([0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?|Inf|NaN)))");
+  std::map<std::string, std::string> types;
+  std::map<std::string, double> samples;
+  std::istringstream lines(text);
+  std::string line;
+  std::smatch m;
+  while (std::getline(lines, line)) {
+    if (std::regex_match(line, m, kHelp)) continue;
+    if (std::regex_match(line, m, kType)) {
+      EXPECT_FALSE(types.count(m[1])) << "TYPE twice for " << m[1];
+      types[m[1]] = m[2];
+      continue;
+    }
+    EXPECT_TRUE(std::regex_match(line, m, kSample)) << "not a Prometheus sample: " << line;
+    std::string name = m[1];
+    std::string family = name;
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      auto n = std::string(suffix).size();
+      if (!types.count(family) && name.size() > n && name.ends_with(suffix)) {
+        family = name.substr(0, name.size() - n);
+      }
+    }
+    EXPECT_TRUE(types.count(family)) << "sample before its # TYPE: " << line;
+    samples[name + m[2].str()] = std::stod(m[4].str() == "Inf" ? "inf" : m[4].str());
+  }
+  for (const auto& [family, type] : types) {
+    if (type != "histogram") continue;
+    EXPECT_TRUE(samples.count(family + "_bucket{le=\"+Inf\"}")) << family;
+    EXPECT_EQ(samples[family + "_bucket{le=\"+Inf\"}"], samples[family + "_count"]) << family;
+  }
+  return samples;
+}
+
+class OpsTest : public ::testing::Test {
+ protected:
+  testing::TempDir dir_;
+};
+
+TEST_F(OpsTest, MetricsParseAsPrometheusAndCountersMove) {
+  testing::Daemon daemon(dir_.path() + "/store");
+  auto before = ParsePrometheus(Get(daemon.metrics(), "/metrics"));
+  EXPECT_EQ(before["newswire_revisions_ingested_total"], 0);
+
+  publisher::PublisherOptions options;
+  options.hub = daemon.hub();
+  auto publisher = publisher::Publisher::Connect(options);
+  ASSERT_TRUE(publisher);
+  ASSERT_TRUE((*publisher)->Publish(testing::ExampleStory(1)));
+  ASSERT_TRUE((*publisher)->Publish(testing::ExampleStory(2)));
+  ASSERT_FALSE((*publisher)->Publish(testing::MakeArticle("bad", "")));
+
+  auto after = ParsePrometheus(Get(daemon.metrics(), "/metrics"));
+  EXPECT_EQ(after["newswire_revisions_ingested_total"], 2);
+  EXPECT_EQ(after["newswire_publish_rejected_total{code=\"invalid_article\"}"], 1);
+  EXPECT_EQ(after["newswire_wire_seq"], 2);
+  EXPECT_EQ(after["newswire_commit_batch_size_count"], 3);
+  EXPECT_GE(after["newswire_last_commit_age_seconds"], 0);
+  EXPECT_GT(after["process_resident_memory_bytes"], 0);
+}
+
+TEST_F(OpsTest, HealthzTurnsUnhealthyWhenTheStoreCannotBeWritten) {
+  std::atomic<bool> broken{false};
+  testing::ManualClock clock(1'795'590'300LL * 1'000'000'000);
+  testing::InProcessDaemon daemon(dir_.path() + "/store", clock, [&] { return broken.load(); });
+  int status = 0;
+  auto healthy = nlohmann::json::parse(Get(daemon.metrics(), "/healthz", &status));
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(healthy["status"], "ok");
+  broken = true;  // As a full or failed disk would.
+  auto unhealthy = nlohmann::json::parse(Get(daemon.metrics(), "/healthz", &status));
+  EXPECT_EQ(status, 503);
+  EXPECT_EQ(unhealthy["store_writable"], false);
+  broken = false;
+  Get(daemon.metrics(), "/healthz", &status);
+  EXPECT_EQ(status, 200) << "healthy again once the store takes writes";
+}
+
+TEST_F(OpsTest, StatsChannelDeliversOnTheWire) {
+  testing::Daemon daemon(dir_.path() + "/store");
+  publisher::PublisherOptions options;
+  options.hub = daemon.hub();
+  auto publisher = publisher::Publisher::Connect(options);
+  ASSERT_TRUE((*publisher)->Publish(testing::ExampleStory(1)));
+  auto stats = testing::Run({testing::NewswirePath(), "stats", "--hub", daemon.hub(), "--json"});
+  ASSERT_EQ(stats.exit_code, 0) << stats.err;
+  auto event = nlohmann::json::parse(stats.out);
+  EXPECT_EQ(event["wire_seq"], 1);
+  ASSERT_FALSE(event["recent"].empty());
+  EXPECT_EQ(event["recent"][0]["article_id"], "nw-20261125-kaito-minato");
+}
+
+TEST_F(OpsTest, TopRendersUnderAPseudoTerminal) {
+  testing::Daemon daemon(dir_.path() + "/store");
+  // script(1) gives `top` a real pseudo-terminal, as an operator's shell would.
+  auto top = testing::Run(
+      {"/usr/bin/script", "-qec",
+       testing::NewswirePath() + " top --hub " + daemon.hub() + " --iterations 2", "/dev/null"});
+  ASSERT_EQ(top.exit_code, 0) << top.err;
+  EXPECT_NE(top.out.find("newswire top"), std::string::npos) << top.out;
+  EXPECT_NE(top.out.find("ingest"), std::string::npos);
+  EXPECT_NE(top.out.find("\033[H\033[2J"), std::string::npos) << "redraws in place";
+  EXPECT_EQ(top.out.find('\0'), std::string::npos) << "no garbage bytes";
+}
+
+}  // namespace
+}  // namespace newswire
