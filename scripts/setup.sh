@@ -15,10 +15,12 @@ PACKAGES=(
   libtomlplusplus-dev               # daemon config file
   libexpected-dev                   # Result<T> (tl::expected)
   nlohmann-json3-dev                # CLI JSON lines
+  libcpp-httplib-dev                # the daemon's /metrics and /healthz
   libssl-dev                        # SHA-256 content hashes (libcrypto)
   libgtest-dev libgmock-dev         # tests
   libbenchmark-dev libzstd-dev      # benchmarks
   clang-format                      # format check
+  clang libclang-rt-14-dev          # libFuzzer build of the diff fuzz target
   tzdata                            # story time zones (Asia/Tokyo, ...)
 )
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs every test: the regular build, a clang-format
-# check, then the same tests under AddressSanitizer + UBSan.
+# Sets up, builds and runs every test: the regular build's tests, a
+# clang-format check, the load generator's quick sanity run, a short
+# libFuzzer run of the diff engine, then every test again under
+# AddressSanitizer + UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +11,18 @@ scripts/setup.sh
 
 echo "== clang-format check" >&2
 git ls-files '*.cc' '*.h' | xargs clang-format --dry-run -Werror
+
+echo "== load generator, quick mode (sanity, not timing)" >&2
+build/bench/newswire-bench --quick >/dev/null
+
+echo "== libFuzzer: the diff engine, 30 seconds" >&2
+cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+  -DNEWSWIRE_FUZZ=ON -DNEWSWIRE_BUILD_BENCH=OFF >/dev/null
+cmake --build build-fuzz --target diff_fuzz
+mkdir -p build-fuzz/corpus
+build-fuzz/tests/fuzz/diff_fuzz -max_total_time=30 -timeout=5 -rss_limit_mb=2048 \
+  build-fuzz/corpus 2>build-fuzz/fuzz.log || { tail -n 40 build-fuzz/fuzz.log; exit 1; }
+tail -n 2 build-fuzz/fuzz.log >&2
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer" >&2
 BUILD_DIR=build-asan scripts/setup.sh -DNEWSWIRE_SANITIZE=ON -DNEWSWIRE_BUILD_BENCH=OFF
