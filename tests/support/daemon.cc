@@ -9,6 +9,7 @@ namespace newswire::testing {
 std::string NewswiredPath() { return NEWSWIRE_TEST_NEWSWIRED; }
 std::string NewswirePath() { return NEWSWIRE_TEST_NEWSWIRE; }
 std::string ExamplesDir() { return NEWSWIRE_TEST_EXAMPLES; }
+std::string SourceDir() { return NEWSWIRE_TEST_SOURCE_DIR; }
 
 Daemon::Daemon(std::string data_dir, std::vector<std::string> extra_args, std::string listen)
     : data_dir_(std::move(data_dir)) {

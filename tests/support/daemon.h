@@ -13,6 +13,7 @@ namespace newswire::testing {
 std::string NewswiredPath();
 std::string NewswirePath();
 std::string ExamplesDir();
+std::string SourceDir();  // The repository root.
 
 class Daemon {
  public:
