@@ -42,6 +42,11 @@ struct ReplayCommandOptions {
 int RunPublish(const CommonOptions& common, const PublishOptions& options);
 int RunTail(const CommonOptions& common, const TailOptions& options);
 int RunReplay(const CommonOptions& common, const ReplayCommandOptions& options);
+// The change between two stored versions (any two, not only adjacent).
+int RunDiff(const CommonOptions& common, const std::string& article_id, uint32_t from, uint32_t to);
+// For each key point and paragraph of the latest version: the version and
+// time its current text appeared.
+int RunBlame(const CommonOptions& common, const std::string& article_id);
 // One stats event from the daemon's stats channel.
 int RunStats(const CommonOptions& common);
 // A live full-screen view of the stats channel; `iterations` 0: until ^C.

@@ -71,6 +71,18 @@ int main(int argc, char** argv) {
   add_common(history_cmd);
   history_cmd->add_option("id", article_id, "article id")->required();
 
+  uint32_t diff_from = 0, diff_to = 0;
+  auto* diff_cmd = app.add_subcommand("diff", "what changed between two stored versions");
+  add_common(diff_cmd);
+  diff_cmd->add_option("id", article_id, "article id")->required();
+  diff_cmd->add_option("from", diff_from, "older version")->required();
+  diff_cmd->add_option("to", diff_to, "newer version (default: latest)");
+
+  auto* blame_cmd =
+      app.add_subcommand("blame", "when each paragraph's current text first appeared");
+  add_common(blame_cmd);
+  blame_cmd->add_option("id", article_id, "article id")->required();
+
   auto* stats_cmd =
       app.add_subcommand("stats", "one stats event from the daemon (rates, lags, sizes)");
   add_common(stats_cmd);
@@ -107,6 +119,8 @@ int main(int argc, char** argv) {
   if (*tail_cmd) return RunTail(common, tail);
   if (*replay_cmd) return RunReplay(common, replay);
   if (*stats_cmd) return RunStats(common);
+  if (*diff_cmd) return RunDiff(common, article_id, diff_from, diff_to);
+  if (*blame_cmd) return RunBlame(common, article_id);
   if (*top_cmd) return RunTop(common, top_iterations);
   if (*get_cmd) return RunGet(common, get);
   if (*verify_cmd) return RunAdminVerify(common, admin);

@@ -1,6 +1,8 @@
 // The newswire CLI as a user runs it, against a real newswired.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <nlohmann/json.hpp>
 
 #include "articles.h"
@@ -180,6 +182,96 @@ TEST_F(CliTest, VerifyOfAMissingFolderFailsClearly) {
   auto verify = Newswire({"admin", "verify", "--data-dir", dir_.path() + "/nothing-here"});
   EXPECT_EQ(verify.exit_code, 1);
   EXPECT_NE(verify.err.find("no store folder"), std::string::npos) << verify.err;
+}
+
+}  // namespace
+}  // namespace newswire
+
+namespace newswire {
+namespace {
+
+// Publishes the example's two versions and a third that corrects 3.2% to 3.4%.
+void PublishCorrectedStory(const std::string& hub, const std::string& v1, const std::string& v2) {
+  auto corrected = testing::ReadFile(v2);
+  for (std::size_t at; (at = corrected.find("3.2%")) != std::string::npos;) {
+    corrected.replace(at, 4, "3.4%");
+  }
+  auto first = testing::Run({testing::NewswirePath(), "publish", "--hub", hub, v1, v2});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto third = testing::Run({testing::NewswirePath(), "publish", "--hub", hub, "-"}, corrected);
+  ASSERT_EQ(third.exit_code, 0) << third.err;
+}
+
+TEST_F(CliTest, DiffBetweenAnyTwoStoredVersions) {
+  PublishCorrectedStory(daemon_->hub(), Example(1), Example(2));
+  auto diff = Newswire(
+      {"diff", "--hub", daemon_->hub(), "--no-color", "nw-20261125-kaito-minato", "2", "3"});
+  ASSERT_EQ(diff.exit_code, 0) << diff.err;
+  EXPECT_NE(diff.out.find("3.[-2-]{+4+}%"), std::string::npos) << diff.out;
+  auto skip =
+      Newswire({"diff", "--hub", daemon_->hub(), "--json", "nw-20261125-kaito-minato", "1", "3"});
+  ASSERT_EQ(skip.exit_code, 0) << skip.err;
+  auto line = json::parse(skip.out);
+  EXPECT_EQ(line["from"], 1);
+  EXPECT_EQ(line["to"], 3);
+  EXPECT_TRUE(line["diff"].contains("body"));
+}
+
+TEST_F(CliTest, BlameSaysWhenEachParagraphTookItsText) {
+  PublishCorrectedStory(daemon_->hub(), Example(1), Example(2));
+  auto blame = Newswire({"blame", "--hub", daemon_->hub(), "--json", "nw-20261125-kaito-minato"});
+  ASSERT_EQ(blame.exit_code, 0) << blame.err;
+  std::map<std::string, int> since;  // "kind index" -> version
+  std::istringstream lines(blame.out);
+  for (std::string line; std::getline(lines, line);) {
+    auto entry = json::parse(line);
+    since[entry["kind"].get<std::string>() + " " + std::to_string(entry["index"].get<int>())] =
+        entry["since_version"];
+  }
+  EXPECT_EQ(since["paragraph 1"], 1);
+  EXPECT_EQ(since["paragraph 3"], 3) << "the share move was corrected in version 3";
+  EXPECT_EQ(since["paragraph 4"], 2) << "the analyst quote came with the update";
+  EXPECT_EQ(since["key point 3"], 3);
+  EXPECT_EQ(since["key point 4"], 1);
+}
+
+TEST_F(CliTest, ReplayPrintsTheSameLinesAsTail) {
+  ASSERT_EQ(Newswire({"publish", "--hub", daemon_->hub(), Example(1), Example(2)}).exit_code, 0);
+  auto replay = Newswire({"replay", "--hub", daemon_->hub(), "--json", "--from",
+                          "2000-01-01T00:00:00Z", "--speed", "max"});
+  ASSERT_EQ(replay.exit_code, 0) << replay.err;
+  std::istringstream lines(replay.out);
+  std::string line1, line2;
+  ASSERT_TRUE(std::getline(lines, line1) && std::getline(lines, line2)) << replay.out;
+  auto v2 = json::parse(line2);
+  EXPECT_EQ(v2["version"], 2);
+  EXPECT_EQ(v2["payload"], "diff");
+  EXPECT_EQ(v2["verified"], true);
+  EXPECT_LT(v2["diff_bytes"].get<int>(), v2["full_bytes"].get<int>());
+}
+
+TEST_F(CliTest, TailResumeContinuesWhereItStopped) {
+  const std::string state = "NEWSWIRE_STATE_DIR=" + dir_.path() + "/state";
+  auto tail_cmd = [&](const std::string& count) {
+    return std::vector<std::string>{"/usr/bin/env", state,          NewswirePath(), "tail",
+                                    "--hub",        daemon_->hub(), "--json",       "--resume",
+                                    "desk",         "--count",      count};
+  };
+  {
+    testing::Process tail(tail_cmd("1"));
+    ASSERT_TRUE(tail.WaitForStderr("following", 10s));
+    ASSERT_EQ(Newswire({"publish", "--hub", daemon_->hub(), Example(1)}).exit_code, 0);
+    EXPECT_EQ(tail.Wait(10s), 0);
+  }
+  // While nobody follows, version 2 goes out.
+  ASSERT_EQ(Newswire({"publish", "--hub", daemon_->hub(), Example(2)}).exit_code, 0);
+  testing::Process resumed(tail_cmd("1"));
+  auto line = resumed.ReadStdoutLine(10s);
+  ASSERT_TRUE(line) << resumed.AllStderr();
+  auto v2 = json::parse(*line);
+  EXPECT_EQ(v2["version"], 2) << "exactly the next revision, no repeat";
+  EXPECT_EQ(v2["verified"], true);
+  EXPECT_EQ(resumed.Wait(10s), 0);
 }
 
 }  // namespace

@@ -343,6 +343,58 @@ TEST_F(RevisionStoreQueryTest, FailedCommitLeavesNothingAndTakesNoSequence) {
   EXPECT_TRUE(store_->Verify());
 }
 
+// The store splices the canonical article and the diff into the event and
+// the stored record instead of serialising them again: the bytes must be
+// exactly what the messages' own encoding gives.
+TEST_F(RevisionStoreQueryTest, EventAndRecordBytesAreTheMessagesOwnEncoding) {
+  std::vector<Committed> committed;
+  for (const char* headline : {"one", "two", "two and a much longer headline than before"}) {
+    auto result = PublishOne(MakeArticle("a", headline));
+    ASSERT_TRUE(result) << result.error().ToString();
+    committed.push_back(std::move(*result));
+  }
+  for (uint32_t version = 1; version <= committed.size(); ++version) {
+    auto stored = store_->GetRevision("a", version);
+    ASSERT_TRUE(stored) << stored.error().ToString();
+    const Committed& c = committed[version - 1];
+    EXPECT_EQ(EventOf(*stored).SerializeAsString(), c.event) << "version " << version;
+    EXPECT_EQ(stored->diff_bytes(), c.event.size());
+    EXPECT_EQ(stored->has_diff(), version > 1);
+    EXPECT_EQ(core::ContentHash(stored->article()), c.ack.content_hash());
+  }
+  EXPECT_TRUE(store_->Verify());
+}
+
+// The writer keeps recent heads in memory; a batch that failed to commit must
+// not leave its revision there as the base of the next one.
+TEST_F(RevisionStoreQueryTest, FailedCommitDoesNotBecomeTheNextBase) {
+  ASSERT_TRUE(PublishOne(MakeArticle("a", "one")));
+  bool fail = false;
+  store_.reset();
+  StoreOptions options;
+  options.path = dir_.path() + "/store";
+  options.inject_commit_failure = [&] { return fail; };
+  store_ = std::move(*RevisionStore::Open(options));
+  ASSERT_TRUE(PublishOne(MakeArticle("a", "two")));  // v2, now cached.
+  fail = true;
+  ASSERT_FALSE(PublishOne(MakeArticle("a", "three")));
+
+  fail = false;
+  auto next = PublishOne(MakeArticle("a", "four"), 2);
+  ASSERT_TRUE(next) << next.error().ToString();
+  EXPECT_EQ(next->ack.version(), 3u);
+  auto event = Event(*next);
+  auto v2 = store_->GetRevision("a", 2);
+  ASSERT_TRUE(v2);
+  EXPECT_EQ(event.base_hash(), v2->content_hash());
+  if (event.has_diff()) {
+    auto rebuilt = core::ApplyArticleDiff(v2->article(), event.diff());
+    ASSERT_TRUE(rebuilt) << rebuilt.error().ToString();
+    EXPECT_EQ(core::ContentHash(*rebuilt), next->ack.content_hash());
+  }
+  EXPECT_TRUE(store_->Verify());
+}
+
 TEST_F(RevisionStoreQueryTest, VerifyIsCleanAfterManyRevisions) {
   for (int i = 0; i < 30; ++i) {
     auto article =
