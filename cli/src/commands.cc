@@ -190,6 +190,7 @@ class DeliveryPrinter {
                              {"flash", d.flash()},
                              {"kill", d.killed()},
                              {"correction", d.correction()},
+                             {"lag_us", d.lag_ns / 1000},
                              {"article", ArticleJson(d.article)}};
       if (!d.problem.empty()) line["problem"] = d.problem;
       std::cout << line.dump() << std::endl;
@@ -248,7 +249,14 @@ class DeliveryPrinter {
                 << Thousands(e.full_bytes()) << " B full article (" << ratio << " smaller)";
     }
     std::cout << ", " << (d.verified ? "verified" : "NOT VERIFIED: " + d.problem)
-              << (d.repaired && d.verified ? " after repair" : "") << "\n";
+              << (d.repaired && d.verified ? " after repair" : "");
+    if (!d.recovered) {
+      char lag[48];
+      std::snprintf(lag, sizeof lag, ", %.2f ms after it went out",
+                    static_cast<double>(d.lag_ns) / 1e6);
+      std::cout << lag;
+    }
+    std::cout << "\n";
     auto base = previous_.find(e.article_id());
     if (e.has_diff() && base != previous_.end() && base->second.version() + 1 == e.version()) {
       std::cout << RenderArticleDiff(base->second, e.diff(), style_);

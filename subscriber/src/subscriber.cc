@@ -10,6 +10,7 @@
 
 #include "log_merger.h"
 #include "newswire/core/channel.h"
+#include "newswire/core/clock.h"
 #include "newswire/core/hub.h"
 #include "newswire/subscriber/query_client.h"
 #include "rebuilder.h"
@@ -154,6 +155,17 @@ class ZmqSubscriber final : public Subscriber {
 
   uint64_t last_delivered_wire_seq() const override { return last_delivered_; }
 
+  Lag lag() const override {
+    Lag lag;
+    for (const auto& [channel, announced] : announced_) {
+      auto seen = last_seq_.find(channel);
+      uint64_t handled = seen == last_seq_.end() ? 0 : seen->second;
+      if (announced > handled) lag.sequences_behind += announced - handled;
+    }
+    lag.last_delivery_lag_ns = last_lag_ns_;
+    return lag;
+  }
+
  private:
   // One fan-out message or connection event; nullopt on timeout or after a
   // connection event (queued as a notice). Malformed messages are skipped:
@@ -209,6 +221,8 @@ class ZmqSubscriber final : public Subscriber {
   // repeated sequences are dropped; a jump is filled from the store first.
   void Handle(Frames frames) {
     const bool heartbeat = frames.payload.size() == 0;
+    uint64_t& announced = announced_[frames.channel];
+    announced = std::max(announced, frames.seq);
     auto [it, first] = last_seq_.try_emplace(frames.channel, frames.seq - (heartbeat ? 0 : 1));
     const uint64_t last = it->second;
     if (heartbeat) {
@@ -291,6 +305,9 @@ class ZmqSubscriber final : public Subscriber {
 
   void Deliver(Delivery delivery) {
     const uint64_t wire_seq = delivery.event.wire_seq();
+    const auto& t = delivery.event.wire_time();
+    delivery.lag_ns = core::SystemClock().NowNs() - (t.seconds() * 1'000'000'000 + t.nanos());
+    last_lag_ns_ = delivery.lag_ns;
     delivered_.insert(wire_seq);
     if (delivered_.size() > kDeliveredWindow) delivered_.erase(delivered_.begin());
     last_delivered_ = std::max(last_delivered_, wire_seq);
@@ -309,8 +326,10 @@ class ZmqSubscriber final : public Subscriber {
   zmq::socket_t monitor_{context_, zmq::socket_type::pair};
   bool connected_ = false;
   bool ever_connected_ = false;
-  std::unordered_map<std::string, uint64_t> last_seq_;  // Per channel.
-  std::set<uint64_t> delivered_;                        // Recent wire seqs.
+  std::unordered_map<std::string, uint64_t> last_seq_;   // Per channel: handled.
+  std::unordered_map<std::string, uint64_t> announced_;  // Per channel: latest seen.
+  int64_t last_lag_ns_ = 0;
+  std::set<uint64_t> delivered_;  // Recent wire seqs.
   uint64_t last_delivered_ = 0;
   std::optional<LogMerger> merger_;  // While catching up.
   std::deque<Frames> early_;         // Live messages that came during Connect.

@@ -93,6 +93,11 @@ TEST_F(WireTest, VersionOneArrivesFullAndVersionTwoAsAVerifiedDiffRebuiltByteExa
   auto stored = NewQuery()->GetArticle(ack2->article_id(), 2);
   ASSERT_TRUE(stored) << stored.error().ToString();
   EXPECT_EQ(core::CanonicalBytes(second.article), core::CanonicalBytes(stored->article()));
+
+  // The subscriber knows how late it is: caught up, and a small live lag.
+  EXPECT_GE(second.lag_ns, 0);
+  EXPECT_LT(second.lag_ns, 10'000'000'000);
+  EXPECT_EQ(subscriber->lag().sequences_behind, 0u);
 }
 
 TEST_F(WireTest, AckedRevisionSurvivesKill9AndSequencesContinue) {

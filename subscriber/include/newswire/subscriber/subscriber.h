@@ -63,6 +63,9 @@ struct Delivery {
   bool repaired = false;        // The diff did not fit; the full version was used.
   bool recovered = false;       // Came from the store (catch-up or gap fill).
   std::string problem;          // Why it was repaired or is unverified.
+  // Wire time to hand-over, by this machine's clock: how late this revision
+  // reached the application.
+  int64_t lag_ns = 0;
 
   bool killed() const { return article.pubstatus() == v1::PUB_STATUS_CANCELED; }
   bool withheld() const { return article.pubstatus() == v1::PUB_STATUS_WITHHELD; }
@@ -104,6 +107,16 @@ class Subscriber {
   // Highest wire sequence delivered so far (0 before any). Persist it and
   // pass it + 1 as since_wire_seq to resume after a restart.
   virtual uint64_t last_delivered_wire_seq() const = 0;
+
+  // How far behind the wire the subscriber is: the latest sequence the
+  // daemon announced in heartbeats minus the last one handled, summed over
+  // the followed channels (0 when caught up), and the lag of the last
+  // delivery.
+  struct Lag {
+    uint64_t sequences_behind = 0;
+    int64_t last_delivery_lag_ns = 0;
+  };
+  virtual Lag lag() const = 0;
 
  protected:
   Subscriber() = default;
