@@ -25,8 +25,9 @@ Result<void> LoadConfigFile(const std::string& path, Config& config) {
   }
 
   static const std::set<std::string, std::less<>> kKeys = {
-      "listen",       "data_dir",  "durability", "block_cache_mb", "max_article_bytes", "max_batch",
-      "heartbeat_ms", "log_level", "log_format", "fanout_hwm",     "metrics_listen"};
+      "listen",         "data_dir",      "durability", "block_cache_mb", "max_article_bytes",
+      "max_batch",      "heartbeat_ms",  "log_level",  "log_format",     "fanout_hwm",
+      "metrics_listen", "retention_days"};
   for (const auto& [key, value] : table) {
     if (!kKeys.count(key.str())) return Bad(path, "unknown key '" + std::string(key.str()) + "'");
   }
@@ -61,7 +62,8 @@ Result<void> LoadConfigFile(const std::string& path, Config& config) {
         number("block_cache_mb", 1, 1 << 20, d.block_cache_mb),
         number("max_article_bytes", 1024, 64 << 20, d.max_article_bytes),
         number("max_batch", 1, 65536, d.max_batch), number("heartbeat_ms", 10, 60000, heartbeat_ms),
-        number("fanout_hwm", 1, 10000000, d.fanout_hwm)}) {
+        number("fanout_hwm", 1, 10000000, d.fanout_hwm),
+        number("retention_days", 0, 365000, d.retention_days)}) {
     if (!result) return result;
   }
   d.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);

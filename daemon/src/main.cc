@@ -68,6 +68,9 @@ int main(int argc, char** argv) {
   auto* metrics_opt = app.add_option("--metrics-listen", metrics_listen,
                                      "HOST:PORT for /metrics and /healthz (127.0.0.1:7780; "
                                      "port 0 picks one; empty turns it off)");
+  int retention_days = 0;
+  auto* retention_opt = app.add_option("--retention-days", retention_days,
+                                       "remove revisions older than this (0: keep all, default)");
   int fanout_hwm = 0;
   auto* hwm_opt = app.add_option("--fanout-hwm", fanout_hwm,
                                  "messages queued per subscriber before dropping (100000)");
@@ -99,6 +102,7 @@ int main(int argc, char** argv) {
   if (*heartbeat_opt)
     d.heartbeat_interval = std::chrono::milliseconds(std::max<int64_t>(10, heartbeat_ms));
   if (*metrics_opt) d.metrics_listen = metrics_listen;
+  if (*retention_opt) d.retention_days = std::max(0, retention_days);
   if (*hwm_opt) d.fanout_hwm = std::max(1, fanout_hwm);
   if (!SetUpLogging(config.logging)) return 2;
 

@@ -174,6 +174,7 @@ class ZmqWireDaemon final : public WireDaemon {
     StartHttp();
     next_embargo_ = store_->NextEmbargoNs();
     auto next_stats = SteadyClock::now() + kStatsInterval;
+    auto next_retention = SteadyClock::now();
     auto next_heartbeat = SteadyClock::now() + options_.heartbeat_interval;
     while (!stop.load()) {
       auto wait = std::min<std::chrono::milliseconds>(
@@ -191,6 +192,10 @@ class ZmqWireDaemon final : public WireDaemon {
         if (SteadyClock::now() >= next_heartbeat) {
           for (const auto& channel : subscribed_) SendHeartbeat(channel);
           next_heartbeat = SteadyClock::now() + options_.heartbeat_interval;
+        }
+        if (options_.retention_days > 0 && SteadyClock::now() >= next_retention) {
+          ApplyRetention();
+          next_retention = SteadyClock::now() + std::chrono::hours(1);
         }
         if (SteadyClock::now() >= next_stats) {
           PublishStats();
@@ -312,6 +317,18 @@ class ZmqWireDaemon final : public WireDaemon {
         spdlog::debug("publish rejected: {}", results[i].error().ToString());
       }
       SendReply(*ingest_, envelopes[i], reply.SerializeAsString());
+    }
+  }
+
+  void ApplyRetention() {
+    const int64_t cutoff =
+        clock_.NowNs() - int64_t{options_.retention_days} * 86400 * 1'000'000'000;
+    auto removed = store_->ApplyRetention(cutoff);
+    if (!removed) {
+      spdlog::error("retention: {}", removed.error().ToString());
+    } else if (*removed > 0) {
+      spdlog::info("retention removed {} revisions older than {} days", *removed,
+                   options_.retention_days);
     }
   }
 

@@ -94,6 +94,10 @@ inline std::string Idempotency(std::string_view publisher_id, std::string_view k
   return out;
 }
 
+// meta: "wire-cut" -> WireCut; "article-cut/" + id -> ArticleCut.
+inline constexpr std::string_view kWireCut = "wire-cut";
+inline constexpr std::string_view kArticleCutPrefix = "article-cut/";
+
 // meta: "channel-head/" + channel topic -> last channel sequence (8).
 inline constexpr std::string_view kChannelHeadPrefix = "channel-head/";
 

@@ -477,3 +477,67 @@ TEST_F(RevisionStoreQueryTest, CheckpointTakenDuringPublishingIsConsistent) {
 
 }  // namespace
 }  // namespace newswire::store
+
+namespace newswire::store {
+namespace {
+
+constexpr int64_t kDay = 86400LL * 1'000'000'000;
+
+class RetentionTest : public RevisionStoreTest {
+ protected:
+  void PublishOn(int day, const std::string& id, const std::string& headline) {
+    std::vector<PublishInput> inputs;
+    inputs.push_back({"tester", "", 0, MakeArticle(id, headline)});
+    auto results = store_->Publish(std::move(inputs), kTime + day * kDay);
+    ASSERT_TRUE(results[0]) << results[0].error().ToString();
+  }
+};
+
+TEST_F(RetentionTest, RemovesOldRevisionsAndChainsStillVerify) {
+  PublishOn(0, "old", "only old");  // wire 1: gone entirely.
+  PublishOn(1, "kept", "first");    // wire 2: cut.
+  PublishOn(2, "kept", "second");   // wire 3: cut.
+  PublishOn(8, "kept", "third");    // wire 4: kept.
+  PublishOn(9, "new", "fresh");     // wire 5: kept.
+  auto removed = store_->ApplyRetention(kTime + 5 * kDay);
+  ASSERT_TRUE(removed) << removed.error().ToString();
+  EXPECT_EQ(*removed, 3u);
+
+  EXPECT_EQ(store_->GetRevision("old", 0).error().code, v1::ERROR_CODE_NOT_FOUND);
+  EXPECT_EQ(store_->GetRevision("kept", 2).error().code, v1::ERROR_CODE_NOT_FOUND);
+  auto latest = store_->GetRevision("kept", 0);
+  ASSERT_TRUE(latest);
+  EXPECT_EQ(latest->article().version(), 3u);
+  auto log = store_->ReadLog(1, 10);
+  ASSERT_TRUE(log);
+  ASSERT_EQ(log->size(), 2u);
+  EXPECT_EQ(log->front().seq, 4u);
+  EXPECT_TRUE(store_->GetFeedHeads("test-feed", "", 10)->size() == 2u) << "old is gone";
+
+  auto verified = store_->Verify();
+  EXPECT_TRUE(verified) << verified.error().ToString();
+  PublishOn(10, "kept", "fourth");  // The chain goes on past the cut.
+  Reopen();
+  verified = store_->Verify();
+  EXPECT_TRUE(verified) << verified.error().ToString();
+  EXPECT_EQ(*store_->ApplyRetention(kTime + 5 * kDay), 0u) << "nothing more to cut";
+}
+
+TEST_F(RetentionTest, VerifyStillCatchesTamperingAfterACut) {
+  PublishOn(0, "a", "one");
+  PublishOn(8, "a", "two");
+  ASSERT_TRUE(store_->ApplyRetention(kTime + 5 * kDay));
+  store_.reset();
+  std::string key = "a";
+  key.push_back('\0');
+  key.append(std::string("\0\0\0\x02", 4));
+  FlipByteInRecord(dir_.path() + "/store", "revisions", key, "two");
+  Reopen();
+  auto verified = store_->Verify();
+  ASSERT_FALSE(verified);
+  EXPECT_NE(verified.error().message.find("article a version 2"), std::string::npos)
+      << verified.error().message;
+}
+
+}  // namespace
+}  // namespace newswire::store

@@ -32,6 +32,9 @@ struct DaemonOptions {
   // HTTP /metrics (Prometheus) and /healthz as HOST:PORT; port 0 picks a
   // free one; empty turns it off.
   std::string metrics_listen = "127.0.0.1:7780";
+  // Retention in days: revisions older than this are removed (hourly),
+  // chains stay verifiable. 0, the default, keeps everything.
+  int retention_days = 0;
   // Tests only: passed to the store (see StoreOptions).
   std::function<bool()> inject_commit_failure;
 };

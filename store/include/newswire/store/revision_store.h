@@ -162,6 +162,14 @@ class RevisionStore {
   // thread that calls Publish.
   virtual uint64_t LastChannelSeq(std::string_view channel) const = 0;
 
+  // Retention: removes every revision whose wire time is before
+  // `cutoff_ns` (a prefix of the wire log), with its indexes, and records
+  // the cut so the hash chains still verify from there. Articles whose every
+  // version is older disappear. Writes in chunks, each atomic; a crash
+  // leaves a smaller, consistent cut. Returns the number of revisions
+  // removed. Writer thread only, like Publish.
+  virtual Result<uint64_t> ApplyRetention(int64_t cutoff_ns) = 0;
+
   // Walks the whole store and checks every article's hash chain, every
   // stored diff against the full texts, version and wire sequence
   // contiguity and the wire log's chain. Ok when clean; otherwise

@@ -1,0 +1,87 @@
+// Retention: cutting the oldest part of the wire log without breaking the
+// hash chains. Off unless the daemon is configured with retention_days.
+#include <map>
+
+#include "keys.h"
+#include "rocks_store.h"
+
+namespace newswire::store {
+namespace {
+
+constexpr std::size_t kChunk = 1000;  // Revisions removed per atomic write.
+
+}  // namespace
+
+Result<uint64_t> RocksRevisionStore::ApplyRetention(int64_t cutoff_ns) {
+  if (options_.read_only) return Fail(v1::ERROR_CODE_STORE_FAILURE, "store is open read-only");
+  auto end = FirstSeqAtOrAfter(cutoff_ns);  // Keep [end, ...).
+  if (!end) return Fail(end.error());
+  uint64_t removed = 0;
+  while (true) {
+    // Read the current cut, then remove the next chunk after it.
+    v1::WireCut cut;
+    std::string value;
+    auto status = db_->Get({}, cf(kMeta), keys::kWireCut, &value);
+    if (status.ok()) {
+      auto parsed = ParseRecord<v1::WireCut>(value, "wire cut");
+      if (!parsed) return Fail(parsed.error());
+      cut = std::move(*parsed);
+    } else if (!status.IsNotFound()) {
+      return StoreFailure("reading the wire cut", status);
+    }
+    const uint64_t first = std::max<uint64_t>(1, cut.first_seq());
+    if (first >= *end) return removed;
+
+    auto items = ReadLog(first, std::min<uint64_t>(kChunk, *end - first));
+    if (!items) return Fail(items.error());
+    if (items->empty()) return removed;
+    rocksdb::WriteBatch batch;
+    std::map<std::string, const v1::StoredRevision*> newest_removed;  // Per article.
+    std::string chain_before;
+    for (const auto& item : *items) {
+      const auto& revision = item.revision;
+      const auto& article = revision.article();
+      const int64_t time = ToNanos(revision.wire_time());
+      batch.Delete(cf(kRevisions), keys::Revision(article.id(), article.version()));
+      batch.Delete(cf(kArticleTimes), keys::ArticleTime(article.id(), time, article.version()));
+      batch.Delete(cf(kWireTimes), keys::WireTime(time, item.seq));
+      for (int i = 0; i < revision.channels_size(); ++i) {
+        batch.Delete(cf(kChannels), keys::Channel(revision.channels(i), revision.channel_seqs(i)));
+      }
+      std::string log;
+      if (db_->Get({}, cf(kLog), keys::Log(item.seq), &log).ok()) {
+        auto entry = ParseRecord<v1::LogEntry>(log, "log");
+        if (entry) chain_before = entry->chain_hash();
+      }
+      batch.Delete(cf(kLog), keys::Log(item.seq));
+      newest_removed[article.id()] = &revision;
+    }
+    for (const auto& [id, revision] : newest_removed) {
+      const std::string cut_key = std::string(keys::kArticleCutPrefix) + id;
+      auto head = GetHead(id);
+      if (head && head->version() == revision->article().version()) {
+        // Every version is gone: so is the article.
+        batch.Delete(cf(kHeads), id);
+        batch.Delete(cf(kFeedHeads), keys::FeedHead(revision->article().feed(), id));
+        batch.Delete(cf(kMeta), cut_key);
+        continue;
+      }
+      v1::ArticleCut article_cut;
+      article_cut.set_first_version(revision->article().version() + 1);
+      article_cut.set_chain_hash_before(revision->chain_hash());
+      article_cut.set_content_hash_before(revision->content_hash());
+      batch.Put(cf(kMeta), cut_key, article_cut.SerializeAsString());
+    }
+    cut.set_first_seq(items->back().seq + 1);
+    cut.set_chain_hash_before(chain_before);
+    cut.set_cutoff_ns(cutoff_ns);
+    batch.Put(cf(kMeta), keys::kWireCut, cut.SerializeAsString());
+    rocksdb::WriteOptions write_options;
+    write_options.sync = options_.durability == Durability::kSync;
+    status = db_->Write(write_options, &batch);
+    if (!status.ok()) return StoreFailure("retention", status);
+    removed += items->size();
+  }
+}
+
+}  // namespace newswire::store
