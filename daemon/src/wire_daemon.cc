@@ -452,6 +452,11 @@ class ZmqWireDaemon final : public WireDaemon {
       response.set_content(body, "application/json");
     });
     http_thread_ = std::thread([this] { http_->listen_after_bind(); });
+    // stop() is a no-op until the server runs: wait for it (bounded), or a
+    // quick SIGTERM would leave the HTTP thread serving forever.
+    for (int i = 0; i < 5000 && !http_->is_running(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }
 
   // Embargoed revisions whose time has come go out in embargo order, each

@@ -1,5 +1,3 @@
-#include <algorithm>
-
 #include "keys.h"
 #include "newswire/core/article.h"
 #include "newswire/core/channel.h"
@@ -258,7 +256,7 @@ Result<Committed> PublishBatch::Add(PublishInput input) {
   if (base) PutEmbedded(record, v1::StoredRevision::kDiffFieldNumber, diff);
   revision.AppendToString(&record);
 
-  Put(kRevisions, keys::Revision(article.id(), article.version()), std::move(record));
+  Put(kRevisions, keys::Revision(article.id(), article.version()), record);
   Put(kHeads, article.id(), head_bytes);
   Put(kFeedHeads, keys::FeedHead(article.feed(), article.id()), head_bytes);
   Put(kLog, keys::Log(seq), log.SerializeAsString());
@@ -276,36 +274,22 @@ Result<Committed> PublishBatch::Add(PublishInput input) {
   return committed;
 }
 
-void PublishBatch::Put(Family family, std::string key, std::string value) {
-  ops_.push_back({family, false, std::move(key), std::move(value)});
+void PublishBatch::Put(Family family, std::string_view key, std::string_view value) {
+  writes_.Put(store_.cf(family), key, value);
 }
 
-void PublishBatch::Delete(Family family, std::string key) {
-  ops_.push_back({family, true, std::move(key), {}});
+void PublishBatch::Delete(Family family, std::string_view key) {
+  writes_.Delete(store_.cf(family), key);
 }
 
 void PublishBatch::Finish() {
-  // Once per channel and batch, not per revision: only the last value counts.
+  // Once per channel and batch, not per revision: only the last value counts,
+  // and each put is a memtable insert, the daemon's largest cost.
   for (const auto& [channel, seq] : channel_heads_) {
     std::string head_bytes;
     keys::PutBigEndian(head_bytes, seq, 8);
     Put(kMeta, std::string(keys::kChannelHeadPrefix) + channel, head_bytes);
   }
-  // In key order per column family: each memtable insert then starts next to
-  // the one before (RocksDB keeps that splice) instead of searching its
-  // skiplist from the top, which was most of the daemon's CPU. Stable, so
-  // writes of one key keep their order; still one atomic batch.
-  std::stable_sort(ops_.begin(), ops_.end(), [](const Op& a, const Op& b) {
-    return a.family != b.family ? a.family < b.family : a.key < b.key;
-  });
-  for (const Op& op : ops_) {
-    if (op.del) {
-      writes_.Delete(store_.cf(op.family), op.key);
-    } else {
-      writes_.Put(store_.cf(op.family), op.key, op.value);
-    }
-  }
-  ops_.clear();
 }
 
 }  // namespace newswire::store

@@ -104,6 +104,7 @@ class RocksRevisionStore final : public RevisionStore {
   uint64_t LastWireSeq() const override;
   uint64_t LastChannelSeq(std::string_view channel) const override;
   Result<void> Verify() const override;
+  Result<uint64_t> ApplyRetention(int64_t cutoff_ns) override;  // retention.cc
 
   rocksdb::ColumnFamilyHandle* cf(Family family) const { return handles_[family]; }
   rocksdb::DB& db() const { return *db_; }
@@ -157,21 +158,12 @@ class PublishBatch {
   Result<std::optional<v1::PublishAck>> FindDuplicate(const std::string& key) const;
   Result<Committed> Hold(PublishInput input, const std::string& idempotency_key);
   Result<const HeadState*> FindBase(const std::string& article_id);
-  // Writes are collected and go into writes_, sorted, by Finish.
-  void Put(Family family, std::string key, std::string value);
-  void Delete(Family family, std::string key);
-
-  struct Op {
-    Family family;
-    bool del;
-    std::string key;
-    std::string value;
-  };
+  void Put(Family family, std::string_view key, std::string_view value);
+  void Delete(Family family, std::string_view key);
 
   const RocksRevisionStore& store_;
   RocksRevisionStore::WriterState state_;
   google::protobuf::Timestamp wire_time_;
-  std::vector<Op> ops_;
   rocksdb::WriteBatch writes_;
   std::vector<std::size_t> written_;  // Inputs whose result rides on this write.
   std::size_t next_index_ = 0;
