@@ -136,25 +136,102 @@ std::size_t TokenSuffix(std::string_view a, std::string_view b, std::size_t pref
   return a.size() - ea;
 }
 
+// A set of token hashes (open addressing, reused across calls). It may
+// answer yes for a hash it does not hold (0 and 1 share a slot value), never
+// no for one it holds: callers compare bytes anyway.
+class HashSet {
+ public:
+  void Reset(std::size_t count) {
+    std::size_t capacity = 16;
+    while (capacity < 2 * count) capacity <<= 1;
+    slots_.assign(capacity, 0);
+    mask_ = capacity - 1;
+  }
+  void Insert(uint64_t hash) {
+    hash |= 1;
+    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i] == hash) return;
+      if (slots_[i] == 0) {
+        slots_[i] = hash;
+        return;
+      }
+    }
+  }
+  bool Contains(uint64_t hash) const {
+    hash |= 1;
+    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i] == hash) return true;
+      if (slots_[i] == 0) return false;
+    }
+  }
+
+ private:
+  std::vector<uint64_t> slots_;
+  std::size_t mask_ = 0;
+};
+
+// Working memory of AlignTokens, one per thread: the publish path diffs
+// thousands of text pairs a second and should not allocate for each.
+struct TokenScratch {
+  std::vector<text::Token> ta, tb;
+  std::vector<uint32_t> ka, kb;  // Tokens whose hash occurs on the other side.
+  HashSet seen;
+  std::vector<MatchRun> reduced, runs;
+  internal::AlignBuffers align;
+};
+
 // Changed spans of a[begin, a_end) against b[begin, b_end), word by word.
 void AlignTokens(std::string_view a, std::string_view b, std::size_t begin, std::size_t a_end,
                  std::size_t b_end, WorkBudget& budget, std::vector<Hunk>* hunks) {
-  std::vector<text::Token> ta, tb;
+  thread_local TokenScratch scratch;
+  std::vector<text::Token>& ta = scratch.ta;
+  std::vector<text::Token>& tb = scratch.tb;
+  std::vector<uint32_t>& ka = scratch.ka;
+  std::vector<uint32_t>& kb = scratch.kb;
+  HashSet& seen = scratch.seen;
+  std::vector<MatchRun>& reduced = scratch.reduced;
+  std::vector<MatchRun>& runs = scratch.runs;
+  ta.clear();
+  tb.clear();
   text::Tokenize(a, begin, a_end, &ta);
   text::Tokenize(b, begin, b_end, &tb);
   // Following long unchanged runs costs time linear in the input, like
   // tokenising it; grant that much so a long text with many scattered edits
   // is not cut short. The budget still caps the quadratic part.
   budget.Grant(ta.size() + tb.size());
+  // A token that occurs on one side only can match nothing: aligning
+  // without such tokens finds a common subsequence just as long, and Myers'
+  // quadratic part shrinks with them (two unrelated paragraphs, which
+  // EmitChangedRun tries as a pair, share little beyond spaces).
+  seen.Reset(tb.size());
+  for (const text::Token& t : tb) seen.Insert(t.hash);
+  ka.clear();
+  for (uint32_t i = 0; i < ta.size(); ++i) {
+    if (seen.Contains(ta[i].hash)) ka.push_back(i);
+  }
+  seen.Reset(ka.size());
+  for (uint32_t i : ka) seen.Insert(ta[i].hash);
+  kb.clear();
+  for (uint32_t j = 0; j < tb.size(); ++j) {
+    if (seen.Contains(tb[j].hash)) kb.push_back(j);
+  }
   auto eq = [&](uint32_t i, uint32_t j) {
-    const text::Token& x = ta[i];
-    const text::Token& y = tb[j];
+    const text::Token& x = ta[ka[i]];
+    const text::Token& y = tb[kb[j]];
     return x.hash == y.hash &&
            a.substr(x.begin, x.end - x.begin) == b.substr(y.begin, y.end - y.begin);
   };
-  std::vector<MatchRun> runs;
-  internal::Align(static_cast<uint32_t>(ta.size()), static_cast<uint32_t>(tb.size()), eq, budget,
-                  &runs);
+  reduced.clear();
+  internal::Align(static_cast<uint32_t>(ka.size()), static_cast<uint32_t>(kb.size()), eq, budget,
+                  scratch.align, &reduced);
+  // Back to positions in the full token sequences: a reduced run is a run
+  // there only where no dropped token sat between its tokens.
+  runs.clear();
+  for (const MatchRun& run : reduced) {
+    for (uint32_t k = 0; k < run.len; ++k) {
+      internal::detail::AddRun(&runs, ka[run.a + k], kb[run.b + k], 1);
+    }
+  }
   auto a_at = [&](uint32_t i) -> std::size_t { return i < ta.size() ? ta[i].begin : a_end; };
   auto b_at = [&](uint32_t j) -> std::size_t { return j < tb.size() ? tb[j].begin : b_end; };
   uint32_t i = 0, j = 0;
@@ -166,52 +243,77 @@ void AlignTokens(std::string_view a, std::string_view b, std::size_t begin, std:
   if (i < ta.size() || j < tb.size()) hunks->push_back(Hunk{a_at(i), a_end, b_at(j), b_end});
 }
 
-v1::TextDiff DiffTextBounded(std::string_view a, std::string_view b, WorkBudget& budget) {
-  v1::TextDiff diff;
-  diff.set_base_len(static_cast<uint32_t>(a.size()));
-  diff.set_result_len(static_cast<uint32_t>(b.size()));
-  TextDiffWriter out(&diff);
-  if (a == b) {
-    out.Retain(a.size());
-    return diff;
-  }
+// The changed spans turning `a` into `b`, in order, each folded with the
+// next when one replace encodes smaller than two (e.g. "7.5" -> "8.1").
+// Empty when a == b.
+void TextHunks(std::string_view a, std::string_view b, WorkBudget& budget,
+               std::vector<Hunk>* merged) {
+  merged->clear();
+  if (a == b) return;
   const std::size_t prefix = TokenPrefix(a, b);
   const std::size_t suffix = TokenSuffix(a, b, prefix);
   const std::size_t a_end = a.size() - suffix;
   const std::size_t b_end = b.size() - suffix;
 
-  std::vector<Hunk> hunks;
+  thread_local std::vector<Hunk> hunks;
+  hunks.clear();
   if (prefix < a_end && prefix < b_end && !budget.Exhausted() && a.size() <= kMaxAlignedBytes &&
       b.size() <= kMaxAlignedBytes) {
     AlignTokens(a, b, prefix, a_end, b_end, budget, &hunks);
   } else {
     hunks.push_back(Hunk{prefix, a_end, prefix, b_end});
   }
-
-  // Fold hunks separated by a short retain into one replace when that
-  // encodes smaller (e.g. "7.5" -> "8.1" is one replace, not two).
-  std::vector<Hunk> merged;
   for (const Hunk& h : hunks) {
-    if (!merged.empty()) {
-      Hunk& last = merged.back();
+    if (!merged->empty()) {
+      Hunk& last = merged->back();
       Hunk joined{last.a_begin, h.a_end, last.b_begin, h.b_end};
       if (HunkSize(joined) <= CountOpSize(h.a_begin - last.a_end) + HunkSize(last) + HunkSize(h)) {
         last = joined;
         continue;
       }
     }
-    merged.push_back(h);
+    merged->push_back(h);
   }
+}
 
+// Serialized size of the TextDiff that TextDiffOf(a_size, b, hunks) builds,
+// without building it: most diffs of an item pair are only sized and
+// dropped (see SmallerAsModify).
+std::size_t TextDiffSize(std::size_t a_size, std::size_t b_size, const std::vector<Hunk>& hunks) {
+  auto scalar = [](std::size_t n) { return n == 0 ? 0 : 1 + VarintSize(n); };
+  std::size_t size = scalar(a_size) + scalar(b_size);
+  // Hunks are separated by a non-empty retain (else they were folded), so
+  // no two ops of the same kind are ever adjacent and none merge.
   std::size_t pos = 0;
-  for (const Hunk& h : merged) {
+  for (const Hunk& h : hunks) {
+    if (h.a_begin > pos) size += CountOpSize(h.a_begin - pos);
+    size += HunkSize(h);
+    pos = h.a_end;
+  }
+  if (a_size > pos) size += CountOpSize(a_size - pos);
+  return size;
+}
+
+v1::TextDiff TextDiffOf(std::size_t a_size, std::string_view b, const std::vector<Hunk>& hunks) {
+  v1::TextDiff diff;
+  diff.set_base_len(static_cast<uint32_t>(a_size));
+  diff.set_result_len(static_cast<uint32_t>(b.size()));
+  TextDiffWriter out(&diff);
+  std::size_t pos = 0;
+  for (const Hunk& h : hunks) {
     out.Retain(h.a_begin - pos);
     out.Remove(h.a_end - h.a_begin);
     out.Insert(b.substr(h.b_begin, h.b_end - h.b_begin));
     pos = h.a_end;
   }
-  out.Retain(a.size() - pos);
+  out.Retain(a_size - pos);
   return diff;
+}
+
+v1::TextDiff DiffTextBounded(std::string_view a, std::string_view b, WorkBudget& budget) {
+  thread_local std::vector<Hunk> hunks;
+  TextHunks(a, b, budget, &hunks);
+  return TextDiffOf(a.size(), b, hunks);
 }
 
 // ---- lists -----------------------------------------------------------------
@@ -252,8 +354,14 @@ class ListDiffBuilder {
 bool SmallerAsModify(const std::string& from, const std::string& to, WorkBudget& budget,
                      v1::TextDiff* edit) {
   if (from.empty() || to.empty()) return false;  // Nothing to share.
-  *edit = DiffTextBounded(from, to, budget);
-  return FieldSize(FieldSize(edit->ByteSizeLong())) < InsertOpSize(to.size());
+  thread_local std::vector<Hunk> hunks;
+  TextHunks(from, to, budget, &hunks);
+  if (FieldSize(FieldSize(TextDiffSize(from.size(), to.size(), hunks))) >=
+      InsertOpSize(to.size())) {
+    return false;
+  }
+  *edit = TextDiffOf(from.size(), to, hunks);
+  return true;
 }
 
 // Emits the edit for an unmatched run a[a_begin, a_end) -> b[b_begin, b_end):
@@ -314,8 +422,9 @@ v1::ListDiff DiffList(const RepeatedPtrField<std::string>& a,
     return ha[i] == hb[j] && a[prefix + static_cast<int>(i)] == b[prefix + static_cast<int>(j)];
   };
   std::vector<MatchRun> runs;
+  internal::AlignBuffers buffers;
   internal::Align(static_cast<uint32_t>(ha.size()), static_cast<uint32_t>(hb.size()), eq, budget,
-                  &runs);
+                  buffers, &runs);
   int a_pos = prefix, b_pos = prefix;
   for (const MatchRun& run : runs) {
     const int ai = prefix + static_cast<int>(run.a);

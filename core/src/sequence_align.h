@@ -37,6 +37,13 @@ struct MatchRun {
 // Edits explored per window; the trace holds (D+1)(D+2)/2 entries.
 inline constexpr int32_t kMaxWindowCost = 512;
 
+// Working memory of Align, kept by callers across calls so the hot path
+// does not allocate.
+struct AlignBuffers {
+  std::vector<int32_t> v;
+  std::vector<MatchRun> reversed;
+};
+
 namespace detail {
 
 inline void AddRun(std::vector<MatchRun>* runs, uint32_t a, uint32_t b, uint32_t len) {
@@ -55,8 +62,9 @@ inline void AddRun(std::vector<MatchRun>* runs, uint32_t a, uint32_t b, uint32_t
 // the matches on the chosen path and returns the point it reached (relative).
 template <typename Eq>
 std::pair<int32_t, int32_t> AlignWindow(uint32_t x0, uint32_t y0, int32_t n, int32_t m,
-                                        const Eq& eq, WorkBudget& budget, std::vector<int32_t>& v,
+                                        const Eq& eq, WorkBudget& budget, AlignBuffers& buffers,
                                         std::vector<MatchRun>* runs) {
+  std::vector<int32_t>& v = buffers.v;
   // v holds round d's furthest x on diagonals k = -d, -d+2, ..., d; -1 marks
   // a diagonal no d-path reaches inside the grid.
   auto index = [](int32_t d, int32_t k) {
@@ -92,7 +100,8 @@ std::pair<int32_t, int32_t> AlignWindow(uint32_t x0, uint32_t y0, int32_t n, int
     return x;
   };
   auto backtrack = [&](int32_t d, int32_t k) {
-    std::vector<MatchRun> reversed;
+    std::vector<MatchRun>& reversed = buffers.reversed;
+    reversed.clear();
     int32_t x = v[index(d, k)];
     for (; d > 0; --d) {
       Step s = step(d, k);
@@ -162,17 +171,17 @@ std::pair<int32_t, int32_t> AlignWindow(uint32_t x0, uint32_t y0, int32_t n, int
 // and b[0, m), where eq(i, j) says whether a[i] equals b[j]. Sizes must fit
 // in int32_t.
 template <typename Eq>
-void Align(uint32_t n, uint32_t m, const Eq& eq, WorkBudget& budget, std::vector<MatchRun>* runs) {
+void Align(uint32_t n, uint32_t m, const Eq& eq, WorkBudget& budget, AlignBuffers& buffers,
+           std::vector<MatchRun>* runs) {
   uint32_t suffix = 0;
   while (suffix < n && suffix < m && eq(n - 1 - suffix, m - 1 - suffix)) ++suffix;
   budget.Spend(suffix);
   const uint32_t n_end = n - suffix;
   const uint32_t m_end = m - suffix;
-  std::vector<int32_t> v;
   uint32_t x = 0, y = 0;
   while (x < n_end && y < m_end && !budget.Exhausted()) {
     auto [dx, dy] = detail::AlignWindow(x, y, static_cast<int32_t>(n_end - x),
-                                        static_cast<int32_t>(m_end - y), eq, budget, v, runs);
+                                        static_cast<int32_t>(m_end - y), eq, budget, buffers, runs);
     if (dx == 0 && dy == 0) break;
     x += static_cast<uint32_t>(dx);
     y += static_cast<uint32_t>(dy);

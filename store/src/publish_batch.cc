@@ -260,8 +260,9 @@ Result<Committed> PublishBatch::Add(PublishInput input) {
   Put(kHeads, article.id(), head_bytes);
   Put(kFeedHeads, keys::FeedHead(article.feed(), article.id()), head_bytes);
   Put(kLog, keys::Log(seq), log.SerializeAsString());
-  Put(kArticleTimes, keys::ArticleTime(article.id(), state_.wire_time_ns, article.version()), "");
-  Put(kWireTimes, keys::WireTime(state_.wire_time_ns, seq), "");
+  // No time indexes: wire time grows with the version and the wire
+  // sequence, so as-of and from-time lookups binary-search the revisions and
+  // the log (each index was a memtable insert per revision).
   if (!idempotency_key.empty()) {
     Put(kIdempotency, idempotency_key, ack.SerializeAsString());
     acks_[idempotency_key] = ack;

@@ -41,10 +41,7 @@ Result<uint64_t> RocksRevisionStore::ApplyRetention(int64_t cutoff_ns) {
     for (const auto& item : *items) {
       const auto& revision = item.revision;
       const auto& article = revision.article();
-      const int64_t time = ToNanos(revision.wire_time());
       batch.Delete(cf(kRevisions), keys::Revision(article.id(), article.version()));
-      batch.Delete(cf(kArticleTimes), keys::ArticleTime(article.id(), time, article.version()));
-      batch.Delete(cf(kWireTimes), keys::WireTime(time, item.seq));
       for (int i = 0; i < revision.channels_size(); ++i) {
         batch.Delete(cf(kChannels), keys::Channel(revision.channels(i), revision.channel_seqs(i)));
       }

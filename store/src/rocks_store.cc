@@ -64,6 +64,24 @@ Result<void> RocksRevisionStore::Load() {
     channel_heads_[channel] = keys::GetBigEndian(it->value().ToStringView());
   }
   if (!it->status().ok()) return StoreFailure("reading channel heads", it->status());
+
+  // Stores written before the time indexes were dropped still hold them:
+  // nothing reads them now, so remove them once.
+  if (!options_.read_only) {
+    for (Family family : {kArticleTimes, kWireTimes}) {
+      it.reset(db_->NewIterator({}, cf(family)));
+      it->SeekToFirst();
+      if (!it->Valid()) continue;
+      const std::string first = it->key().ToString();
+      it->SeekToLast();
+      const std::string last = it->key().ToString();
+      rocksdb::WriteBatch batch;
+      batch.DeleteRange(cf(family), first, last);
+      batch.Delete(cf(family), last);
+      auto status = db_->Write({}, &batch);
+      if (!status.ok()) return StoreFailure("removing an old time index", status);
+    }
+  }
   return {};
 }
 
@@ -203,17 +221,55 @@ Result<std::vector<v1::StoredRevision>> RocksRevisionStore::GetHistory(
 
 Result<v1::StoredRevision> RocksRevisionStore::GetRevisionAsOf(std::string_view article_id,
                                                                int64_t wire_time_ns) const {
-  std::string prefix = keys::ArticlePrefix(article_id);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kArticleTimes)));
-  it->SeekForPrev(keys::ArticleTime(article_id, wire_time_ns, UINT32_MAX));
-  if (!it->status().ok()) return StoreFailure("reading the time index", it->status());
-  if (!it->Valid() || !it->key().starts_with(prefix)) {
+  // Versions are contiguous from the first kept one to the head, and wire
+  // time grows with the version: binary search on them instead of keeping
+  // a time index (one memtable insert less per revision).
+  const std::string prefix = keys::ArticlePrefix(article_id);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kRevisions)));
+  it->Seek(prefix);
+  if (!it->status().ok()) return StoreFailure("reading revisions", it->status());
+  auto not_out = [&] {
     return Fail(v1::ERROR_CODE_NOT_FOUND,
                 "no version of " + std::string(article_id) + " was out at that time");
+  };
+  if (!it->Valid() || !it->key().starts_with(prefix)) return not_out();
+  auto version_at = [&] {
+    return static_cast<uint32_t>(
+        keys::GetBigEndian(it->key().ToStringView().substr(prefix.size())));
+  };
+  auto time_at = [&]() -> Result<int64_t> {
+    auto revision = ParseRecord<v1::StoredRevision>(it->value().ToStringView(), "revision");
+    if (!revision) return Fail(revision.error());
+    return ToNanos(revision->wire_time());
+  };
+  const uint32_t first = version_at();
+  auto first_time = time_at();
+  if (!first_time) return Fail(first_time.error());
+  if (*first_time > wire_time_ns) return not_out();
+  it->SeekForPrev(keys::Revision(article_id, UINT32_MAX));
+  if (!it->Valid() || !it->key().starts_with(prefix)) {
+    return StoreFailure("reading revisions", it->status());
   }
-  auto version =
-      static_cast<uint32_t>(keys::GetBigEndian(it->key().ToStringView().substr(prefix.size() + 8)));
-  return GetRevision(article_id, version);
+  // The newest version out at the time: in [low, high), low known out.
+  uint32_t low = first;
+  uint64_t high = uint64_t{version_at()} + 1;
+  while (high - low > 1) {
+    const auto mid = static_cast<uint32_t>(low + (high - low) / 2);
+    it->Seek(keys::Revision(article_id, mid));
+    if (!it->Valid() || !it->key().starts_with(prefix) || version_at() != mid) {
+      if (!it->status().ok()) return StoreFailure("reading revisions", it->status());
+      return Fail(v1::ERROR_CODE_STORE_FAILURE, "version " + std::to_string(mid) + " of " +
+                                                    std::string(article_id) + " is missing");
+    }
+    auto time = time_at();
+    if (!time) return Fail(time.error());
+    if (*time <= wire_time_ns) {
+      low = mid;
+    } else {
+      high = mid;
+    }
+  }
+  return GetRevision(article_id, low);
 }
 
 Result<v1::StoredRevision> RocksRevisionStore::GetByLogSeq(uint64_t seq) const {
@@ -227,16 +283,33 @@ Result<v1::StoredRevision> RocksRevisionStore::GetByLogSeq(uint64_t seq) const {
 
 Result<std::vector<LogItem>> RocksRevisionStore::ReadLog(uint64_t from_seq,
                                                          std::size_t limit) const {
-  std::vector<LogItem> out;
+  // The page's log entries first, then their revisions in one MultiGet,
+  // which batches the memtable and block lookups a Get per record repeats.
+  std::vector<uint64_t> seqs;
+  std::vector<std::string> keys;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kLog)));
-  for (it->Seek(keys::Log(from_seq)); it->Valid() && out.size() < limit; it->Next()) {
+  for (it->Seek(keys::Log(from_seq)); it->Valid() && seqs.size() < limit; it->Next()) {
     auto entry = ParseRecord<v1::LogEntry>(it->value().ToStringView(), "log");
     if (!entry) return Fail(entry.error());
-    auto revision = GetRevision(entry->article_id(), entry->version());
-    if (!revision) return Fail(revision.error());
-    out.push_back({keys::GetBigEndian(it->key().ToStringView()), std::move(*revision)});
+    seqs.push_back(keys::GetBigEndian(it->key().ToStringView()));
+    keys.push_back(keys::Revision(entry->article_id(), entry->version()));
   }
   if (!it->status().ok()) return StoreFailure("reading the wire log", it->status());
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet({}, cf(kRevisions), slices.size(), slices.data(), values.data(), statuses.data());
+  std::vector<LogItem> out(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) {
+      return Fail(v1::ERROR_CODE_NOT_FOUND, "no revision for wire seq " + std::to_string(seqs[i]));
+    }
+    if (!statuses[i].ok()) return StoreFailure("reading revision", statuses[i]);
+    out[i].seq = seqs[i];
+    if (!out[i].revision.ParseFromArray(values[i].data(), static_cast<int>(values[i].size()))) {
+      return Fail(v1::ERROR_CODE_STORE_FAILURE, "corrupt revision record");
+    }
+  }
   return out;
 }
 
@@ -287,11 +360,39 @@ Result<uint64_t> RocksRevisionStore::ChannelSeqAtOrAfter(std::string_view channe
 }
 
 Result<uint64_t> RocksRevisionStore::FirstSeqAtOrAfter(int64_t wire_time_ns) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kWireTimes)));
-  it->Seek(keys::WireTime(wire_time_ns, 0));
-  if (!it->status().ok()) return StoreFailure("reading the time index", it->status());
-  if (!it->Valid()) return LastWireSeq() + 1;
-  return keys::GetBigEndian(it->key().ToStringView().substr(8));
+  // Wire time never goes backwards along the log (Verify checks it), so a
+  // binary search over the log replaces a time index written per revision.
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kLog)));
+  // The first entry at or after `seq` whose wire time is at or after the
+  // one asked for, or nullopt when that entry is earlier.
+  auto seek = [&](uint64_t seq) -> Result<std::optional<int64_t>> {
+    it->Seek(keys::Log(seq));
+    if (!it->status().ok()) return StoreFailure("reading the wire log", it->status());
+    if (!it->Valid()) return std::optional<int64_t>();
+    auto entry = ParseRecord<v1::LogEntry>(it->value().ToStringView(), "log");
+    if (!entry) return Fail(entry.error());
+    return std::optional(entry->wire_time_ns());
+  };
+  const uint64_t end = LastWireSeq() + 1;
+  auto first = seek(0);
+  if (!first) return Fail(first.error());
+  if (!*first) return end;
+  uint64_t low = keys::GetBigEndian(it->key().ToStringView());
+  if (**first >= wire_time_ns) return low;
+  // low is before the time; the answer is in (low, high].
+  uint64_t high = end;
+  while (high - low > 1) {
+    const uint64_t mid = low + (high - low) / 2;
+    auto time = seek(mid);
+    if (!time) return Fail(time.error());
+    if (*time && **time < wire_time_ns) {
+      low = keys::GetBigEndian(it->key().ToStringView());
+      if (low >= high) return high;
+    } else {
+      high = mid;
+    }
+  }
+  return high;
 }
 
 Result<std::vector<v1::Head>> RocksRevisionStore::GetFeedHeads(std::string_view feed,

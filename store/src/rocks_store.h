@@ -36,7 +36,8 @@ enum Family : std::size_t {
   kChannels,
   kIdempotency,
   kMeta,
-  kArticleTimes,
+  kArticleTimes,  // The two time indexes are no longer written; opened so
+                  // old stores open (Load empties them).
   kWireTimes,
   kFeedHeads,
   kEmbargoes,
