@@ -107,11 +107,14 @@ class ZmqSubscriber final : public Subscriber {
       auto frames = ReceiveFrames(Left(deadline));
       if (!frames) return Fail(frames.error());
       if (!*frames) continue;
-      if (!last_seq_.count((*frames)->channel) && (*frames)->payload.size() == 0) {
-        last_seq_[(*frames)->channel] = (*frames)->seq;
-      } else {
-        early_.push_back(std::move(**frames));
+      // XPUB may apply a subscription before the daemon reads it, so a
+      // revision can precede its channel's welcome heartbeat: it confirms
+      // the channel too, and the baseline is just before it.
+      const bool heartbeat = (*frames)->payload.size() == 0;
+      if (!last_seq_.count((*frames)->channel)) {
+        last_seq_[(*frames)->channel] = (*frames)->seq - (heartbeat ? 0 : 1);
       }
+      if (!heartbeat) early_.push_back(std::move(**frames));
     }
     if (options_.since_wire_seq || options_.since_time) {
       std::vector<uint64_t> ends;
