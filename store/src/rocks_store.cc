@@ -4,6 +4,9 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
+
 #include "keys.h"
 
 namespace newswire::store {
@@ -219,6 +222,33 @@ Result<std::vector<v1::StoredRevision>> RocksRevisionStore::GetHistory(
   return history;
 }
 
+namespace {
+
+// The wire time of a stored revision, read without parsing the article: the
+// as-of search looks at a few records per query.
+Result<int64_t> WireTimeOf(std::string_view bytes) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  while (uint32_t tag = in.ReadTag()) {
+    if (WireFormatLite::GetTagFieldNumber(tag) == v1::StoredRevision::kWireTimeFieldNumber &&
+        WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      uint32_t length = 0;
+      std::string field;
+      google::protobuf::Timestamp time;
+      if (!in.ReadVarint32(&length) || !in.ReadString(&field, static_cast<int>(length)) ||
+          !time.ParseFromString(field)) {
+        break;
+      }
+      return ToNanos(time);
+    }
+    if (!WireFormatLite::SkipField(&in, tag)) break;
+  }
+  return Fail(v1::ERROR_CODE_STORE_FAILURE, "corrupt revision record");
+}
+
+}  // namespace
+
 Result<v1::StoredRevision> RocksRevisionStore::GetRevisionAsOf(std::string_view article_id,
                                                                int64_t wire_time_ns) const {
   // Versions are contiguous from the first kept one to the head, and wire
@@ -237,11 +267,7 @@ Result<v1::StoredRevision> RocksRevisionStore::GetRevisionAsOf(std::string_view 
     return static_cast<uint32_t>(
         keys::GetBigEndian(it->key().ToStringView().substr(prefix.size())));
   };
-  auto time_at = [&]() -> Result<int64_t> {
-    auto revision = ParseRecord<v1::StoredRevision>(it->value().ToStringView(), "revision");
-    if (!revision) return Fail(revision.error());
-    return ToNanos(revision->wire_time());
-  };
+  auto time_at = [&]() -> Result<int64_t> { return WireTimeOf(it->value().ToStringView()); };
   const uint32_t first = version_at();
   auto first_time = time_at();
   if (!first_time) return Fail(first_time.error());
