@@ -67,6 +67,9 @@ nlohmann::json StatsJson(const v1::StatsEvent& s) {
   for (const auto& r : s.recent()) {
     recent.push_back({{"article_id", r.article_id()},
                       {"version", r.version()},
+                      {"urgency", r.urgency()},
+                      {"headline", r.headline()},
+                      {"kill", r.pubstatus() == v1::PUB_STATUS_CANCELED},
                       {"wire_time", FormatUtc(r.wire_time())}});
   }
   return {{"time", FormatUtc(s.time())},
@@ -113,8 +116,14 @@ std::string Screen(const std::string& hub, const v1::StatsEvent& s, const Style&
   table("busiest instruments (last second)", s.busiest_instruments());
   out += std::string(style.Bold()) + "\n  latest revisions" + std::string(style.Reset()) + "\n";
   for (const auto& r : s.recent()) {
-    out += "    " + FormatUtc(r.wire_time()) + "  " + r.article_id() + " v" +
-           std::to_string(r.version()) + "\n";
+    std::string mark = r.pubstatus() == v1::PUB_STATUS_CANCELED ? std::string(style.Red()) + "KILL "
+                       : r.urgency() == 1                       ? std::string(style.Red()) + "FLASH"
+                                          : "u" + std::to_string(r.urgency()) + "   ";
+    std::string headline =
+        r.headline().size() > 50 ? r.headline().substr(0, 47) + "..." : r.headline();
+    out += "    " + FormatUtc(r.wire_time()).substr(11, 12) + "  " + mark +
+           std::string(style.Reset()) + "  " + r.article_id() + " v" + std::to_string(r.version()) +
+           "  " + headline + "\n";
   }
   return out;
 }

@@ -130,6 +130,9 @@ TEST_F(OpsTest, StatsChannelDeliversOnTheWire) {
   EXPECT_EQ(event["wire_seq"], 1);
   ASSERT_FALSE(event["recent"].empty());
   EXPECT_EQ(event["recent"][0]["article_id"], "nw-20261125-kaito-minato");
+  EXPECT_EQ(event["recent"][0]["urgency"], 3);
+  EXPECT_EQ(event["recent"][0]["headline"],
+            "Kaito Robotics in talks to buy Minato Sensor Works, sources say");
 }
 
 TEST_F(OpsTest, TopRendersUnderAPseudoTerminal) {
