@@ -13,7 +13,10 @@ std::vector<std::pair<std::string, uint64_t>> RocksRevisionStore::Sizes() const 
   };
   property("sst", rocksdb::DB::Properties::kTotalSstFilesSize);
   property("memtables", rocksdb::DB::Properties::kCurSizeAllMemTables);
-  property("block_cache", rocksdb::DB::Properties::kBlockCacheUsage);
+  // Every family shares one cache: ask one of them, not the sum of all.
+  uint64_t cache = 0;
+  db_->GetIntProperty(cf(kRevisions), rocksdb::DB::Properties::kBlockCacheUsage, &cache);
+  sizes.emplace_back("block_cache", cache);
   uint64_t wal = 0;
   rocksdb::VectorLogPtr files;
   if (db_->GetSortedWalFiles(files).ok()) {
