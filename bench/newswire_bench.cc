@@ -37,6 +37,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "corpus.h"
+#include "daemon_process.h"
 #include "newswire/core/article.h"
 #include "newswire/core/diff.h"
 #include "newswire/publisher/publisher.h"
@@ -267,125 +268,21 @@ std::optional<Settings> ParseSettings(int argc, char** argv) {
 
 // ---------------------------------------------------------------- the daemon
 
-// A newswired child process on a temp store.
-class Daemon {
- public:
-  static std::unique_ptr<Daemon> Start(const Settings& settings, const std::string& mode,
-                                       const std::string& data_dir) {
-    auto daemon = std::unique_ptr<Daemon>(new Daemon());
-    if (!daemon->Spawn(settings, mode, data_dir, settings.port)) {
-      // A suggested port may be taken: let the daemon pick free ones.
-      if (settings.port == 0 || !daemon->Spawn(settings, mode, data_dir, 0)) return nullptr;
-    }
-    return daemon;
-  }
-
-  ~Daemon() { Stop(); }
-
-  const std::string& hub() const { return hub_; }
-  pid_t pid() const { return pid_; }
-
-  // utime + stime from /proc/<pid>/stat.
-  double CpuSeconds() const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos) return -1;
-    std::istringstream fields(stat.substr(close + 2));
-    std::vector<std::string> f;
-    for (std::string field; fields >> field;) f.push_back(field);
-    if (f.size() < 13) return -1;  // f[0] is field 3 (state); utime is 14, stime 15.
-    const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-    return (std::stod(f[11]) + std::stod(f[12])) / ticks;
-  }
-
-  // A "VmHWM"/"VmRSS" line of /proc/<pid>/status, in MiB.
-  double StatusMiB(const std::string& key) const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
-    for (std::string line; std::getline(in, line);) {
-      if (line.rfind(key + ":", 0) == 0) return std::stod(line.substr(key.size() + 1)) / 1024.0;
-    }
-    return -1;
-  }
-
-  // SIGTERM, then SIGKILL if it has not exited within 10 s.
-  void Stop() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
-    if (pidfd >= 0) {
-      pollfd item{pidfd, POLLIN, 0};
-      if (poll(&item, 1, 10000) == 0) {
-        Log("newswired did not stop within 10 s; killing it");
-        kill(pid_, SIGKILL);
-      }
-      close(pidfd);
-    }
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    if (stdout_fd_ >= 0) close(stdout_fd_);
-    stdout_fd_ = -1;
-  }
-
- private:
-  Daemon() = default;
-
-  bool Spawn(const Settings& settings, const std::string& mode, const std::string& data_dir,
-             int port) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) return false;
-    const std::string log_path = data_dir + ".log";
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
-    const std::string listen = "tcp://" + settings.host + ":" + std::to_string(port);
-    std::vector<std::string> args = {
-        settings.daemon_path, "--listen", listen,        "--data-dir", data_dir,
-        "--durability",       mode,       "--log-level", "warn"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const int rc =
-        posix_spawn(&pid_, settings.daemon_path.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(fds[1]);
-    stdout_fd_ = fds[0];
-    if (rc != 0) {
-      Log("cannot start " + settings.daemon_path + ": " + std::strerror(rc));
-      pid_ = -1;
-      return false;
-    }
-    // The daemon prints "ready tcp://HOST:PORT" once the store is open and
-    // every socket is bound (newer ones add more after a space).
-    std::string out;
-    const int64_t deadline = NowNs() + 20'000'000'000;
-    while (out.find('\n') == std::string::npos) {
-      const int64_t left_ms = (deadline - NowNs()) / 1'000'000;
-      pollfd item{stdout_fd_, POLLIN, 0};
-      if (left_ms <= 0 || poll(&item, 1, static_cast<int>(left_ms)) <= 0) break;
-      char buffer[256];
-      const ssize_t n = read(stdout_fd_, buffer, sizeof buffer);
-      if (n <= 0) break;
-      out.append(buffer, static_cast<std::size_t>(n));
-    }
-    if (out.rfind("ready ", 0) == 0 && out.find('\n') != std::string::npos) {
-      hub_ = out.substr(6, out.find_first_of(" \n", 6) - 6);
-      return true;
-    }
-    std::ifstream log(log_path);
-    std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
-    Log("newswired did not get ready on " + listen + ": " + text.substr(0, 2000));
-    Stop();
-    return false;
-  }
-
-  pid_t pid_ = -1;
-  int stdout_fd_ = -1;
-  std::string hub_;
-};
+// A newswired child process on a temp store. The harness's suggested port
+// may be taken: then let the daemon pick free ones.
+std::unique_ptr<DaemonProcess> StartDaemon(const Settings& settings, const std::string& mode,
+                                           const std::string& data_dir) {
+  auto start = [&](int port) {
+    return DaemonProcess::Start(
+        settings.daemon_path,
+        {"--listen", "tcp://" + settings.host + ":" + std::to_string(port), "--data-dir", data_dir,
+         "--durability", mode, "--log-level", "warn", "--metrics-listen", settings.host + ":0"},
+        data_dir + ".log", std::chrono::seconds(20));
+  };
+  auto daemon = start(settings.port);
+  if (!daemon && settings.port != 0) daemon = start(0);
+  return daemon;
+}
 
 // ---------------------------------------------------------------- corpus helpers
 
@@ -515,7 +412,7 @@ struct Context {
   const Settings& settings;
   std::string hub;
   Report& report;
-  const Daemon* daemon;                 // Null with --hub.
+  const DaemonProcess* daemon;          // Null with --hub.
   std::vector<v1::PublishAck> history;  // Acks of (a), for replay.
   double zstd_seconds = 0;
 };
@@ -1029,7 +926,7 @@ int Main(int argc, char** argv) {
   for (const auto& mode : s.modes) {
     Report report("newswire-" + mode);
     const std::string data_dir = s.tmp + "/newswire-" + mode;
-    auto daemon = Daemon::Start(s, mode, data_dir);
+    auto daemon = StartDaemon(s, mode, data_dir);
     if (!daemon) {
       report.Text("server", "status", "FAILED(start)");
       failed = true;

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "corpus.h"
+#include "daemon_process.h"
 #include "newswire/publisher/publisher.h"
 #include "newswire/store/revision_store.h"
 #include "newswire/subscriber/query_client.h"
@@ -135,124 +136,47 @@ class Filler {
 };
 
 // A newswired on the store folder, on free loopback ports.
-class Daemon {
- public:
-  Daemon(const std::string& path, const std::string& data_dir) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) Fail("pipe");
-    log_path_ = data_dir + ".log";
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path_.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
-    std::vector<std::string> args = {
-        path,    "--listen",         "tcp://127.0.0.1:0", "--data-dir",  data_dir, "--durability",
-        "async", "--metrics-listen", "127.0.0.1:0",       "--log-level", "warn"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const int rc = posix_spawn(&pid_, path.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(fds[1]);
-    fd_ = fds[0];
-    if (rc != 0) Fail("cannot start " + path + ": " + std::strerror(rc));
-    // "ready tcp://HOST:PORT http://HOST:PORT" once the store is open.
-    std::string out;
-    const auto deadline = Clock::now() + std::chrono::seconds(60);
-    while (out.find('\n') == std::string::npos && Clock::now() < deadline) {
-      pollfd item{fd_, POLLIN, 0};
-      if (poll(&item, 1, 1000) < 0) break;
-      if (!(item.revents & (POLLIN | POLLHUP))) continue;
-      char buffer[256];
-      const ssize_t n = read(fd_, buffer, sizeof buffer);
-      if (n <= 0) break;
-      out.append(buffer, static_cast<std::size_t>(n));
-    }
-    if (out.rfind("ready ", 0) != 0 || out.find('\n') == std::string::npos) {
-      Stop();
-      std::ifstream log(log_path_);
-      std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
-      Fail("newswired did not get ready: " + text.substr(0, 2000));
-    }
-    hub_ = out.substr(6, out.find_first_of(" \n", 6) - 6);
-    if (auto colon = out.rfind(':'); colon != std::string::npos) {
-      metrics_port_ = std::atoi(out.c_str() + colon + 1);
-    }
-  }
-  ~Daemon() { Stop(); }
-  Daemon(const Daemon&) = delete;
-  Daemon& operator=(const Daemon&) = delete;
+std::unique_ptr<DaemonProcess> StartDaemon(const std::string& path, const std::string& data_dir) {
+  auto daemon =
+      DaemonProcess::Start(path,
+                           {"--listen", "tcp://127.0.0.1:0", "--data-dir", data_dir, "--durability",
+                            "async", "--metrics-listen", "127.0.0.1:0", "--log-level", "warn"},
+                           data_dir + ".log", std::chrono::seconds(60));
+  if (!daemon) Fail("newswired did not start");
+  return daemon;
+}
 
-  const std::string& hub() const { return hub_; }
-
-  // The store's own sizes from /metrics (block cache, memtables): what of
-  // the RSS RocksDB accounts for.
-  std::vector<std::string> StoreGauges() const {
-    std::vector<std::string> lines;
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(metrics_port_));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      if (fd >= 0) close(fd);
-      return lines;
-    }
-    const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (write(fd, request.data(), request.size()) < 0) Log("metrics request failed");
-    std::string text;
-    char buffer[4096];
-    for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) > 0;) {
-      text.append(buffer, static_cast<std::size_t>(n));
-    }
-    close(fd);
-    for (std::size_t at = 0;
-         (at = text.find("\nnewswire_store_bytes{", at)) != std::string::npos;) {
-      const std::size_t end = text.find('\n', at + 1);
-      lines.push_back(text.substr(at + 1, end - at - 1));
-      at = end;
-    }
+// The store's own sizes from /metrics (block cache, memtables): what of the
+// RSS RocksDB accounts for.
+std::vector<std::string> StoreGauges(const DaemonProcess& daemon) {
+  std::vector<std::string> lines;
+  const auto colon = daemon.metrics().rfind(':');
+  if (colon == std::string::npos) return lines;
+  const int port = std::atoi(daemon.metrics().c_str() + colon + 1);
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (fd >= 0) close(fd);
     return lines;
   }
-
-  // A "VmRSS"/"VmHWM" line of /proc/PID/status, in MiB.
-  double StatusMiB(const std::string& key) const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
-    for (std::string line; std::getline(in, line);) {
-      if (line.rfind(key + ":", 0) == 0) return std::stod(line.substr(key.size() + 1)) / 1024.0;
-    }
-    return -1;
+  const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  if (write(fd, request.data(), request.size()) < 0) Log("metrics request failed");
+  std::string text;
+  char buffer[4096];
+  for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) > 0;) {
+    text.append(buffer, static_cast<std::size_t>(n));
   }
-
-  // SIGTERM, then SIGKILL after 20 s: the store must be closed before the
-  // next fill opens it.
-  void Stop() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    int status = 0;
-    const auto deadline = Clock::now() + std::chrono::seconds(20);
-    while (waitpid(pid_, &status, WNOHANG) == 0) {
-      if (Clock::now() > deadline) {
-        Log("newswired did not stop within 20 s; killing it");
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        break;
-      }
-      usleep(20'000);
-    }
-    pid_ = -1;
-    close(fd_);
-    fd_ = -1;
+  close(fd);
+  for (std::size_t at = 0; (at = text.find("\nnewswire_store_bytes{", at)) != std::string::npos;) {
+    const std::size_t end = text.find('\n', at + 1);
+    lines.push_back(text.substr(at + 1, end - at - 1));
+    at = end;
   }
-
- private:
-  pid_t pid_ = -1;
-  int fd_ = -1;
-  int metrics_port_ = 0;
-  std::string hub_;
-  std::string log_path_;
-};
+  return lines;
+}
 
 // Sends `articles` keeping up to 128 un-acked; every one must be acked.
 void PublishAll(publisher::Publisher& pub, const std::vector<v1::Article>& articles) {
@@ -293,7 +217,8 @@ struct Memory {
 // articles, then random reads. Returns the daemon's memory after it.
 Memory RunWorkload(const Settings& s, const std::string& label, const std::string& data_dir,
                    const std::vector<std::string>& ids) {
-  Daemon daemon(s.daemon_path, data_dir);
+  auto daemon_process = StartDaemon(s.daemon_path, data_dir);
+  DaemonProcess& daemon = *daemon_process;
   const double rss_start = daemon.StatusMiB("VmRSS");
   const double hwm_start = daemon.StatusMiB("VmHWM");  // Open and WAL recovery.
   const auto start = Clock::now();
@@ -339,7 +264,7 @@ Memory RunWorkload(const Settings& s, const std::string& label, const std::strin
   Print(label, "rss_mib", rss);
   Print(label, "hwm_mib", hwm);
   Print(label, "workload_s", secs);
-  for (const auto& line : daemon.StoreGauges()) Log(label + " " + line);
+  for (const auto& line : StoreGauges(daemon)) Log(label + " " + line);
   daemon.Stop();
   return {rss, hwm};
 }
