@@ -42,6 +42,7 @@
 #include "newswire/core/diff.h"
 #include "newswire/publisher/publisher.h"
 #include "newswire/subscriber/query_client.h"
+#include "newswire/subscriber/replayer.h"
 #include "newswire/subscriber/subscriber.h"
 
 extern char** environ;
@@ -159,7 +160,7 @@ constexpr const char* kUsage =
     "                      [--duration S] [--window W] [--publishers P] [--seed S]\n"
     "                      [--host H] [--port P] [--tmp DIR] [--dump-corpus N]\n"
     "                      [--workloads "
-    "publish,publish8,latency,latency20k,fanout,replay_get,...]\n"
+    "publish,publish8,latency,latency20k,fanout,replay_get,replay]\n"
     "Defaults come from PEER_HOST, PEER_PORT, PEER_TMP, PEER_N_PUBLISH, PEER_N_FANOUT,\n"
     "PEER_SUBS, PEER_RATE, PEER_DURATION and PEER_WINDOW when set (see ../shared/peers).\n";
 
@@ -774,66 +775,54 @@ void RunReplayGet(Context& ctx) {
   ctx.report.Check(ok == ctx.history.size(), "replay_get: revisions missing or wrong");
 }
 
-// (d) Replay through the query service's log: a new reader pages through
-// the wire log from the start of (a)'s history and rebuilds every article
-// from the diffs, checking each content hash, as a replaying subscriber must.
-void RunReplayLog(Context& ctx) {
-  if (ctx.history.empty()) return ctx.report.Check(false, "replay_log: no history from (a)");
-  uint64_t first_seq = UINT64_MAX, last_seq = 0;
+// (d) Replay: a new reader replays (a)'s stretch of the wire at full speed
+// with the subscriber library's Replayer, as `newswire replay --speed max`
+// does: pages from the query service, every article rebuilt from the diffs
+// the live wire sent and checked against its content hash.
+void RunReplay(Context& ctx) {
+  if (ctx.history.empty()) return ctx.report.Check(false, "replay: no history from (a)");
+  const v1::PublishAck* first = &ctx.history.front();
+  const v1::PublishAck* last = first;
   for (const auto& ack : ctx.history) {
-    first_seq = std::min(first_seq, ack.wire_seq());
-    last_seq = std::max(last_seq, ack.wire_seq());
+    if (ack.wire_seq() < first->wire_seq()) first = &ack;
+    if (ack.wire_seq() > last->wire_seq()) last = &ack;
   }
-  Log(ctx.report.system() + ": (d) replay_log wire seq " + std::to_string(first_seq) + ".." +
-      std::to_string(last_seq));
+  Log(ctx.report.system() + ": (d) replay wire seq " + std::to_string(first->wire_seq()) + ".." +
+      std::to_string(last->wire_seq()));
   const int64_t start = NowNs();
-  auto query = subscriber::QueryClient::Connect(ctx.hub, milliseconds(5000));
-  if (!query) return ctx.report.Check(false, "replay_log: " + query.error().ToString());
-  std::unordered_map<std::string, v1::Article> held;
-  uint64_t ok = 0, unverified = 0, pages = 0;
+  subscriber::ReplayOptions options;
+  options.hub = ctx.hub;
+  options.from = first->wire_time();
+  options.to = last->wire_time();
+  auto replayer = subscriber::Replayer::Open(options);
+  if (!replayer) return ctx.report.Check(false, "replay: " + replayer.error().ToString());
+  uint64_t ok = 0, unverified = 0, repaired = 0, in_range = 0;
   std::string problem;
-  v1::ReadLog request;
-  request.set_from_seq(first_seq);
-  const int64_t deadline = start + 120'000'000'000;
-  bool done = false;
-  while (!done && NowNs() < deadline) {
-    auto page = (*query)->ReadLog(request);
-    if (!page) {
-      problem = page.error().ToString();
+  while (true) {
+    auto next = (*replayer)->Next();
+    if (!next) {
+      problem = next.error().ToString();
       break;
     }
-    ++pages;
-    for (const auto& record : page->records()) {
-      const auto& event = record.event();
-      if (event.wire_seq() > last_seq) {
-        done = true;
-        break;
-      }
-      v1::Article article;
-      if (event.has_full()) {
-        article = event.full();
-      } else if (auto base = held.find(event.article_id()); base != held.end()) {
-        auto rebuilt = core::ApplyArticleDiff(base->second, event.diff());
-        if (rebuilt) article = std::move(*rebuilt);
-      }
-      if (core::ContentHash(article) == event.content_hash()) {
-        ++ok;
-        held[event.article_id()] = std::move(article);
-      } else if (unverified++ == 0) {
-        problem = event.article_id() + " v" + std::to_string(event.version()) + " does not verify";
-      }
+    if (!*next) break;
+    const subscriber::Delivery& d = **next;
+    const uint64_t seq = d.event.wire_seq();
+    in_range += seq >= first->wire_seq() && seq <= last->wire_seq();
+    repaired += d.repaired;
+    if (d.verified) {
+      ++ok;
+    } else if (unverified++ == 0) {
+      problem = d.event.article_id() + " v" + std::to_string(d.event.version()) + ": " + d.problem;
     }
-    if (page->records().empty() || page->next_seq() <= request.from_seq()) break;
-    request.set_from_seq(page->next_seq());
   }
   const double s = Seconds(NowNs() - start);
-  ctx.report.Figure("replay_log", "msgs_per_s", static_cast<double>(ok) / s);
-  ctx.report.Figure("replay_log", "msgs", static_cast<double>(ok));
-  ctx.report.Figure("replay_log", "pages", static_cast<double>(pages));
-  ctx.report.Figure("replay_log", "unverified", static_cast<double>(unverified));
-  if (!problem.empty()) Log("replay_log: " + problem);
-  ctx.report.Check(ok >= ctx.history.size() && unverified == 0,
-                   "replay_log: revisions missing or wrong");
+  ctx.report.Figure("replay", "msgs_per_s", static_cast<double>(ok) / s);
+  ctx.report.Figure("replay", "msgs", static_cast<double>(ok));
+  ctx.report.Figure("replay", "unverified", static_cast<double>(unverified));
+  ctx.report.Figure("replay", "repaired", static_cast<double>(repaired));
+  if (!problem.empty()) Log("replay: " + problem);
+  ctx.report.Check(in_range >= ctx.history.size() && unverified == 0,
+                   "replay: revisions missing or wrong");
 }
 
 // Runs every workload against one hub; daemon CPU is charged per workload.
@@ -853,7 +842,7 @@ void RunAll(Context& ctx) {
       return std::find(s.workloads.begin(), s.workloads.end(), w) != s.workloads.end();
     };
     if (s.workloads.empty() || has(name.c_str())) return true;
-    return name == "publish" && (has("replay_get") || has("replay_log"));
+    return name == "publish" && (has("replay_get") || has("replay"));
   };
   const std::string concurrent = "publish" + std::to_string(s.publishers);
   const std::string fast = "latency" + std::to_string(static_cast<long>(s.fast_rate / 1000)) + "k";
@@ -865,7 +854,7 @@ void RunAll(Context& ctx) {
   if (wanted(fast)) timed(fast, [&] { RunLatency(ctx, fast, s.fast_rate, s.seed + 3, false); });
   if (wanted("fanout")) timed("fanout", [&] { RunFanout(ctx); });
   if (wanted("replay_get")) timed("replay_get", [&] { RunReplayGet(ctx); });
-  if (wanted("replay_log")) timed("replay_log", [&] { RunReplayLog(ctx); });
+  if (wanted("replay")) timed("replay", [&] { RunReplay(ctx); });
 }
 
 // Same seed, same corpus; a different seed, a different one.

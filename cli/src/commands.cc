@@ -186,12 +186,12 @@ class DeliveryPrinter {
                              {"verified", d.verified},
                              {"repaired", d.repaired},
                              {"recovered", d.recovered},
-                             {"urgency", d.article.urgency()},
+                             {"urgency", d.article->urgency()},
                              {"flash", d.flash()},
                              {"kill", d.killed()},
                              {"correction", d.correction()},
                              {"lag_us", d.lag_ns / 1000},
-                             {"article", ArticleJson(d.article)}};
+                             {"article", ArticleJson(*d.article)}};
       if (!d.problem.empty()) line["problem"] = d.problem;
       std::cout << line.dump() << std::endl;
     } else {
@@ -237,7 +237,7 @@ class DeliveryPrinter {
       std::cout << style_.Red() << style_.Bold() << "*** KILL *** " << e.article_id()
                 << " is withdrawn: do not use, remove it everywhere" << style_.Reset() << "\n";
     }
-    std::cout << Header(d.article, e.wire_time(), style_) << "  wire #" << e.wire_seq()
+    std::cout << Header(*d.article, e.wire_time(), style_) << "  wire #" << e.wire_seq()
               << (d.recovered ? "  (from the store)" : "") << "\n";
     if (e.has_full()) {
       std::cout << "  full article: " << Thousands(wire_bytes) << " B on the wire";
@@ -258,17 +258,17 @@ class DeliveryPrinter {
     }
     std::cout << "\n";
     auto base = previous_.find(e.article_id());
-    if (e.has_diff() && base != previous_.end() && base->second.version() + 1 == e.version()) {
-      std::cout << RenderArticleDiff(base->second, e.diff(), style_);
+    if (e.has_diff() && base != previous_.end() && base->second->version() + 1 == e.version()) {
+      std::cout << RenderArticleDiff(*base->second, e.diff(), style_);
     } else {
-      PrintArticleBody(d.article);
+      PrintArticleBody(*d.article);
     }
     std::cout << std::endl;
   }
 
   bool json_;
   Style style_;
-  std::unordered_map<std::string, v1::Article> previous_;
+  std::unordered_map<std::string, std::shared_ptr<const v1::Article>> previous_;
 };
 
 // Where `tail --resume NAME` keeps its cursor.

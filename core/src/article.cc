@@ -166,14 +166,25 @@ Result<void> NormalizeAndValidate(v1::Article& a) {
   return {};
 }
 
+namespace {
+
+// Serialises into `out` (resized to fit) in one pass over a flat buffer: a
+// growing string stream zero-fills and copies as it goes, which made the
+// encoding cost more than the SHA-256 of it.
+void SerializeCanonical(const v1::Article& article, std::string& out) {
+  const std::size_t size = article.ByteSizeLong();
+  out.resize(size);
+  google::protobuf::io::ArrayOutputStream array(out.data(), static_cast<int>(size));
+  google::protobuf::io::CodedOutputStream coded(&array);
+  coded.SetSerializationDeterministic(true);
+  article.SerializeWithCachedSizes(&coded);
+}
+
+}  // namespace
+
 std::string CanonicalBytes(const v1::Article& article) {
   std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    article.SerializeToCodedStream(&coded);
-  }
+  SerializeCanonical(article, out);
   return out;
 }
 
@@ -186,7 +197,12 @@ std::string Sha256(std::string_view bytes) {
   return std::string(reinterpret_cast<const char*>(digest.data()), size);
 }
 
-std::string ContentHash(const v1::Article& article) { return Sha256(CanonicalBytes(article)); }
+std::string ContentHash(const v1::Article& article) {
+  // Every subscriber hashes every revision: reuse one buffer per thread.
+  thread_local std::string buffer;
+  SerializeCanonical(article, buffer);
+  return Sha256(buffer);
+}
 
 std::string Hex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";

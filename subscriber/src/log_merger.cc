@@ -16,12 +16,12 @@ LogMerger::LogMerger(QueryClient& query, std::vector<std::string> channels, Star
   }
 }
 
-Result<void> LogMerger::Fill(Cursor& cursor) {
-  if (cursor.done || !cursor.page.empty()) return {};
+v1::ReadLog LogMerger::Request(const Cursor& cursor) const {
   v1::ReadLog request;
   request.set_channel(cursor.channel);
   request.set_limit(page_size_);
-  request.set_with_full(true);
+  // No full articles: the events rebuild them. A diff for an article first
+  // seen here (history starting mid-story) fetches that one version.
   if (cursor.started) {
     request.set_from_seq(cursor.next_seq);
   } else if (start_.time) {
@@ -31,7 +31,12 @@ Result<void> LogMerger::Fill(Cursor& cursor) {
   } else {
     request.set_from_wire_seq(std::max<uint64_t>(1, start_.wire_seq));
   }
-  auto reply = query_.ReadLog(request);
+  return request;
+}
+
+Result<void> LogMerger::Fill(Cursor& cursor) {
+  if (cursor.done || !cursor.page.empty()) return {};
+  auto reply = query_.ReadLog(Request(cursor));
   if (!reply) return Fail(reply.error());
   cursor.started = true;
   cursor.next_seq = reply->next_seq();
@@ -45,6 +50,8 @@ Result<void> LogMerger::Fill(Cursor& cursor) {
   if (reply->records().empty() || (cursor.end != 0 && cursor.next_seq > cursor.end)) {
     cursor.done = true;
   }
+  // The next page is read by the daemon while this one is worked through.
+  if (!cursor.done) query_.PrefetchLog(Request(cursor));
   return {};
 }
 

@@ -1,7 +1,7 @@
 // Reads the revisions of several channels from the query service a page at
 // a time and hands them out merged in wire order, each once: the catch-up
-// of a late joiner and the source of a replay. Memory is bounded by one page
-// per channel. Private.
+// of a late joiner and the source of a replay. Memory is bounded by two
+// pages per channel (one worked through, the next on its way). Private.
 #pragma once
 
 #include <deque>
@@ -37,6 +37,7 @@ class LogMerger {
     bool done = false;
     std::deque<v1::LogRecord> page;
   };
+  v1::ReadLog Request(const Cursor& cursor) const;  // For the cursor's next page.
   Result<void> Fill(Cursor& cursor);
 
   QueryClient& query_;

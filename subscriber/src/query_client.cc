@@ -1,5 +1,8 @@
 #include "newswire/subscriber/query_client.h"
 
+#include <map>
+#include <unordered_map>
+
 #include <zmq.hpp>
 
 #include "newswire/core/hub.h"
@@ -54,10 +57,25 @@ class ZmqQueryClient final : public QueryClient {
   Result<v1::LogReply> ReadLog(const v1::ReadLog& read) override {
     v1::QueryRequest request;
     *request.mutable_read_log() = read;
-    auto reply = Call(request);
+    Result<v1::QueryReply> reply;
+    if (auto it = prefetched_.find(read.SerializeAsString()); it != prefetched_.end()) {
+      const uint64_t id = it->second;
+      prefetched_.erase(it);
+      reply = Await(id);
+    } else {
+      reply = Call(request);
+    }
     if (!reply) return Fail(reply.error());
     if (!reply->has_log()) return Fail(v1::ERROR_CODE_MALFORMED, "reply holds no log page");
     return std::move(*reply->mutable_log());
+  }
+
+  void PrefetchLog(const v1::ReadLog& read) override {
+    std::string key = read.SerializeAsString();
+    if (prefetched_.count(key) || prefetched_.size() >= kMaxPrefetched) return;
+    v1::QueryRequest request;
+    *request.mutable_read_log() = read;
+    if (Send(request)) prefetched_.emplace(std::move(key), request.request_id());
   }
 
   Result<v1::BackupReply> Backup(const std::string& path) override {
@@ -70,7 +88,17 @@ class ZmqQueryClient final : public QueryClient {
   }
 
  private:
+  static constexpr std::size_t kMaxPrefetched = 8;
+
   Result<v1::QueryReply> Call(v1::QueryRequest& request) {
+    if (!Send(request)) {
+      return Fail(v1::ERROR_CODE_UNAVAILABLE, "query to " + endpoint_ + ": cannot send");
+    }
+    return Await(request.request_id());
+  }
+
+  // Sends `request` under a fresh request id; false if ZeroMQ refused it.
+  bool Send(v1::QueryRequest& request) {
     if (!socket_) {
       socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
       socket_->set(zmq::sockopt::linger, 0);
@@ -79,8 +107,23 @@ class ZmqQueryClient final : public QueryClient {
     request.set_request_id(++last_request_id_);
     try {
       socket_->send(zmq::buffer(request.SerializeAsString()), zmq::send_flags::none);
+      return true;
+    } catch (const zmq::error_t&) {
+      return false;
+    }
+  }
+
+  // The answer to request `id`. Answers to prefetches that come first are
+  // kept for their ReadLog; any other answer is late (its caller timed out).
+  Result<v1::QueryReply> Await(uint64_t id) {
+    if (auto early = early_.find(id); early != early_.end()) {
+      auto reply = std::move(early->second);
+      early_.erase(early);
+      return Unwrap(std::move(reply));
+    }
+    try {
       auto deadline = std::chrono::steady_clock::now() + timeout_;
-      while (true) {
+      while (socket_) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         zmq::pollitem_t item{socket_->handle(), 0, ZMQ_POLLIN, 0};
@@ -91,17 +134,25 @@ class ZmqQueryClient final : public QueryClient {
         if (!reply.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
           return Fail(v1::ERROR_CODE_MALFORMED, "daemon sent a reply that is not a QueryReply");
         }
-        if (reply.request_id() != request.request_id()) continue;  // Late answer to a timeout.
-        if (reply.has_error()) return Fail(Error::FromProto(reply.error()));
-        return reply;
+        if (reply.request_id() == id) return Unwrap(std::move(reply));
+        for (const auto& [key, prefetch_id] : prefetched_) {
+          if (prefetch_id == reply.request_id()) early_.emplace(prefetch_id, std::move(reply));
+        }
       }
     } catch (const zmq::error_t& e) {
       return Fail(v1::ERROR_CODE_UNAVAILABLE, "query to " + endpoint_ + ": " + e.what());
     }
     // Drop the socket so a late reply cannot be mistaken for the next one.
     socket_.reset();
+    prefetched_.clear();
+    early_.clear();
     return Fail(v1::ERROR_CODE_UNAVAILABLE, "no answer from " + endpoint_ + " within " +
                                                 std::to_string(timeout_.count()) + " ms");
+  }
+
+  static Result<v1::QueryReply> Unwrap(v1::QueryReply reply) {
+    if (reply.has_error()) return Fail(Error::FromProto(reply.error()));
+    return reply;
   }
 
   std::string endpoint_;
@@ -109,6 +160,8 @@ class ZmqQueryClient final : public QueryClient {
   zmq::context_t context_{1};
   std::unique_ptr<zmq::socket_t> socket_;
   uint64_t last_request_id_ = 0;
+  std::map<std::string, uint64_t> prefetched_;          // ReadLog bytes -> request id.
+  std::unordered_map<uint64_t, v1::QueryReply> early_;  // Prefetched answers not yet asked for.
 };
 
 }  // namespace

@@ -5,61 +5,65 @@
 
 namespace newswire::subscriber {
 
-const v1::Article* Rebuilder::Held(const std::string& article_id) {
+const v1::Article* Rebuilder::Find(const std::string& article_id) {
   auto it = index_.find(article_id);
   if (it == index_.end()) return nullptr;
   held_.splice(held_.end(), held_, it->second);  // Now the most recently used.
-  return &*it->second;
+  return it->second->get();
 }
 
-void Rebuilder::Hold(const v1::Article& article) {
-  if (auto it = index_.find(article.id()); it != index_.end()) {
-    *it->second = article;
+void Rebuilder::Hold(Held article) {
+  if (auto it = index_.find(article->id()); it != index_.end()) {
+    *it->second = std::move(article);
     held_.splice(held_.end(), held_, it->second);
     return;
   }
-  held_.push_back(article);
-  index_[article.id()] = std::prev(held_.end());
+  const std::string& id = article->id();
+  held_.push_back(std::move(article));
+  index_.emplace(id, std::prev(held_.end()));
   if (held_.size() > max_held_) {
-    index_.erase(held_.front().id());
+    index_.erase(held_.front()->id());
     held_.pop_front();
   }
 }
 
 Delivery Rebuilder::Rebuild(v1::RevisionEvent event, const v1::Article* full) {
   Delivery d;
+  std::shared_ptr<v1::Article> article;
   if (event.has_full()) {
-    d.article = event.full();
+    article = std::make_shared<v1::Article>(event.full());
   } else {
-    const v1::Article* base = Held(event.article_id());
+    const v1::Article* base = Find(event.article_id());
     if (!base) {
       d.problem = "base version not held";
     } else if (base->version() + 1 != event.version()) {
       d.problem = "held version " + std::to_string(base->version()) + " is not the base";
     } else if (auto rebuilt = core::ApplyArticleDiff(*base, event.diff()); rebuilt) {
-      d.article = std::move(*rebuilt);
+      article = std::make_shared<v1::Article>(std::move(*rebuilt));
     } else {
       d.problem = rebuilt.error().ToString();
     }
   }
-  d.verified = d.problem.empty() && core::ContentHash(d.article) == event.content_hash();
+  d.verified = article && core::ContentHash(*article) == event.content_hash();
   if (!d.verified) {
     if (d.problem.empty()) d.problem = "content hash mismatch";
     d.repaired = true;
+    article.reset();
     if (full) {
-      d.article = *full;
+      article = std::make_shared<v1::Article>(*full);
     } else if (query_) {
       auto reply = query_->GetArticle(event.article_id(), event.version());
       if (reply) {
-        d.article = std::move(*reply->mutable_article());
+        article = std::make_shared<v1::Article>(std::move(*reply->mutable_article()));
       } else {
         d.problem += "; repair failed: " + reply.error().ToString();
       }
     }
-    d.verified = d.article.version() == event.version() &&
-                 core::ContentHash(d.article) == event.content_hash();
+    d.verified = article && article->version() == event.version() &&
+                 core::ContentHash(*article) == event.content_hash();
     if (!d.verified) d.problem += "; the full version does not match the event hash either";
   }
+  if (article) d.article = std::move(article);
   if (d.verified) Hold(d.article);
   d.event = std::move(event);
   return d;

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <list>
-#include <optional>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
@@ -22,15 +22,24 @@ class Rebuilder {
   // has it (catch-up pages carry it), used when the diff cannot be applied.
   Delivery Rebuild(v1::RevisionEvent event, const v1::Article* full);
 
+  // The delivery for a record read from the store; its full article, when
+  // the page carries one, is the fallback.
+  Delivery Rebuild(v1::LogRecord& record) {
+    return Rebuild(std::move(*record.mutable_event()),
+                   record.has_full() ? &record.full() : nullptr);
+  }
+
  private:
-  const v1::Article* Held(const std::string& article_id);
-  void Hold(const v1::Article& article);
+  using Held = std::shared_ptr<const v1::Article>;
+  const v1::Article* Find(const std::string& article_id);
+  void Hold(Held article);
 
   QueryClient* query_;
   std::size_t max_held_;
-  // Least recently used first; the map points into the list.
-  std::list<v1::Article> held_;
-  std::unordered_map<std::string, std::list<v1::Article>::iterator> index_;
+  // Least recently used first; the map points into the list. Deliveries
+  // share these articles instead of copying them.
+  std::list<Held> held_;
+  std::unordered_map<std::string, std::list<Held>::iterator> index_;
 };
 
 }  // namespace newswire::subscriber

@@ -37,8 +37,7 @@ class LogReplayer final : public Replayer {
           static_cast<int64_t>(static_cast<double>(wire_time - *first_wire_time_) / options_.speed);
       clock_.SleepUntilNs(start_ + offset);
     }
-    Delivery delivery =
-        rebuilder_.Rebuild(std::move(*(*record)->mutable_event()), &(*record)->full());
+    Delivery delivery = rebuilder_.Rebuild(**record);
     delivery.recovered = true;
     return std::optional(std::move(delivery));
   }

@@ -1,9 +1,9 @@
 #include "newswire/subscriber/subscriber.h"
 
 #include <algorithm>
+#include <bitset>
 #include <cstring>
 #include <deque>
-#include <set>
 #include <unordered_map>
 
 #include <zmq.hpp>
@@ -17,9 +17,15 @@
 
 namespace newswire::subscriber {
 
+const std::shared_ptr<const v1::Article>& EmptyArticle() {
+  static const auto* const kEmpty = new std::shared_ptr<const v1::Article>(
+      std::make_shared<const v1::Article>());  // Never destroyed: outlives every Delivery.
+  return *kEmpty;
+}
+
 bool Delivery::correction() const {
-  return std::find(article.signals().begin(), article.signals().end(), v1::SIGNAL_CORRECTION) !=
-         article.signals().end();
+  const auto& signals = article->signals();
+  return std::find(signals.begin(), signals.end(), v1::SIGNAL_CORRECTION) != signals.end();
 }
 
 Result<std::vector<std::string>> ChannelTopics(const ChannelSelection& selection) {
@@ -54,7 +60,34 @@ Result<std::vector<std::string>> ChannelTopics(const ChannelSelection& selection
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-constexpr std::size_t kDeliveredWindow = 200000;  // Wire seqs remembered for de-duplication.
+
+// The wire sequences delivered lately, for de-duplicating copies of one
+// revision that arrive on several channels: one bit per sequence in a
+// sliding window below the highest seen (no allocation per delivery).
+class RecentWireSeqs {
+ public:
+  bool Contains(uint64_t seq) const {
+    return seq <= high_ && high_ - seq < kWindow && bits_[seq % kWindow];
+  }
+  void Insert(uint64_t seq) {
+    if (seq > high_) {
+      if (seq - high_ >= kWindow) {
+        bits_.reset();
+      } else {
+        for (uint64_t s = high_ + 1; s < seq; ++s) bits_[s % kWindow] = false;
+      }
+      high_ = seq;
+    } else if (high_ - seq >= kWindow) {
+      return;  // Older than the window: copies arrive close together.
+    }
+    bits_[seq % kWindow] = true;
+  }
+
+ private:
+  static constexpr uint64_t kWindow = uint64_t{1} << 18;
+  std::bitset<kWindow> bits_;
+  uint64_t high_ = 0;
+};
 
 std::chrono::milliseconds Left(SteadyClock::time_point deadline) {
   return std::max(
@@ -273,7 +306,7 @@ class ZmqSubscriber final : public Subscriber {
         if (record.seq() != next || next > last) break;
         ++next;
         if (IsDelivered(record.event().wire_seq())) continue;
-        Delivery delivery = rebuilder_.Rebuild(std::move(*record.mutable_event()), &record.full());
+        Delivery delivery = rebuilder_.Rebuild(record);
         delivery.channel = channel;
         delivery.channel_seq = record.seq();
         delivery.recovered = true;
@@ -297,22 +330,20 @@ class ZmqSubscriber final : public Subscriber {
       return {};
     }
     if (IsDelivered((*record)->event().wire_seq())) return {};
-    Delivery delivery =
-        rebuilder_.Rebuild(std::move(*(*record)->mutable_event()), &(*record)->full());
+    Delivery delivery = rebuilder_.Rebuild(**record);
     delivery.recovered = true;
     Deliver(std::move(delivery));
     return {};
   }
 
-  bool IsDelivered(uint64_t wire_seq) const { return delivered_.count(wire_seq) > 0; }
+  bool IsDelivered(uint64_t wire_seq) const { return delivered_.Contains(wire_seq); }
 
   void Deliver(Delivery delivery) {
     const uint64_t wire_seq = delivery.event.wire_seq();
     const auto& t = delivery.event.wire_time();
     delivery.lag_ns = core::SystemClock().NowNs() - (t.seconds() * 1'000'000'000 + t.nanos());
     last_lag_ns_ = delivery.lag_ns;
-    delivered_.insert(wire_seq);
-    if (delivered_.size() > kDeliveredWindow) delivered_.erase(delivered_.begin());
+    delivered_.Insert(wire_seq);
     last_delivered_ = std::max(last_delivered_, wire_seq);
     Notice notice;
     notice.revision = std::move(delivery);
@@ -332,7 +363,7 @@ class ZmqSubscriber final : public Subscriber {
   std::unordered_map<std::string, uint64_t> last_seq_;   // Per channel: handled.
   std::unordered_map<std::string, uint64_t> announced_;  // Per channel: latest seen.
   int64_t last_lag_ns_ = 0;
-  std::set<uint64_t> delivered_;  // Recent wire seqs.
+  RecentWireSeqs delivered_;
   uint64_t last_delivered_ = 0;
   std::optional<LogMerger> merger_;  // While catching up.
   std::deque<Frames> early_;         // Live messages that came during Connect.

@@ -35,6 +35,11 @@ class QueryClient {
   // One page of the wire log or of a channel (see v1::ReadLog).
   virtual Result<v1::LogReply> ReadLog(const v1::ReadLog& request) = 0;
 
+  // Asks for a page now, so the daemon reads it while the caller works
+  // through the previous one; the ReadLog call for the same request then
+  // takes that answer instead of asking again. A few may be in flight.
+  virtual void PrefetchLog(const v1::ReadLog& request) = 0;
+
   // Has the daemon write a consistent copy of its store to `path` on its
   // own machine.
   virtual Result<v1::BackupReply> Backup(const std::string& path) = 0;

@@ -4,9 +4,10 @@
 // by `speed`. Point-in-time: it reads by wire time, so no text shows before
 // it was published.
 //
-// Pages come from the query service one at a time, when the previous page
-// has been handed out: a large replay neither floods the client nor stalls
-// the daemon, and client memory stays bounded. Use from one thread.
+// Pages come from the query service on credit: one page is worked through
+// while the next is on its way, and no more is asked for until that one is
+// taken, so a large replay neither floods the client nor stalls the daemon,
+// and client memory stays bounded (two pages). Use from one thread.
 #pragma once
 
 #include <chrono>

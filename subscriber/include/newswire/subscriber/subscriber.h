@@ -52,11 +52,17 @@ struct SubscriberOptions {
   std::size_t max_held_articles = 100000;  // Latest versions kept for diffs.
 };
 
+// An empty article, shared (what a Delivery holds when nothing could be had).
+const std::shared_ptr<const v1::Article>& EmptyArticle();
+
 // One revision as handed to the application.
 struct Delivery {
   v1::RevisionEvent event;  // As sent on the wire: the diff or full article.
-  v1::Article article;      // The article rebuilt at event.version().
-  std::string channel;      // Channel topic it arrived on (live only).
+  // The article rebuilt at event.version(), immutable and shared with the
+  // subscriber's cache of latest versions (no copy per delivery). Never
+  // null: empty when nothing could be rebuilt (then `verified` is false).
+  std::shared_ptr<const v1::Article> article = EmptyArticle();
+  std::string channel;  // Channel topic it arrived on (live only).
   uint64_t channel_seq = 0;
   std::size_t event_bytes = 0;  // Bytes of the live message (0 if recovered).
   bool verified = false;        // Rebuilt article matches event.content_hash().
@@ -67,9 +73,9 @@ struct Delivery {
   // reached the application.
   int64_t lag_ns = 0;
 
-  bool killed() const { return article.pubstatus() == v1::PUB_STATUS_CANCELED; }
-  bool withheld() const { return article.pubstatus() == v1::PUB_STATUS_WITHHELD; }
-  bool flash() const { return article.urgency() == 1; }
+  bool killed() const { return article->pubstatus() == v1::PUB_STATUS_CANCELED; }
+  bool withheld() const { return article->pubstatus() == v1::PUB_STATUS_WITHHELD; }
+  bool flash() const { return article->urgency() == 1; }
   bool correction() const;
 };
 
