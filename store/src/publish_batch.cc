@@ -202,7 +202,9 @@ Result<Committed> PublishBatch::Add(PublishInput input) {
     committed.channel_seqs.push_back(channel_seq);
     revision.add_channels(channel);
     revision.add_channel_seqs(channel_seq);
-    Put(kChannels, keys::Channel(channel, channel_seq), seq_bytes);
+    // The wire channel's sequence is the wire sequence: the log indexes it.
+    if (channel != core::WireChannel())
+      Put(kChannels, keys::Channel(channel, channel_seq), seq_bytes);
   }
 
   // The event: fields 1-7, then the payload (8 or 9), as EventOf builds it.

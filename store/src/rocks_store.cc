@@ -8,6 +8,7 @@
 #include <google/protobuf/wire_format_lite.h>
 
 #include "keys.h"
+#include "newswire/core/channel.h"
 
 namespace newswire::store {
 
@@ -309,8 +310,6 @@ Result<v1::StoredRevision> RocksRevisionStore::GetByLogSeq(uint64_t seq) const {
 
 Result<std::vector<LogItem>> RocksRevisionStore::ReadLog(uint64_t from_seq,
                                                          std::size_t limit) const {
-  // The page's log entries first, then their revisions in one MultiGet,
-  // which batches the memtable and block lookups a Get per record repeats.
   std::vector<uint64_t> seqs;
   std::vector<std::string> keys;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kLog)));
@@ -321,6 +320,13 @@ Result<std::vector<LogItem>> RocksRevisionStore::ReadLog(uint64_t from_seq,
     keys.push_back(keys::Revision(entry->article_id(), entry->version()));
   }
   if (!it->status().ok()) return StoreFailure("reading the wire log", it->status());
+  return ReadRevisions(std::move(seqs), keys);
+}
+
+// The page's revisions in one MultiGet, which batches the memtable and block
+// lookups a Get per record repeats; `seqs` label them (wire or channel).
+Result<std::vector<LogItem>> RocksRevisionStore::ReadRevisions(
+    std::vector<uint64_t> seqs, const std::vector<std::string>& keys) const {
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
@@ -328,7 +334,7 @@ Result<std::vector<LogItem>> RocksRevisionStore::ReadLog(uint64_t from_seq,
   std::vector<LogItem> out(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
     if (statuses[i].IsNotFound()) {
-      return Fail(v1::ERROR_CODE_NOT_FOUND, "no revision for wire seq " + std::to_string(seqs[i]));
+      return Fail(v1::ERROR_CODE_NOT_FOUND, "no revision for sequence " + std::to_string(seqs[i]));
     }
     if (!statuses[i].ok()) return StoreFailure("reading revision", statuses[i]);
     out[i].seq = seqs[i];
@@ -342,20 +348,33 @@ Result<std::vector<LogItem>> RocksRevisionStore::ReadLog(uint64_t from_seq,
 Result<std::vector<LogItem>> RocksRevisionStore::ReadChannel(std::string_view channel,
                                                              uint64_t from_seq,
                                                              std::size_t limit) const {
-  std::vector<LogItem> out;
+  // The wire channel is the log itself: it has no index of its own.
+  if (channel == core::WireChannel()) return ReadLog(from_seq, limit);
+  std::vector<uint64_t> channel_seqs;
+  std::vector<std::string> log_keys;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kChannels)));
   for (it->Seek(keys::Channel(channel, from_seq));
-       it->Valid() && it->key().starts_with(channel) && out.size() < limit; it->Next()) {
-    auto revision = GetByLogSeq(keys::GetBigEndian(it->value().ToStringView()));
-    if (!revision) return Fail(revision.error());
-    out.push_back({keys::GetBigEndian(it->key().ToStringView().substr(channel.size())),
-                   std::move(*revision)});
+       it->Valid() && it->key().starts_with(channel) && channel_seqs.size() < limit; it->Next()) {
+    channel_seqs.push_back(keys::GetBigEndian(it->key().ToStringView().substr(channel.size())));
+    log_keys.push_back(keys::Log(keys::GetBigEndian(it->value().ToStringView())));
   }
   if (!it->status().ok()) return StoreFailure("reading channel", it->status());
-  return out;
+  std::vector<rocksdb::Slice> slices(log_keys.begin(), log_keys.end());
+  std::vector<rocksdb::PinnableSlice> values(log_keys.size());
+  std::vector<rocksdb::Status> statuses(log_keys.size());
+  db_->MultiGet({}, cf(kLog), slices.size(), slices.data(), values.data(), statuses.data());
+  std::vector<std::string> keys;
+  for (std::size_t i = 0; i < log_keys.size(); ++i) {
+    if (!statuses[i].ok()) return StoreFailure("reading log entry", statuses[i]);
+    auto entry = ParseRecord<v1::LogEntry>(values[i].ToStringView(), "log");
+    if (!entry) return Fail(entry.error());
+    keys.push_back(keys::Revision(entry->article_id(), entry->version()));
+  }
+  return ReadRevisions(std::move(channel_seqs), keys);
 }
 
 Result<uint64_t> RocksRevisionStore::LastStoredChannelSeq(std::string_view channel) const {
+  if (channel == core::WireChannel()) return LastWireSeq();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kChannels)));
   it->SeekForPrev(keys::Channel(channel, UINT64_MAX));
   if (!it->status().ok()) return StoreFailure("reading channel", it->status());
@@ -367,6 +386,7 @@ Result<uint64_t> RocksRevisionStore::LastStoredChannelSeq(std::string_view chann
 
 Result<uint64_t> RocksRevisionStore::ChannelSeqAtOrAfter(std::string_view channel,
                                                          uint64_t wire_seq) const {
+  if (channel == core::WireChannel()) return std::clamp<uint64_t>(wire_seq, 1, LastWireSeq() + 1);
   auto last = LastStoredChannelSeq(channel);
   if (!last) return Fail(last.error());
   // Wire sequences grow with channel sequences: binary search on point reads.
@@ -375,8 +395,9 @@ Result<uint64_t> RocksRevisionStore::ChannelSeqAtOrAfter(std::string_view channe
     uint64_t mid = low + (high - low) / 2;
     std::string value;
     auto status = db_->Get({}, cf(kChannels), keys::Channel(channel, mid), &value);
-    if (!status.ok()) return StoreFailure("reading channel", status);
-    if (keys::GetBigEndian(value) >= wire_seq) {
+    if (!status.ok() && !status.IsNotFound()) return StoreFailure("reading channel", status);
+    // Retention removes the oldest entries: a missing one lies below.
+    if (status.ok() && keys::GetBigEndian(value) >= wire_seq) {
       high = mid;
     } else {
       low = mid + 1;

@@ -91,6 +91,8 @@ class RocksRevisionStore final : public RevisionStore {
   Result<v1::StoredRevision> GetRevisionAsOf(std::string_view article_id,
                                              int64_t wire_time_ns) const override;
   Result<std::vector<LogItem>> ReadLog(uint64_t from_seq, std::size_t limit) const override;
+  Result<std::vector<LogItem>> ReadRevisions(std::vector<uint64_t> seqs,
+                                             const std::vector<std::string>& keys) const;
   Result<std::vector<LogItem>> ReadChannel(std::string_view channel, uint64_t from_seq,
                                            std::size_t limit) const override;
   Result<uint64_t> FirstSeqAtOrAfter(int64_t wire_time_ns) const override;

@@ -306,6 +306,22 @@ TEST_F(RevisionStoreQueryTest, ChannelReadsFollowTheChannelSequence) {
   EXPECT_EQ(*store_->LastStoredChannelSeq(core::InstrumentChannel("7203X", "XTKS")), 0u);
 }
 
+TEST_F(RevisionStoreQueryTest, WireChannelReadsAreTheLog) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(PublishAt(MakeArticle("s" + std::to_string(i), "h"), kTime + i * kSecond));
+  }
+  const std::string wire = core::WireChannel();
+  EXPECT_EQ(*store_->LastStoredChannelSeq(wire), 5u);
+  EXPECT_EQ(store_->LastChannelSeq(wire), 5u);
+  auto items = store_->ReadChannel(wire, 4, 10);
+  ASSERT_TRUE(items);
+  ASSERT_EQ(items->size(), 2u);
+  EXPECT_EQ((*items)[0].seq, 4u);
+  EXPECT_EQ((*items)[0].revision.article().id(), "s3");
+  EXPECT_EQ(*store_->ChannelSeqAtOrAfter(wire, 3), 3u);
+  EXPECT_EQ(*store_->ChannelSeqAtOrAfter(wire, 99), 6u);
+}
+
 TEST_F(RevisionStoreQueryTest, FeedHeadsPageInIdOrder) {
   for (auto* id : {"c", "a", "b"}) ASSERT_TRUE(PublishOne(MakeArticle(id, "h")));
   ASSERT_TRUE(PublishOne(MakeArticle("a", "h2")));
