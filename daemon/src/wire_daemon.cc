@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
+#include "batch_writer.h"
 #include "metrics.h"
 #include "newswire/core/channel.h"
 #include "newswire/core/hub.h"
@@ -28,6 +29,10 @@ constexpr std::size_t kRequestOverhead = 64u << 10;
 constexpr std::chrono::seconds kStatsInterval{1};
 constexpr std::size_t kRecent = 10;  // Latest revisions in each stats event.
 constexpr std::string_view kStatsChannel = "s|";
+// Batches up to this size are written on the ingest thread when nothing else
+// waits: at light load two thread hops would cost more latency than the
+// overlap saves.
+constexpr std::size_t kInlineBatch = 4;
 
 bool IsAddressInUse(const zmq::error_t& e) { return e.num() == EADDRINUSE; }
 
@@ -86,7 +91,10 @@ class ZmqWireDaemon final : public WireDaemon {
  public:
   ZmqWireDaemon(const DaemonOptions& options, const core::Clock& clock,
                 std::unique_ptr<store::RevisionStore> store)
-      : options_(options), clock_(clock), store_(std::move(store)) {}
+      : options_(options),
+        clock_(clock),
+        store_(std::move(store)),
+        batch_writer_(std::make_unique<BatchWriter>(*store_)) {}
 
   Result<void> Bind() {
     auto hub = core::ParseHub(options_.listen);
@@ -180,14 +188,18 @@ class ZmqWireDaemon final : public WireDaemon {
       auto wait = std::min<std::chrono::milliseconds>(
           kStopCheck, std::chrono::duration_cast<std::chrono::milliseconds>(next_heartbeat -
                                                                             SteadyClock::now()));
-      zmq::pollitem_t items[] = {{ingest_->handle(), 0, ZMQ_POLLIN, 0},
-                                 {fanout_->handle(), 0, ZMQ_POLLIN, 0},
-                                 {fanout_monitor_.handle(), 0, ZMQ_POLLIN, 0}};
+      // New publishes are taken only while there is room for one more
+      // prepared batch; the writer's signal says a write is done.
+      zmq::pollitem_t items[] = {{fanout_->handle(), 0, ZMQ_POLLIN, 0},
+                                 {fanout_monitor_.handle(), 0, ZMQ_POLLIN, 0},
+                                 {nullptr, batch_writer_->done_fd(), ZMQ_POLLIN, 0},
+                                 {ingest_->handle(), 0, ZMQ_POLLIN, 0}};
       try {
-        zmq::poll(items, 3, std::max(wait, std::chrono::milliseconds(0)));
-        if (items[2].revents & ZMQ_POLLIN) HandleFanoutEvents();
-        if (items[1].revents & ZMQ_POLLIN) HandleSubscriptions();
-        if (items[0].revents & ZMQ_POLLIN) HandlePublishBatch();
+        zmq::poll(items, ready_ ? 3 : 4, std::max(wait, std::chrono::milliseconds(0)));
+        if (items[1].revents & ZMQ_POLLIN) HandleFanoutEvents();
+        if (items[0].revents & ZMQ_POLLIN) HandleSubscriptions();
+        if (writing_ && (items[2].revents & ZMQ_POLLIN)) FinishWrite();
+        if (!ready_ && (items[3].revents & ZMQ_POLLIN)) HandlePublishBatch();
         if (next_embargo_ && clock_.NowNs() >= *next_embargo_) ReleaseEmbargoes();
         if (SteadyClock::now() >= next_heartbeat) {
           for (const auto& channel : subscribed_) SendHeartbeat(channel);
@@ -205,6 +217,7 @@ class ZmqWireDaemon final : public WireDaemon {
         if (e.num() != EINTR) spdlog::error("ingest loop: {}", e.what());
       }
     }
+    DrainWrites();
     query_thread.join();
     if (http_) {
       http_->stop();
@@ -254,10 +267,62 @@ class ZmqWireDaemon final : public WireDaemon {
     metrics_.heartbeats.fetch_add(1, std::memory_order_relaxed);
   }
 
-  void HandlePublishBatch() {
-    std::vector<store::PublishInput> inputs;
+  // A prepared batch and the answers owed for it.
+  struct Pending {
+    std::unique_ptr<store::PreparedBatch> batch;
     std::vector<Envelope> envelopes;
     std::vector<uint64_t> request_ids;
+    SteadyClock::time_point started;
+  };
+
+  void HandlePublishBatch() {
+    Pending next;
+    auto inputs = ReceivePublishes(next);
+    if (inputs.empty()) return;
+    next.started = SteadyClock::now();
+    next.batch = store_->Prepare(std::move(inputs), clock_.NowNs());
+    if (writing_) {
+      ready_ = std::move(next);  // Written as soon as the writer is free.
+    } else if (next.request_ids.size() <= kInlineBatch &&
+               !(ingest_->get(zmq::sockopt::events) & ZMQ_POLLIN)) {
+      // Light load: write here, without two hops between threads.
+      auto written = store_->Write(*next.batch);
+      auto results = store_->Settle(std::move(next.batch), std::move(written));
+      Answer(next, std::move(results));
+    } else {
+      StartWrite(std::move(next));
+    }
+  }
+
+  void StartWrite(Pending pending) {
+    batch_writer_->Start(*pending.batch);
+    writing_ = std::move(pending);
+  }
+
+  // Takes the writer's outcome (waiting for it if need be), hands it the
+  // next batch, and answers for the written one meanwhile.
+  void FinishWrite() {
+    auto written = batch_writer_->Take();
+    Pending done = std::move(*writing_);
+    writing_.reset();
+    // Settled before the next write starts: a failed write voids the batch
+    // prepared on top of it.
+    auto results = store_->Settle(std::move(done.batch), std::move(written));
+    if (ready_) {
+      StartWrite(std::move(*ready_));
+      ready_.reset();
+    }
+    Answer(done, std::move(results));
+  }
+
+  // Lets every prepared batch be written and answered.
+  void DrainWrites() {
+    while (writing_) FinishWrite();
+  }
+
+  // Up to max_batch publish requests; malformed ones are answered at once.
+  std::vector<store::PublishInput> ReceivePublishes(Pending& pending) {
+    std::vector<store::PublishInput> inputs;
     const std::size_t max_request = options_.max_article_bytes + kRequestOverhead;
     while (inputs.size() < options_.max_batch) {
       auto parts = ReceiveMultipart(*ingest_);
@@ -290,17 +355,18 @@ class ZmqWireDaemon final : public WireDaemon {
                           "frame is not a valid PublishRequest (or holds invalid UTF-8)", 0}));
         continue;
       }
-      request_ids.push_back(request.request_id());
-      envelopes.push_back(std::move(envelope));
+      pending.request_ids.push_back(request.request_id());
+      pending.envelopes.push_back(std::move(envelope));
       inputs.push_back({std::move(*request.mutable_publisher_id()),
                         std::move(*request.mutable_publisher_key()), request.base_version(),
                         std::move(*request.mutable_article())});
     }
-    if (inputs.empty()) return;
+    return inputs;
+  }
 
-    const auto commit_started = SteadyClock::now();
-    auto results = store_->Publish(std::move(inputs), clock_.NowNs());
-    RecordOutcomes(results, commit_started);
+  // Fans out what a settled batch committed, then acks every publish in it.
+  void Answer(Pending& pending, std::vector<Result<store::Committed>> results) {
+    RecordOutcomes(results, pending.started);
     bool held = false;
     for (auto& result : results) {
       if (result && !result->event.empty()) FanOut(*result);
@@ -309,18 +375,19 @@ class ZmqWireDaemon final : public WireDaemon {
     if (held) next_embargo_ = store_->NextEmbargoNs();
     for (std::size_t i = 0; i < results.size(); ++i) {
       v1::PublishReply reply;
-      reply.set_request_id(request_ids[i]);
+      reply.set_request_id(pending.request_ids[i]);
       if (results[i]) {
         *reply.mutable_ack() = std::move(results[i]->ack);
       } else {
         *reply.mutable_error() = results[i].error().ToProto();
         spdlog::debug("publish rejected: {}", results[i].error().ToString());
       }
-      SendReply(*ingest_, envelopes[i], reply.SerializeAsString());
+      SendReply(*ingest_, pending.envelopes[i], reply.SerializeAsString());
     }
   }
 
   void ApplyRetention() {
+    DrainWrites();  // Retention writes with no batch unsettled.
     const int64_t cutoff =
         clock_.NowNs() - int64_t{options_.retention_days} * 86400 * 1'000'000'000;
     auto removed = store_->ApplyRetention(cutoff);
@@ -469,6 +536,7 @@ class ZmqWireDaemon final : public WireDaemon {
   // with its wire time stamped now: point-in-time queries never show them
   // earlier.
   void ReleaseEmbargoes() {
+    DrainWrites();  // Releases are prepared with no batch unsettled.
     const auto commit_started = SteadyClock::now();
     auto results = store_->ReleaseDue(clock_.NowNs());
     RecordOutcomes(results, commit_started);
@@ -538,6 +606,9 @@ class ZmqWireDaemon final : public WireDaemon {
   DaemonOptions options_;
   const core::Clock& clock_;
   std::unique_ptr<store::RevisionStore> store_;
+  std::unique_ptr<BatchWriter> batch_writer_;
+  std::optional<Pending> writing_;  // The batch on the writer thread.
+  std::optional<Pending> ready_;    // Prepared, next for the writer.
   zmq::context_t context_{1};
   std::unique_ptr<zmq::socket_t> ingest_;
   std::unique_ptr<zmq::socket_t> fanout_;

@@ -92,6 +92,7 @@ Result<Committed> PublishBatch::Hold(PublishInput input, const std::string& idem
 
 Result<std::optional<v1::PublishAck>> PublishBatch::FindDuplicate(const std::string& key) const {
   if (auto it = acks_.find(key); it != acks_.end()) return std::optional(it->second);
+  if (const v1::PublishAck* pending = store_.PendingAck(key)) return std::optional(*pending);
   std::string value;
   auto status = store_.db().Get({}, store_.cf(kIdempotency), key, &value);
   if (status.IsNotFound()) return std::optional<v1::PublishAck>();
@@ -126,8 +127,11 @@ Result<Committed> PublishBatch::Add(PublishInput input) {
     auto duplicate = FindDuplicate(idempotency_key);
     if (!duplicate) return Fail(duplicate.error());
     if (*duplicate) {
-      // A retry of a publish in this very batch is only as durable as it.
-      if (acks_.count(idempotency_key)) written_.push_back(index);
+      // A retry of a publish not yet durable (in this batch, or one written
+      // before it) is only as durable as this batch.
+      if (acks_.count(idempotency_key) || store_.PendingAck(idempotency_key)) {
+        written_.push_back(index);
+      }
       Committed committed;
       committed.ack = std::move(**duplicate);
       committed.ack.set_duplicate(true);
@@ -197,7 +201,7 @@ Result<Committed> PublishBatch::Add(PublishInput input) {
   keys::PutBigEndian(seq_bytes, seq, 8);
   for (const auto& channel : committed.channels) {
     auto [moved, first] = channel_heads_.try_emplace(channel, 0);
-    if (first) moved->second = store_.LastChannelSeq(channel);
+    if (first) moved->second = store_.LastPreparedChannelSeq(channel);
     const uint64_t channel_seq = ++moved->second;
     committed.channel_seqs.push_back(channel_seq);
     revision.add_channels(channel);

@@ -60,6 +60,7 @@ Result<void> RocksRevisionStore::Load() {
   if (it->Valid()) writer_.held_counter = keys::GetBigEndian(it->key().ToStringView().substr(8));
   if (!it->status().ok()) return StoreFailure("reading the wire log", it->status());
   last_wire_seq_ = writer_.wire_seq;
+  settled_ = writer_;
 
   it.reset(db_->NewIterator({}, cf(kMeta)));
   for (it->Seek(keys::kChannelHeadPrefix);
@@ -89,10 +90,10 @@ Result<void> RocksRevisionStore::Load() {
   return {};
 }
 
-std::vector<Result<Committed>> RocksRevisionStore::Publish(std::vector<PublishInput> inputs,
+std::unique_ptr<PreparedBatch> RocksRevisionStore::Prepare(std::vector<PublishInput> inputs,
                                                            int64_t wire_time_ns) {
   for (auto& input : inputs) input.held_key.clear();  // Only ReleaseDue sets it.
-  return Commit(std::move(inputs), wire_time_ns);
+  return PrepareBatch(std::move(inputs), wire_time_ns);
 }
 
 std::vector<Result<Committed>> RocksRevisionStore::ReleaseDue(int64_t wire_time_ns) {
@@ -113,7 +114,9 @@ std::vector<Result<Committed>> RocksRevisionStore::ReleaseDue(int64_t wire_time_
     due.push_back(std::move(input));
   }
   if (due.empty()) return {};
-  return Commit(std::move(due), wire_time_ns);
+  auto batch = PrepareBatch(std::move(due), wire_time_ns);
+  auto written = Write(*batch);
+  return Settle(std::move(batch), std::move(written));
 }
 
 std::optional<int64_t> RocksRevisionStore::NextEmbargoNs() const {
@@ -123,37 +126,86 @@ std::optional<int64_t> RocksRevisionStore::NextEmbargoNs() const {
   return keys::TimeFromKey(keys::GetBigEndian(it->key().ToStringView().substr(0, 8)));
 }
 
-std::vector<Result<Committed>> RocksRevisionStore::Commit(std::vector<PublishInput> inputs,
-                                                          int64_t wire_time_ns) {
-  std::vector<Result<Committed>> results;
-  results.reserve(inputs.size());
+std::unique_ptr<PreparedBatch> RocksRevisionStore::PrepareBatch(std::vector<PublishInput> inputs,
+                                                                int64_t wire_time_ns) {
+  auto batch = std::make_unique<RocksPreparedBatch>(*this, writer_, wire_time_ns);
+  batch->number = ++prepared_batches_;
+  batch->results.reserve(inputs.size());
   if (options_.read_only) {
     for (std::size_t i = 0; i < inputs.size(); ++i) {
-      results.push_back(Fail(v1::ERROR_CODE_STORE_FAILURE, "store is open read-only"));
+      batch->results.push_back(Fail(v1::ERROR_CODE_STORE_FAILURE, "store is open read-only"));
     }
-    return results;
+    return batch;
   }
-  PublishBatch batch(*this, writer_, wire_time_ns);
-  for (auto& input : inputs) results.push_back(batch.Add(std::move(input)));
-  batch.Finish();
+  PublishBatch& publish = batch->publish;
+  for (auto& input : inputs) batch->results.push_back(publish.Add(std::move(input)));
+  publish.Finish();
+  // The next batch builds on this one before it is written.
+  writer_ = publish.state();
+  for (const auto& [channel, seq] : publish.channel_heads()) prepared_channel_heads_[channel] = seq;
+  for (auto& [article_id, head] : publish.heads()) {
+    head.batch = batch->number;
+    head_cache_.Put(article_id, std::move(head), settled_batches_);
+  }
+  for (auto& [key, ack] : publish.acks()) pending_acks_[key] = {std::move(ack), batch->number};
+  return batch;
+}
+
+Result<void> RocksRevisionStore::Write(PreparedBatch& prepared) {
+  auto& batch = static_cast<RocksPreparedBatch&>(prepared);
+  if (batch.number <= void_through_.load(std::memory_order_acquire)) {
+    return Fail(v1::ERROR_CODE_STORE_FAILURE, "not written: an earlier commit failed");
+  }
   // A held publish that fails on release is still dropped: nothing to write
   // at all is the only reason to skip the write.
-  if (batch.writes().Count() == 0) return results;
-
+  if (batch.publish.writes().Count() == 0) return {};
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.durability == Durability::kSync;
   rocksdb::Status status = options_.inject_commit_failure && options_.inject_commit_failure()
                                ? rocksdb::Status::IOError("injected failure")
-                               : db_->Write(write_options, &batch.writes());
-  if (!status.ok()) {
-    for (std::size_t i : batch.written()) results[i] = StoreFailure("commit failed", status);
-    return results;
+                               : db_->Write(write_options, &batch.publish.writes());
+  if (!status.ok()) return StoreFailure("commit failed", status);
+  return {};
+}
+
+std::vector<Result<Committed>> RocksRevisionStore::Settle(std::unique_ptr<PreparedBatch> prepared,
+                                                          Result<void> written) {
+  auto& batch = static_cast<RocksPreparedBatch&>(*prepared);
+  PublishBatch& publish = batch.publish;
+  if (!written) {
+    for (std::size_t i : publish.written()) batch.results[i] = Fail(written.error());
+    RollBack();
+    return std::move(batch.results);
   }
-  writer_ = std::move(batch.state());
-  for (const auto& [channel, seq] : batch.channel_heads()) channel_heads_[channel] = seq;
-  for (auto& [article_id, head] : batch.heads()) head_cache_.Put(article_id, std::move(head));
-  last_wire_seq_.store(writer_.wire_seq, std::memory_order_release);
-  return results;
+  settled_ = std::move(publish.state());
+  settled_batches_ = batch.number;
+  for (const auto& [channel, seq] : publish.channel_heads()) channel_heads_[channel] = seq;
+  std::erase_if(pending_acks_,
+                [&](const auto& entry) { return entry.second.batch <= batch.number; });
+  last_wire_seq_.store(settled_.wire_seq, std::memory_order_release);
+  return std::move(batch.results);
+}
+
+void RocksRevisionStore::RollBack() {
+  writer_ = settled_;
+  prepared_channel_heads_.clear();
+  pending_acks_.clear();
+  head_cache_.Clear();  // It may hold heads that were never written.
+  settled_batches_ = prepared_batches_;
+  void_through_.store(prepared_batches_, std::memory_order_release);
+}
+
+uint64_t RocksRevisionStore::LastPreparedChannelSeq(std::string_view channel) const {
+  if (auto it = prepared_channel_heads_.find(std::string(channel));
+      it != prepared_channel_heads_.end()) {
+    return it->second;
+  }
+  return LastChannelSeq(channel);
+}
+
+const v1::PublishAck* RocksRevisionStore::PendingAck(const std::string& idempotency_key) const {
+  auto it = pending_acks_.find(idempotency_key);
+  return it == pending_acks_.end() ? nullptr : &it->second.ack;
 }
 
 const HeadState* HeadCache::Find(const std::string& article_id) {
@@ -163,7 +215,7 @@ const HeadState* HeadCache::Find(const std::string& article_id) {
   return &it->second->second;
 }
 
-void HeadCache::Put(const std::string& article_id, HeadState state) {
+void HeadCache::Put(const std::string& article_id, HeadState state, uint64_t settled_batches) {
   if (auto it = index_.find(article_id); it != index_.end()) {
     auto entry = it->second;
     bytes_ -= entry->second.bytes;
@@ -173,11 +225,17 @@ void HeadCache::Put(const std::string& article_id, HeadState state) {
   bytes_ += state.bytes;
   lru_.emplace_back(article_id, std::move(state));
   index_.emplace(lru_.back().first, std::prev(lru_.end()));
-  while (bytes_ > max_bytes_ && lru_.size() > 1) {
+  while (bytes_ > max_bytes_ && lru_.size() > 1 && lru_.front().second.batch <= settled_batches) {
     bytes_ -= lru_.front().second.bytes;
     index_.erase(lru_.front().first);
     lru_.pop_front();
   }
+}
+
+void HeadCache::Clear() {
+  index_.clear();
+  lru_.clear();
+  bytes_ = 0;
 }
 
 Result<v1::Head> RocksRevisionStore::GetHead(std::string_view article_id) const {

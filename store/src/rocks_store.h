@@ -50,18 +50,21 @@ struct HeadState {
   std::string content_hash;
   std::string chain_hash;
   std::size_t bytes = 0;  // Rough heap footprint, for HeadCache's budget.
+  uint64_t batch = 0;     // Number of the batch that prepared it.
 };
 
 // Newest revisions of recently published articles, so a revision does not
 // read and parse its base (full article and diff) back from RocksDB.
 // Bounded by bytes, least recently used out first, so the daemon's memory
-// stays flat however large the store grows. Writer thread only; holds only
-// committed revisions.
+// stays flat however large the store grows. Writer thread only. Holds the
+// heads of prepared batches too, and never evicts those before their batch
+// is settled: the next batch builds on them and RocksDB does not have them.
 class HeadCache {
  public:
   explicit HeadCache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
   const HeadState* Find(const std::string& article_id);
-  void Put(const std::string& article_id, HeadState state);
+  void Put(const std::string& article_id, HeadState state, uint64_t settled_batches);
+  void Clear();
 
  private:
   using Entry = std::pair<std::string, HeadState>;
@@ -80,8 +83,11 @@ class RocksRevisionStore final : public RevisionStore {
   // Loads the counters and chain heads kept in memory by the writer.
   Result<void> Load();
 
-  std::vector<Result<Committed>> Publish(std::vector<PublishInput> inputs,
+  std::unique_ptr<PreparedBatch> Prepare(std::vector<PublishInput> inputs,
                                          int64_t wire_time_ns) override;
+  Result<void> Write(PreparedBatch& batch) override;
+  std::vector<Result<Committed>> Settle(std::unique_ptr<PreparedBatch> batch,
+                                        Result<void> written) override;
   std::vector<Result<Committed>> ReleaseDue(int64_t wire_time_ns) override;
   std::optional<int64_t> NextEmbargoNs() const override;
   Result<v1::Head> GetHead(std::string_view article_id) const override;
@@ -115,8 +121,13 @@ class RocksRevisionStore final : public RevisionStore {
 
   HeadCache& head_cache() const { return head_cache_; }
 
-  // State the writer keeps between batches; a batch works on a copy and
-  // installs it only after its write succeeded.
+  // For a batch being prepared: the newest sequence on `channel` and the
+  // ack a publisher key got, counting batches prepared and not yet settled.
+  uint64_t LastPreparedChannelSeq(std::string_view channel) const;
+  const v1::PublishAck* PendingAck(const std::string& idempotency_key) const;
+
+  // State the writer keeps between batches; a batch works on a copy, which
+  // the next batch builds on once it is prepared.
   struct WriterState {
     uint64_t wire_seq = 0;
     int64_t wire_time_ns = 0;     // Wire time never goes backwards.
@@ -126,15 +137,33 @@ class RocksRevisionStore final : public RevisionStore {
 
  private:
   Result<v1::StoredRevision> GetByLogSeq(uint64_t seq) const;
-  std::vector<Result<Committed>> Commit(std::vector<PublishInput> inputs, int64_t wire_time_ns);
+  std::unique_ptr<PreparedBatch> PrepareBatch(std::vector<PublishInput> inputs,
+                                              int64_t wire_time_ns);
+  // After a failed write: forget every unsettled batch, back to what is durable.
+  void RollBack();
 
   StoreOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::atomic<uint64_t> last_wire_seq_{0};
-  // Writer thread only.
+  // Writer thread only. `writer_`, the prepared channel heads, the pending
+  // acks and the head cache run ahead of RocksDB by the unsettled batches;
+  // `settled_` and `channel_heads_` are what is durable.
   WriterState writer_;
+  WriterState settled_;
   std::unordered_map<std::string, uint64_t> channel_heads_;
+  std::unordered_map<std::string, uint64_t> prepared_channel_heads_;
+  struct Pending {
+    v1::PublishAck ack;
+    uint64_t batch = 0;
+  };
+  std::unordered_map<std::string, Pending> pending_acks_;  // Idempotency key -> ack.
+  uint64_t prepared_batches_ = 0;                          // Batch numbers, from 1.
+  uint64_t settled_batches_ = 0;
+  // Batches numbered up to this one were prepared on a failed write: Write
+  // refuses them. Set on the writer thread before the next Write is handed
+  // out, read by Write.
+  std::atomic<uint64_t> void_through_{0};
   mutable HeadCache head_cache_{32u << 20};
 };
 
@@ -156,6 +185,8 @@ class PublishBatch {
   const std::unordered_map<std::string, uint64_t>& channel_heads() const { return channel_heads_; }
   // Newest revision of each article this batch wrote, for the HeadCache.
   std::unordered_map<std::string, HeadState>& heads() { return heads_; }
+  // Idempotency key -> ack, for the publishes this batch answers first.
+  std::unordered_map<std::string, v1::PublishAck>& acks() { return acks_; }
 
  private:
   Result<std::optional<v1::PublishAck>> FindDuplicate(const std::string& key) const;
@@ -175,6 +206,15 @@ class PublishBatch {
   std::unordered_map<std::string, uint64_t> channel_heads_;
   HeadState stored_base_;  // A base read from RocksDB (not cached).
   int64_t wire_time_ns_;
+};
+
+struct RocksPreparedBatch final : PreparedBatch {
+  RocksPreparedBatch(const RocksRevisionStore& store, const RocksRevisionStore::WriterState& state,
+                     int64_t wire_time_ns)
+      : publish(store, state, wire_time_ns) {}
+  PublishBatch publish;
+  uint64_t number = 0;
+  std::vector<Result<Committed>> results;
 };
 
 }  // namespace newswire::store

@@ -1,4 +1,5 @@
-// Crash safety: several publishers keep publishing while the daemon is
+// Crash safety: several publishers (one of them keeping a window of
+// publishes in flight) keep publishing while the daemon is
 // killed with SIGKILL again and again. Every acked revision must survive,
 // intact, with versions and wire sequences contiguous and the store's hash
 // chains clean — in both durability modes.
@@ -62,6 +63,43 @@ class CrashTest : public ::testing::TestWithParam<std::string> {
     }
   }
 
+  // Keeps a window of new stories in flight, so the daemon's group commits
+  // are large and go through its writer thread while the next batch is
+  // prepared. After a silence (the daemon may be down) every unanswered
+  // publish is sent again under its key; each key's first answer counts.
+  void PublishBurstsUntilStopped(const std::string& hub) {
+    publisher::PublisherOptions options;
+    options.hub = hub;
+    options.publisher_id = "crash-burst";
+    auto publisher = publisher::Publisher::Connect(options);
+    ASSERT_TRUE(publisher);
+    std::map<uint64_t, int> in_flight;  // Request id -> story number.
+    auto send = [&](int n) {
+      auto article = testing::MakeArticle("burst-" + std::to_string(n), "burst", 1 + n % 3);
+      auto id = (*publisher)->Send(article, {.publisher_key = "burst/" + std::to_string(n)});
+      ASSERT_TRUE(id) << id.error().ToString();
+      in_flight[*id] = n;
+    };
+    for (int next = 0; !stop_.load();) {
+      while (in_flight.size() < 64) send(next++);
+      auto reply = (*publisher)->Receive(300ms);
+      if (!reply) {
+        std::vector<int> again;
+        for (const auto& [id, n] : in_flight) again.push_back(n);
+        in_flight.clear();
+        for (int n : again) send(n);
+        continue;
+      }
+      auto it = in_flight.find(reply->request_id());
+      if (it == in_flight.end()) continue;  // The answer to an earlier attempt.
+      in_flight.erase(it);
+      ASSERT_TRUE(reply->has_ack()) << reply->error().message();
+      const auto& ack = reply->ack();
+      std::lock_guard lock(mutex_);
+      acked_.push_back({ack.article_id(), ack.version(), ack.wire_seq(), ack.content_hash()});
+    }
+  }
+
   std::size_t AckedCount() {
     std::lock_guard lock(mutex_);
     return acked_.size();
@@ -89,10 +127,11 @@ TEST_P(CrashTest, EveryAckedRevisionSurvivesRepeatedKill9) {
   std::vector<std::thread> publishers;
   for (int t = 0; t < 4; ++t)
     publishers.emplace_back([this, t, hub] { PublishUntilStopped(t, hub); });
+  publishers.emplace_back([this, hub] { PublishBurstsUntilStopped(hub); });
 
   for (int round = 0; round < 4; ++round) {
     WaitForAcks(150);
-    daemon->Kill9();  // Mid-burst: four publishers are sending right now.
+    daemon->Kill9();  // Mid-burst: five publishers are sending right now.
     daemon = StartDaemon(hub);
   }
   WaitForAcks(50);

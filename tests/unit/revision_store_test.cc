@@ -411,6 +411,84 @@ TEST_F(RevisionStoreQueryTest, FailedCommitDoesNotBecomeTheNextBase) {
   EXPECT_TRUE(store_->Verify());
 }
 
+// Two batches in flight, as the daemon pipelines them: the second builds on
+// the first before it is written.
+class PipelinedStoreTest : public RevisionStoreTest {
+ protected:
+  void OpenFailing() {
+    store_.reset();
+    StoreOptions options;
+    options.path = dir_.path() + "/store";
+    options.inject_commit_failure = [this] { return fail_; };
+    store_ = std::move(*RevisionStore::Open(options));
+  }
+
+  std::unique_ptr<PreparedBatch> Prepare(v1::Article article, std::string key = "") {
+    std::vector<PublishInput> inputs;
+    inputs.push_back({"tester", std::move(key), 0, std::move(article)});
+    return store_->Prepare(std::move(inputs), kTime);
+  }
+
+  Result<Committed> WriteAndSettle(std::unique_ptr<PreparedBatch> batch) {
+    auto written = store_->Write(*batch);
+    return std::move(store_->Settle(std::move(batch), std::move(written)).at(0));
+  }
+
+  bool fail_ = false;
+};
+
+TEST_F(PipelinedStoreTest, TheNextBatchBuildsOnOneNotYetWritten) {
+  auto first = Prepare(MakeArticle("a", "one"), "key-1");
+  auto second = Prepare(MakeArticle("a", "two"));
+  auto retry = WriteAndSettle(std::move(first));
+  ASSERT_TRUE(retry) << retry.error().ToString();
+  auto v2 = WriteAndSettle(std::move(second));
+  ASSERT_TRUE(v2) << v2.error().ToString();
+  EXPECT_EQ(v2->ack.version(), 2u);
+  EXPECT_EQ(v2->ack.wire_seq(), 2u);
+  EXPECT_EQ(Event(*v2).base_hash(), retry->ack.content_hash());
+  EXPECT_TRUE(store_->Verify());
+}
+
+TEST_F(PipelinedStoreTest, ARetryOfAPublishNotYetWrittenIsADuplicate) {
+  auto first = Prepare(MakeArticle("a", "one"), "key-1");
+  auto again = Prepare(MakeArticle("a", "one"), "key-1");
+  auto original = WriteAndSettle(std::move(first));
+  auto duplicate = WriteAndSettle(std::move(again));
+  ASSERT_TRUE(original && duplicate);
+  EXPECT_TRUE(duplicate->ack.duplicate());
+  EXPECT_EQ(duplicate->ack.wire_seq(), original->ack.wire_seq());
+  EXPECT_EQ(store_->LastWireSeq(), 1u);
+}
+
+TEST_F(PipelinedStoreTest, AFailedWriteFailsTheBatchBuiltOnItAndLeavesNothing) {
+  OpenFailing();
+  ASSERT_TRUE(WriteAndSettle(Prepare(MakeArticle("a", "one"))));
+  fail_ = true;
+  auto doomed = Prepare(MakeArticle("a", "two"), "key-2");
+  auto built_on_it = Prepare(MakeArticle("b", "one"), "key-b");
+  auto lost = WriteAndSettle(std::move(doomed));
+  fail_ = false;  // The disk is fine again, yet the second batch followed the first.
+  auto also_lost = WriteAndSettle(std::move(built_on_it));
+  ASSERT_FALSE(lost);
+  ASSERT_FALSE(also_lost);
+  EXPECT_EQ(also_lost.error().code, v1::ERROR_CODE_STORE_FAILURE);
+  EXPECT_EQ(store_->LastWireSeq(), 1u);
+  EXPECT_EQ(store_->GetHead("b").error().code, v1::ERROR_CODE_NOT_FOUND);
+
+  // Retries start from what is durable: contiguous, no duplicate records.
+  auto b = WriteAndSettle(Prepare(MakeArticle("b", "one"), "key-b"));
+  ASSERT_TRUE(b) << b.error().ToString();
+  EXPECT_FALSE(b->ack.duplicate());
+  EXPECT_EQ(b->ack.wire_seq(), 2u);
+  EXPECT_EQ(b->channel_seqs[1], 2u) << "the feed channel stays contiguous";
+  auto a = WriteAndSettle(Prepare(MakeArticle("a", "two"), "key-2"));
+  ASSERT_TRUE(a) << a.error().ToString();
+  EXPECT_EQ(a->ack.version(), 2u);
+  EXPECT_EQ(a->ack.wire_seq(), 3u);
+  EXPECT_TRUE(store_->Verify());
+}
+
 TEST_F(RevisionStoreQueryTest, VerifyIsCleanAfterManyRevisions) {
   for (int i = 0; i < 30; ++i) {
     auto article =

@@ -7,8 +7,9 @@
 // write. A revision's outcome is returned only once that write is durable in
 // the configured mode, so the caller may ack it.
 //
-// Threads: `Publish` must be called from one thread at a time (the daemon's
-// ingest loop); every read may be called from any thread concurrently.
+// Threads: `Publish` (or Prepare and Settle) must be called from one thread
+// at a time (the daemon's ingest loop); Write from any one thread at a time;
+// every read from any thread concurrently. Reads see what is written.
 #pragma once
 
 #include <cstdint>
@@ -68,6 +69,12 @@ struct Committed {
   std::vector<uint64_t> channel_seqs;  // Sequence in each channel.
 };
 
+// A batch Prepare has built and Settle has not yet answered for.
+class PreparedBatch {
+ public:
+  virtual ~PreparedBatch() = default;
+};
+
 // A revision read from a log, with its sequence in that log.
 struct LogItem {
   uint64_t seq = 0;
@@ -86,15 +93,33 @@ class RevisionStore {
   // result per input, in order; a bad input gets its typed error and does not
   // affect the others. If the write itself fails every input that would have
   // been written gets STORE_FAILURE and nothing is stored.
-  virtual std::vector<Result<Committed>> Publish(std::vector<PublishInput> inputs,
+  std::vector<Result<Committed>> Publish(std::vector<PublishInput> inputs, int64_t wire_time_ns) {
+    auto batch = Prepare(std::move(inputs), wire_time_ns);
+    auto written = Write(*batch);
+    return Settle(std::move(batch), std::move(written));
+  }
+
+  // Publish in three steps, so that the next batch can be prepared while
+  // one is being written. Prepare validates, versions, diffs and encodes a
+  // batch on top of every batch prepared before it; Write makes it durable
+  // and may run on another thread (one batch at a time, in prepare order);
+  // Settle, back on the writer thread and in the same order, gives the
+  // results, which may be acked. When a write fails, that batch and every
+  // batch prepared after it get STORE_FAILURE (nothing of them is stored)
+  // and the store goes on from what is durable. At most two batches may be
+  // unsettled at once: Settle one before preparing a third.
+  virtual std::unique_ptr<PreparedBatch> Prepare(std::vector<PublishInput> inputs,
                                                  int64_t wire_time_ns) = 0;
+  virtual Result<void> Write(PreparedBatch& batch) = 0;
+  virtual std::vector<Result<Committed>> Settle(std::unique_ptr<PreparedBatch> batch,
+                                                Result<void> written) = 0;
 
   // Articles whose `embargoed` time is later than the wire time are not
   // published: Publish validates them, holds them durably and acks them with
   // `embargoed_until`. ReleaseDue publishes every held article whose embargo
   // is at or before `wire_time_ns`, in embargo order, exactly as Publish
   // would (and updates the idempotency record to the final ack). Writer
-  // thread only, like Publish.
+  // thread only, like Publish, with no batch unsettled.
   virtual std::vector<Result<Committed>> ReleaseDue(int64_t wire_time_ns) = 0;
 
   // When the next held article is due (nullopt: none held). Writer thread.
@@ -167,7 +192,7 @@ class RevisionStore {
   // the cut so the hash chains still verify from there. Articles whose every
   // version is older disappear. Writes in chunks, each atomic; a crash
   // leaves a smaller, consistent cut. Returns the number of revisions
-  // removed. Writer thread only, like Publish.
+  // removed. Writer thread only, like Publish, with no batch unsettled.
   virtual Result<uint64_t> ApplyRetention(int64_t cutoff_ns) = 0;
 
   // Walks the whole store and checks every article's hash chain, every
