@@ -62,8 +62,12 @@ inline std::string WireTime(int64_t wire_time_ns, uint64_t wire_seq) {
   return key;
 }
 
-// channels: channel topic, channel sequence (8) -> wire sequence (8).
-// Topics end with '|', which names never hold, so channels never interleave.
+// channels: channel topic, first channel sequence (8) -> the wire sequences
+// (8 bytes each) of that channel sequence and the ones right after it: one
+// run per channel and batch, so a batch adds one entry per channel it
+// touches, not one per revision and channel. Topics end with '|', which
+// names never hold, so channels never interleave. The wire channel has no
+// entries: its sequence is the wire sequence.
 inline std::string Channel(std::string_view channel, uint64_t channel_seq) {
   std::string key(channel);
   PutBigEndian(key, channel_seq, 8);

@@ -197,8 +197,6 @@ Result<Committed> PublishBatch::Add(PublishInput input) {
 
   Committed committed;
   committed.channels = core::ChannelsOf(article);
-  std::string seq_bytes;
-  keys::PutBigEndian(seq_bytes, seq, 8);
   for (const auto& channel : committed.channels) {
     auto [moved, first] = channel_heads_.try_emplace(channel, 0);
     if (first) moved->second = store_.LastPreparedChannelSeq(channel);
@@ -207,8 +205,10 @@ Result<Committed> PublishBatch::Add(PublishInput input) {
     revision.add_channels(channel);
     revision.add_channel_seqs(channel_seq);
     // The wire channel's sequence is the wire sequence: the log indexes it.
-    if (channel != core::WireChannel())
-      Put(kChannels, keys::Channel(channel, channel_seq), seq_bytes);
+    if (channel == core::WireChannel()) continue;
+    ChannelRun& run = channel_runs_[channel];
+    if (run.wire_seqs.empty()) run.first = channel_seq;
+    keys::PutBigEndian(run.wire_seqs, seq, 8);
   }
 
   // The event: fields 1-7, then the payload (8 or 9), as EventOf builds it.
@@ -290,8 +290,11 @@ void PublishBatch::Delete(Family family, std::string_view key) {
 }
 
 void PublishBatch::Finish() {
-  // Once per channel and batch, not per revision: only the last value counts,
-  // and each put is a memtable insert, the daemon's largest cost.
+  // Once per channel and batch, not per revision: each put is a memtable
+  // insert, the daemon's largest cost.
+  for (const auto& [channel, run] : channel_runs_) {
+    Put(kChannels, keys::Channel(channel, run.first), run.wire_seqs);
+  }
   for (const auto& [channel, seq] : channel_heads_) {
     std::string head_bytes;
     keys::PutBigEndian(head_bytes, seq, 8);

@@ -403,6 +403,41 @@ Result<std::vector<LogItem>> RocksRevisionStore::ReadRevisions(
   return out;
 }
 
+namespace {
+
+// One entry of the channels family (see keys.h): the wire sequences of
+// channel sequences first, first + 1, ...
+struct ChannelRun {
+  uint64_t first = 0;
+  std::string_view wire_seqs;  // Valid while the iterator stays put.
+
+  uint64_t last() const { return first + wire_seqs.size() / 8 - 1; }
+  uint64_t WireSeq(uint64_t channel_seq) const {
+    return keys::GetBigEndian(wire_seqs.substr((channel_seq - first) * 8, 8));
+  }
+};
+
+// The run the iterator is at, if it is one of `channel`'s.
+std::optional<ChannelRun> RunAt(const rocksdb::Iterator& it, std::string_view channel) {
+  if (!it.Valid()) return std::nullopt;
+  auto key = it.key().ToStringView();
+  auto value = it.value().ToStringView();
+  if (key.size() != channel.size() + 8 || !key.starts_with(channel) || value.empty() ||
+      value.size() % 8 != 0) {
+    return std::nullopt;
+  }
+  return ChannelRun{keys::GetBigEndian(key.substr(channel.size())), value};
+}
+
+// Puts `it` at the run holding `channel_seq`, or else at the next run.
+void SeekRun(rocksdb::Iterator& it, std::string_view channel, uint64_t channel_seq) {
+  it.SeekForPrev(keys::Channel(channel, channel_seq));
+  if (auto run = RunAt(it, channel); run && run->last() >= channel_seq) return;
+  it.Seek(keys::Channel(channel, channel_seq));
+}
+
+}  // namespace
+
 Result<std::vector<LogItem>> RocksRevisionStore::ReadChannel(std::string_view channel,
                                                              uint64_t from_seq,
                                                              std::size_t limit) const {
@@ -411,10 +446,14 @@ Result<std::vector<LogItem>> RocksRevisionStore::ReadChannel(std::string_view ch
   std::vector<uint64_t> channel_seqs;
   std::vector<std::string> log_keys;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kChannels)));
-  for (it->Seek(keys::Channel(channel, from_seq));
-       it->Valid() && it->key().starts_with(channel) && channel_seqs.size() < limit; it->Next()) {
-    channel_seqs.push_back(keys::GetBigEndian(it->key().ToStringView().substr(channel.size())));
-    log_keys.push_back(keys::Log(keys::GetBigEndian(it->value().ToStringView())));
+  for (SeekRun(*it, channel, from_seq); channel_seqs.size() < limit; it->Next()) {
+    auto run = RunAt(*it, channel);
+    if (!run) break;
+    for (uint64_t s = std::max(run->first, from_seq);
+         s <= run->last() && channel_seqs.size() < limit; ++s) {
+      channel_seqs.push_back(s);
+      log_keys.push_back(keys::Log(run->WireSeq(s)));
+    }
   }
   if (!it->status().ok()) return StoreFailure("reading channel", it->status());
   std::vector<rocksdb::Slice> slices(log_keys.begin(), log_keys.end());
@@ -436,10 +475,8 @@ Result<uint64_t> RocksRevisionStore::LastStoredChannelSeq(std::string_view chann
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kChannels)));
   it->SeekForPrev(keys::Channel(channel, UINT64_MAX));
   if (!it->status().ok()) return StoreFailure("reading channel", it->status());
-  if (!it->Valid() || !it->key().starts_with(channel) || it->key().size() != channel.size() + 8) {
-    return uint64_t{0};
-  }
-  return keys::GetBigEndian(it->key().ToStringView().substr(channel.size()));
+  auto run = RunAt(*it, channel);
+  return run ? run->last() : uint64_t{0};
 }
 
 Result<uint64_t> RocksRevisionStore::ChannelSeqAtOrAfter(std::string_view channel,
@@ -447,20 +484,21 @@ Result<uint64_t> RocksRevisionStore::ChannelSeqAtOrAfter(std::string_view channe
   if (channel == core::WireChannel()) return std::clamp<uint64_t>(wire_seq, 1, LastWireSeq() + 1);
   auto last = LastStoredChannelSeq(channel);
   if (!last) return Fail(last.error());
-  // Wire sequences grow with channel sequences: binary search on point reads.
+  // Wire sequences grow with channel sequences: binary search. Retention
+  // removes the oldest entries, so a missing one lies below.
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kChannels)));
   uint64_t low = 1, high = *last + 1;
   while (low < high) {
     uint64_t mid = low + (high - low) / 2;
-    std::string value;
-    auto status = db_->Get({}, cf(kChannels), keys::Channel(channel, mid), &value);
-    if (!status.ok() && !status.IsNotFound()) return StoreFailure("reading channel", status);
-    // Retention removes the oldest entries: a missing one lies below.
-    if (status.ok() && keys::GetBigEndian(value) >= wire_seq) {
+    it->SeekForPrev(keys::Channel(channel, mid));
+    auto run = RunAt(*it, channel);
+    if (run && run->last() >= mid && run->WireSeq(mid) >= wire_seq) {
       high = mid;
     } else {
       low = mid + 1;
     }
   }
+  if (!it->status().ok()) return StoreFailure("reading channel", it->status());
   return low;
 }
 

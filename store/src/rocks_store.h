@@ -204,6 +204,11 @@ class PublishBatch {
   std::unordered_map<std::string, HeadState> heads_;      // Article id -> newest.
   std::unordered_map<std::string, v1::PublishAck> acks_;  // Idempotency key -> ack.
   std::unordered_map<std::string, uint64_t> channel_heads_;
+  struct ChannelRun {
+    uint64_t first = 0;     // Channel sequence of the first revision.
+    std::string wire_seqs;  // 8 bytes each, big-endian.
+  };
+  std::unordered_map<std::string, ChannelRun> channel_runs_;  // Index entries to write.
   HeadState stored_base_;  // A base read from RocksDB (not cached).
   int64_t wire_time_ns_;
 };

@@ -306,6 +306,42 @@ TEST_F(RevisionStoreQueryTest, ChannelReadsFollowTheChannelSequence) {
   EXPECT_EQ(*store_->LastStoredChannelSeq(core::InstrumentChannel("7203X", "XTKS")), 0u);
 }
 
+// A batch writes one index entry per channel for all its revisions: reads
+// must find every revision inside such runs, from any position.
+TEST_F(RevisionStoreQueryTest, ChannelReadsFindRevisionsInsideBatches) {
+  const std::string toyota = core::InstrumentChannel("7203", "XTKS");
+  std::vector<uint64_t> toyota_wire_seqs;
+  for (int batch = 0; batch < 3; ++batch) {
+    std::vector<PublishInput> inputs;
+    for (int i = 0; i < 5; ++i) {
+      auto article = MakeArticle("b" + std::to_string(batch) + "-" + std::to_string(i), "h");
+      if (i != 2) article.mutable_instruments(0)->set_symbol("7203");  // Four of five.
+      inputs.push_back({"tester", "", 0, std::move(article)});
+    }
+    for (auto& result : store_->Publish(std::move(inputs), kTime + batch * kSecond)) {
+      ASSERT_TRUE(result) << result.error().ToString();
+      if (result->ack.article_id().back() != '2')
+        toyota_wire_seqs.push_back(result->ack.wire_seq());
+    }
+  }
+  ASSERT_EQ(*store_->LastStoredChannelSeq(toyota), 12u);
+  for (uint64_t from = 1; from <= 13; ++from) {
+    auto items = store_->ReadChannel(toyota, from, 3);
+    ASSERT_TRUE(items) << items.error().ToString();
+    ASSERT_EQ(items->size(), std::min<uint64_t>(3, 13 - from)) << "from " << from;
+    for (std::size_t k = 0; k < items->size(); ++k) {
+      EXPECT_EQ((*items)[k].seq, from + k);
+      EXPECT_EQ((*items)[k].revision.wire_seq(), toyota_wire_seqs[from + k - 1]);
+    }
+  }
+  for (uint64_t channel_seq = 1; channel_seq <= 12; ++channel_seq) {
+    const uint64_t wire_seq = toyota_wire_seqs[channel_seq - 1];
+    EXPECT_EQ(*store_->ChannelSeqAtOrAfter(toyota, wire_seq), channel_seq);
+  }
+  EXPECT_EQ(*store_->ChannelSeqAtOrAfter(toyota, 3), 3u);  // Wire seq 3 is not Toyota's: next.
+  EXPECT_EQ(*store_->ChannelSeqAtOrAfter(toyota, 99), 13u);
+}
+
 TEST_F(RevisionStoreQueryTest, WireChannelReadsAreTheLog) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(PublishAt(MakeArticle("s" + std::to_string(i), "h"), kTime + i * kSecond));
