@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <tuple>
 #include <vector>
 
@@ -439,21 +440,26 @@ v1::ListDiff DiffList(const RepeatedPtrField<std::string>& a,
   return diff;
 }
 
-Result<void> ApplyList(const RepeatedPtrField<std::string>& base, const v1::ListDiff& diff,
-                       RepeatedPtrField<std::string>* result) {
-  if (diff.base_count() != static_cast<uint32_t>(base.size())) {
+// `items` holds a copy of the base list and becomes the result: retained
+// items are moved over, not copied again. On error `items` is left in an
+// unspecified state (the caller drops the whole copy).
+Result<void> ApplyList(const v1::ListDiff& diff, RepeatedPtrField<std::string>* items) {
+  const auto size = static_cast<uint32_t>(items->size());
+  if (diff.base_count() != size) {
     return Mismatch("list diff expects " + std::to_string(diff.base_count()) + " items, base has " +
-                    std::to_string(base.size()));
+                    std::to_string(size));
   }
+  std::vector<std::string*> released(size);
+  items->ExtractSubrange(0, static_cast<int>(size), released.data());
+  std::vector<std::unique_ptr<std::string>> base(released.begin(), released.end());
   RepeatedPtrField<std::string> out;
-  out.Reserve(static_cast<int>(diff.result_count()));
+  out.Reserve(static_cast<int>(std::min<uint32_t>(diff.result_count(), 1u << 16)));
   uint32_t pos = 0;
-  const auto size = static_cast<uint32_t>(base.size());
   for (const auto& op : diff.ops()) {
     switch (op.op_case()) {
       case v1::ListOp::kRetain:
         if (op.retain() > size - pos) return Mismatch("list retain past the end of the base");
-        for (uint32_t k = 0; k < op.retain(); ++k) *out.Add() = base[static_cast<int>(pos++)];
+        for (uint32_t k = 0; k < op.retain(); ++k) out.AddAllocated(base[pos++].release());
         break;
       case v1::ListOp::kRemove:
         if (op.remove() > size - pos) return Mismatch("list remove past the end of the base");
@@ -462,7 +468,7 @@ Result<void> ApplyList(const RepeatedPtrField<std::string>& base, const v1::List
       case v1::ListOp::kInsert: *out.Add() = op.insert(); break;
       case v1::ListOp::kModify: {
         if (pos >= size) return Mismatch("list modify past the end of the base");
-        auto text = ApplyTextDiff(base[static_cast<int>(pos++)], op.modify());
+        auto text = ApplyTextDiff(*base[pos++], op.modify());
         if (!text) return Fail(text.error());
         *out.Add() = std::move(*text);
         break;
@@ -474,7 +480,7 @@ Result<void> ApplyList(const RepeatedPtrField<std::string>& base, const v1::List
   if (static_cast<uint32_t>(out.size()) != diff.result_count()) {
     return Mismatch("list diff result has the wrong number of items");
   }
-  *result = std::move(out);
+  items->Swap(&out);
   return {};
 }
 
@@ -677,12 +683,12 @@ Result<v1::Article> ApplyArticleDiff(const v1::Article& base, const v1::ArticleD
     out.set_ednote(std::move(*text));
   }
   if (d.has_key_points()) {
-    if (auto ok = ApplyList(base.key_points(), d.key_points(), out.mutable_key_points()); !ok) {
+    if (auto ok = ApplyList(d.key_points(), out.mutable_key_points()); !ok) {
       return Fail(ok.error());
     }
   }
   if (d.has_body()) {
-    if (auto ok = ApplyList(base.body(), d.body(), out.mutable_body()); !ok) {
+    if (auto ok = ApplyList(d.body(), out.mutable_body()); !ok) {
       return Fail(ok.error());
     }
   }
