@@ -17,8 +17,9 @@ PACKAGES=(
   nlohmann-json3-dev                # CLI JSON lines
   libcpp-httplib-dev                # the daemon's /metrics and /healthz
   libssl-dev                        # SHA-256 content hashes (libcrypto)
+  libzstd-dev                       # zstd deltas between versions on the wire
   libgtest-dev libgmock-dev         # tests
-  libbenchmark-dev libzstd-dev      # benchmarks
+  libbenchmark-dev                  # benchmarks
   clang-format                      # format check
   clang libclang-rt-14-dev          # libFuzzer build of the diff fuzz target
   tzdata                            # story time zones (Asia/Tokyo, ...)

@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "newswire/core/article.h"
+#include "newswire/core/diff.h"
 #include "newswire/publisher/publisher.h"
 #include "newswire/store/revision_store.h"
 #include "newswire/subscriber/query_client.h"
@@ -160,6 +161,13 @@ int RunPublish(const CommonOptions& common, const PublishOptions& options) {
 
 namespace {
 
+// How an event carried its version: "full", "diff" (structured edits) or
+// "delta" (zstd against the previous version's bytes).
+const char* PayloadName(const v1::RevisionEvent& e) {
+  if (e.has_full()) return "full";
+  return e.has_delta() ? "delta" : "diff";
+}
+
 // Prints deliveries the same way for tail and replay, so a tool can consume
 // either: JSON lines, or human text with a word diff against the version
 // printed before.
@@ -179,7 +187,7 @@ class DeliveryPrinter {
                              {"wire_time", FormatUtc(e.wire_time())},
                              {"channel", d.channel},
                              {"channel_seq", d.channel_seq},
-                             {"payload", e.has_full() ? "full" : "diff"},
+                             {"payload", PayloadName(e)},
                              {"diff_bytes", wire_bytes},
                              {"full_bytes", e.full_bytes()},
                              {"content_hash", core::Hex(e.content_hash())},
@@ -245,7 +253,7 @@ class DeliveryPrinter {
       char ratio[32];
       std::snprintf(ratio, sizeof ratio, "%.1fx",
                     static_cast<double>(e.full_bytes()) / static_cast<double>(wire_bytes));
-      std::cout << "  diff: " << Thousands(wire_bytes) << " B on the wire vs "
+      std::cout << "  " << PayloadName(e) << ": " << Thousands(wire_bytes) << " B on the wire vs "
                 << Thousands(e.full_bytes()) << " B full article (" << ratio << " smaller)";
     }
     std::cout << ", " << (d.verified ? "verified" : "NOT VERIFIED: " + d.problem)
@@ -258,8 +266,13 @@ class DeliveryPrinter {
     }
     std::cout << "\n";
     auto base = previous_.find(e.article_id());
-    if (e.has_diff() && base != previous_.end() && base->second->version() + 1 == e.version()) {
+    const bool follows = base != previous_.end() && base->second->version() + 1 == e.version();
+    if (follows && e.has_diff()) {
       std::cout << RenderArticleDiff(*base->second, e.diff(), style_);
+    } else if (follows && e.has_delta() && d.verified) {
+      // A zstd delta is bytes, not edits: show the edits it stands for.
+      std::cout << RenderArticleDiff(*base->second, core::DiffArticles(*base->second, *d.article),
+                                     style_);
     } else {
       PrintArticleBody(*d.article);
     }

@@ -88,12 +88,8 @@ Result<v1::LogReply> ReadLog(const store::RevisionStore& store, const v1::ReadLo
     auto* record = reply.add_records();
     record->set_seq(item.seq);
     v1::StoredRevision& revision = item.revision;
-    // What EventOf builds, with the diff moved in rather than copied.
-    v1::ArticleDiff diff;
-    if (!revision.diff_is_full()) diff.Swap(revision.mutable_diff());
-    *record->mutable_event() = store::EventOf(revision);
-    if (!revision.diff_is_full()) record->mutable_event()->mutable_diff()->Swap(&diff);
-    if (query.with_full()) *record->mutable_full() = std::move(*revision.mutable_article());
+    if (query.with_full()) *record->mutable_full() = revision.article();
+    *record->mutable_event() = store::EventOf(std::move(revision));
     reply.set_next_seq(item.seq + 1);
   }
   return reply;

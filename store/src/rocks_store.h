@@ -47,6 +47,7 @@ enum Family : std::size_t {
 // What the writer needs of an article's newest revision to build the next.
 struct HeadState {
   v1::Article article;
+  std::string canonical;  // Its canonical bytes: the next zstd delta's dictionary.
   std::string content_hash;
   std::string chain_hash;
   std::size_t bytes = 0;  // Rough heap footprint, for HeadCache's budget.

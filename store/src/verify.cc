@@ -2,6 +2,7 @@
 // break. Reports the first broken link.
 #include "keys.h"
 #include "newswire/core/article.h"
+#include "newswire/core/delta.h"
 #include "newswire/core/diff.h"
 #include "rocks_store.h"
 
@@ -85,10 +86,24 @@ Result<void> RocksRevisionStore::Verify() const {
       if (revision->base_hash() != previous.content_hash()) {
         return Broken(where, "base hash does not match version " + std::to_string(version - 1));
       }
-      auto rebuilt = core::ApplyArticleDiff(previous.article(), revision->diff());
-      if (!after_cut &&
-          (!rebuilt || core::CanonicalBytes(*rebuilt) != core::CanonicalBytes(article))) {
-        return Broken(where, "stored diff does not rebuild the stored text");
+      if (!after_cut && !revision->diff_is_full() && !revision->has_diff() &&
+          revision->delta().empty()) {
+        return Broken(where, "record holds neither the diff nor the delta that went out");
+      }
+      if (revision->has_diff()) {
+        auto rebuilt = core::ApplyArticleDiff(previous.article(), revision->diff());
+        if (!after_cut &&
+            (!rebuilt || core::CanonicalBytes(*rebuilt) != core::CanonicalBytes(article))) {
+          return Broken(where, "stored diff does not rebuild the stored text");
+        }
+      }
+    }
+    if (!after_cut && !revision->delta().empty()) {
+      const std::string canonical = core::CanonicalBytes(article);
+      const std::string base = version > 1 ? core::CanonicalBytes(previous.article()) : "";
+      auto decoded = core::DecodeDelta(base, revision->delta(), canonical.size());
+      if (!decoded || *decoded != canonical) {
+        return Broken(where, "stored delta does not rebuild the stored text");
       }
     }
     previous = std::move(*revision);

@@ -4,7 +4,9 @@
 // and as an ArticleDiff, is applied to articles made of the texts: that must
 // fail cleanly or produce exactly what the diff promises, never crash. The
 // texts are then diffed both ways, as texts and as articles, and the diffs
-// must apply back exactly with every op on a character boundary.
+// must apply back exactly with every op on a character boundary. The tail is
+// also decoded as a zstd delta against the first text (a clean error or
+// exactly the size asked for), and a delta of our own must round-trip.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdint>
@@ -18,6 +20,7 @@
 #include <google/protobuf/stubs/logging.h>
 #include <google/protobuf/util/message_differencer.h>
 
+#include "newswire/core/delta.h"
 #include "newswire/core/diff.h"
 #include "newswire/core/utf8.h"
 
@@ -136,10 +139,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     (void)applied;
   }
 
+  // Untrusted zstd deltas: decode to exactly the size asked for, or fail.
+  if (auto decoded = newswire::core::DecodeDelta(a, tail, b.size())) {
+    Check(decoded->size() == b.size(), "delta result size not checked");
+  }
+
   // Our own diffs: always exact.
   CheckTextRoundTrip(a, b);
   CheckTextRoundTrip(b, a);
   CheckArticleRoundTrip(article_a, article_b);
   CheckArticleRoundTrip(article_b, article_a);
+  auto delta = newswire::core::DecodeDelta(a, newswire::core::EncodeDelta(a, b), b.size());
+  Check(delta.has_value() && *delta == b, "own delta does not rebuild exactly");
   return 0;
 }

@@ -34,7 +34,7 @@ class CliTest : public ::testing::Test {
   std::unique_ptr<Daemon> daemon_;
 };
 
-TEST_F(CliTest, TailShowsVersionTwoAsAVerifiedDiffSmallerThanTheArticle) {
+TEST_F(CliTest, TailShowsVersionTwoAsAVerifiedDeltaSmallerThanTheArticle) {
   testing::Process tail(
       {NewswirePath(), "tail", "--hub", daemon_->hub(), "--json", "--count", "2"});
   ASSERT_TRUE(tail.WaitForStderr("following", 10s)) << tail.AllStderr();
@@ -48,9 +48,9 @@ TEST_F(CliTest, TailShowsVersionTwoAsAVerifiedDiffSmallerThanTheArticle) {
   auto v1 = json::parse(*line1);
   auto v2 = json::parse(*line2);
   EXPECT_EQ(v1["version"], 1);
-  EXPECT_EQ(v1["payload"], "full");
+  EXPECT_EQ(v1["payload"], "delta");  // Compressed whole: there is no base.
   EXPECT_EQ(v2["version"], 2);
-  EXPECT_EQ(v2["payload"], "diff");
+  EXPECT_EQ(v2["payload"], "delta");
   EXPECT_EQ(v2["verified"], true);
   EXPECT_LT(v2["diff_bytes"].get<int>(), v2["full_bytes"].get<int>());
   EXPECT_EQ(v2["article"]["ednote"], "Adds market reaction, analyst comment");
@@ -217,6 +217,20 @@ TEST_F(CliTest, DiffBetweenAnyTwoStoredVersions) {
   EXPECT_TRUE(line["diff"].contains("body"));
 }
 
+// Whether an update came as a structured diff or as a zstd delta, the
+// human tail shows the edits as a word diff.
+TEST_F(CliTest, TailShowsEveryUpdateAsAWordDiff) {
+  testing::Process tail(
+      {NewswirePath(), "tail", "--hub", daemon_->hub(), "--no-color", "--count", "3"});
+  ASSERT_TRUE(tail.WaitForStderr("following", 10s)) << tail.AllStderr();
+  PublishCorrectedStory(daemon_->hub(), Example(1), Example(2));
+  EXPECT_EQ(tail.Wait(10s), 0);
+  const std::string out = tail.AllStdout();
+  EXPECT_NE(out.find("delta: "), std::string::npos) << out;
+  EXPECT_NE(out.find("3.[-2-]{+4+}%"), std::string::npos) << out;
+  EXPECT_EQ(out.find("NOT VERIFIED"), std::string::npos) << out;
+}
+
 TEST_F(CliTest, BlameSaysWhenEachParagraphTookItsText) {
   PublishCorrectedStory(daemon_->hub(), Example(1), Example(2));
   auto blame = Newswire({"blame", "--hub", daemon_->hub(), "--json", "nw-20261125-kaito-minato"});
@@ -245,7 +259,7 @@ TEST_F(CliTest, ReplayPrintsTheSameLinesAsTail) {
   ASSERT_TRUE(std::getline(lines, line1) && std::getline(lines, line2)) << replay.out;
   auto v2 = json::parse(line2);
   EXPECT_EQ(v2["version"], 2);
-  EXPECT_EQ(v2["payload"], "diff");
+  EXPECT_EQ(v2["payload"], "delta");
   EXPECT_EQ(v2["verified"], true);
   EXPECT_LT(v2["diff_bytes"].get<int>(), v2["full_bytes"].get<int>());
 }

@@ -68,7 +68,7 @@ class WireTest : public ::testing::Test {
   std::unique_ptr<Daemon> daemon_;
 };
 
-TEST_F(WireTest, VersionOneArrivesFullAndVersionTwoAsAVerifiedDiffRebuiltByteExact) {
+TEST_F(WireTest, VersionOneArrivesWholeAndVersionTwoAsAVerifiedDeltaRebuiltByteExact) {
   auto subscriber = NewSubscriber();
   auto publisher = NewPublisher();
   auto ack1 = publisher->Publish(ExampleStory(1));
@@ -79,12 +79,13 @@ TEST_F(WireTest, VersionOneArrivesFullAndVersionTwoAsAVerifiedDiffRebuiltByteExa
   EXPECT_EQ(ack2->wire_seq(), 2u);
 
   auto first = NextRevision(*subscriber);
-  EXPECT_TRUE(first.event.has_full());
+  EXPECT_TRUE(first.event.has_delta()) << "version 1, compressed whole";
+  EXPECT_TRUE(first.event.base_hash().empty());
   EXPECT_TRUE(first.verified);
   EXPECT_EQ(first.event.version(), 1u);
 
   auto second = NextRevision(*subscriber);
-  ASSERT_TRUE(second.event.has_diff());
+  ASSERT_TRUE(second.event.has_delta()) << "the smallest encoding of this revision";
   EXPECT_TRUE(second.verified) << second.problem;
   EXPECT_FALSE(second.repaired);
   EXPECT_LT(second.event_bytes, second.event.full_bytes());
@@ -205,7 +206,7 @@ TEST_F(WireTest, SubscriberWithoutTheBaseRepairsFromTheQueryService) {
   auto ack2 = publisher->Publish(ExampleStory(2));
   ASSERT_TRUE(ack2);
   auto delivery = NextRevision(*subscriber);
-  EXPECT_TRUE(delivery.event.has_diff());
+  EXPECT_FALSE(delivery.event.has_full());
   EXPECT_TRUE(delivery.repaired);
   EXPECT_TRUE(delivery.verified) << delivery.problem;
   EXPECT_EQ(core::ContentHash(*delivery.article), ack2->content_hash());

@@ -10,6 +10,7 @@
 #include "articles.h"
 #include "newswire/core/article.h"
 #include "newswire/core/channel.h"
+#include "newswire/core/delta.h"
 #include "newswire/core/diff.h"
 #include "process.h"
 
@@ -54,35 +55,71 @@ class RevisionStoreTest : public ::testing::Test {
   std::unique_ptr<RevisionStore> store_;
 };
 
-TEST_F(RevisionStoreTest, FirstPublishIsVersionOneAndCarriesTheFullArticle) {
+// Version 1 has no base: it goes out whole, zstd-compressed when that is
+// smaller (a story), as is when not (a one-line alert).
+TEST_F(RevisionStoreTest, FirstPublishIsVersionOneAndCarriesTheWholeArticle) {
   auto committed = PublishOne(ExampleStory(1));
   ASSERT_TRUE(committed) << committed.error().ToString();
   EXPECT_EQ(committed->ack.version(), 1u);
   EXPECT_EQ(committed->ack.wire_seq(), 1u);
   auto event = Event(*committed);
-  ASSERT_TRUE(event.has_full());
-  EXPECT_EQ(core::ContentHash(event.full()), committed->ack.content_hash());
+  ASSERT_TRUE(event.has_delta());
+  EXPECT_TRUE(event.base_hash().empty());
+  auto bytes = core::DecodeDelta("", event.delta(), event.full_bytes());
+  ASSERT_TRUE(bytes) << bytes.error().ToString();
+  EXPECT_EQ(core::Sha256(*bytes), committed->ack.content_hash());
+  EXPECT_LT(event.delta().size(), bytes->size());
   EXPECT_EQ(store_->LastWireSeq(), 1u);
+
+  auto alert = PublishOne(MakeArticle("alert", "FLASH: BOJ holds", 0));
+  ASSERT_TRUE(alert) << alert.error().ToString();
+  auto alert_event = Event(*alert);
+  ASSERT_TRUE(alert_event.has_full()) << "too short to gain from compression";
+  EXPECT_EQ(core::ContentHash(alert_event.full()), alert->ack.content_hash());
 }
 
-TEST_F(RevisionStoreTest, SecondVersionIsADiffThatRebuildsItExactly) {
+// Version 2 goes out as the smallest of the structured diff and the zstd
+// delta, and the record keeps exactly what went out.
+TEST_F(RevisionStoreTest, SecondVersionGoesOutAsTheSmallestEncodingAndRebuildsExactly) {
   auto v1 = PublishOne(ExampleStory(1));
   ASSERT_TRUE(v1);
   auto v2 = PublishOne(ExampleStory(2));
   ASSERT_TRUE(v2) << v2.error().ToString();
   auto event = Event(*v2);
-  ASSERT_TRUE(event.has_diff());
-  EXPECT_LT(v2->event.size(), event.full_bytes());
   EXPECT_EQ(event.base_hash(), v1->ack.content_hash());
+  EXPECT_LT(v2->event.size(), event.full_bytes());
 
   auto stored_v1 = store_->GetRevision("nw-20261125-kaito-minato", 1);
-  ASSERT_TRUE(stored_v1);
-  auto rebuilt = core::ApplyArticleDiff(stored_v1->article(), event.diff());
-  ASSERT_TRUE(rebuilt) << rebuilt.error().ToString();
-  EXPECT_EQ(core::ContentHash(*rebuilt), event.content_hash());
-  auto stored_v2 = store_->GetRevision("nw-20261125-kaito-minato", 0);
-  ASSERT_TRUE(stored_v2);
-  EXPECT_EQ(core::CanonicalBytes(*rebuilt), core::CanonicalBytes(stored_v2->article()));
+  auto stored_v2 = store_->GetRevision("nw-20261125-kaito-minato", 2);
+  ASSERT_TRUE(stored_v1 && stored_v2);
+  const std::string base = core::CanonicalBytes(stored_v1->article());
+  const std::string result = core::CanonicalBytes(stored_v2->article());
+  const std::string delta = core::EncodeDelta(base, result);
+  const auto diff_bytes =
+      core::DiffArticles(stored_v1->article(), stored_v2->article()).ByteSizeLong();
+  ASSERT_TRUE(event.has_delta()) << "a revised story: the delta (" << delta.size()
+                                 << " B) beats the structured diff (" << diff_bytes << " B)";
+  EXPECT_LT(event.delta().size(), diff_bytes);
+  EXPECT_EQ(event.delta(), delta);
+  auto decoded = core::DecodeDelta(base, event.delta(), event.full_bytes());
+  ASSERT_TRUE(decoded) << decoded.error().ToString();
+  EXPECT_EQ(*decoded, result);
+  EXPECT_EQ(core::Sha256(*decoded), event.content_hash());
+  EXPECT_EQ(stored_v2->delta(), delta);
+  EXPECT_FALSE(stored_v2->has_diff());
+  EXPECT_TRUE(store_->Verify());
+}
+
+TEST_F(RevisionStoreTest, AHeadlineTouchUpGoesOutAsAStructuredDiff) {
+  ASSERT_TRUE(PublishOne(ExampleStory(2)));
+  auto touched = ExampleStory(2);
+  touched.set_headline(touched.headline() + "!");
+  auto v2 = PublishOne(touched);
+  ASSERT_TRUE(v2) << v2.error().ToString();
+  auto event = Event(*v2);
+  ASSERT_TRUE(event.has_diff()) << "a few bytes of edits beat a zstd frame";
+  ASSERT_TRUE(event.diff().has_headline());
+  EXPECT_LT(event.diff().ByteSizeLong(), 40u);
 }
 
 TEST_F(RevisionStoreTest, RejectsStaleBaseVersion) {
@@ -395,9 +432,9 @@ TEST_F(RevisionStoreQueryTest, FailedCommitLeavesNothingAndTakesNoSequence) {
   EXPECT_TRUE(store_->Verify());
 }
 
-// The store splices the canonical article and the diff into the event and
-// the stored record instead of serialising them again: the bytes must be
-// exactly what the messages' own encoding gives.
+// The store splices the canonical article, the diff or the delta into the
+// event and the stored record instead of serialising them again: the bytes
+// must be exactly what the messages' own encoding gives.
 TEST_F(RevisionStoreQueryTest, EventAndRecordBytesAreTheMessagesOwnEncoding) {
   std::vector<Committed> committed;
   for (const char* headline : {"one", "two", "two and a much longer headline than before"}) {
@@ -405,15 +442,23 @@ TEST_F(RevisionStoreQueryTest, EventAndRecordBytesAreTheMessagesOwnEncoding) {
     ASSERT_TRUE(result) << result.error().ToString();
     committed.push_back(std::move(*result));
   }
-  for (uint32_t version = 1; version <= committed.size(); ++version) {
-    auto stored = store_->GetRevision("a", version);
+  // A revised story: its version 2 goes out as a zstd delta.
+  for (int version : {1, 2}) committed.push_back(std::move(*PublishOne(ExampleStory(version))));
+  for (const Committed& c : committed) {
+    auto stored = store_->GetRevision(c.ack.article_id(), c.ack.version());
     ASSERT_TRUE(stored) << stored.error().ToString();
-    const Committed& c = committed[version - 1];
+    const auto version = c.ack.version();
     EXPECT_EQ(EventOf(*stored).SerializeAsString(), c.event) << "version " << version;
     EXPECT_EQ(stored->diff_bytes(), c.event.size());
-    EXPECT_EQ(stored->has_diff(), version > 1);
+    // The record keeps the payload that went out.
+    v1::RevisionEvent sent;
+    ASSERT_TRUE(sent.ParseFromString(c.event));
+    EXPECT_EQ(stored->diff_is_full(), sent.has_full());
+    EXPECT_EQ(stored->has_diff(), sent.has_diff());
+    EXPECT_EQ(!stored->delta().empty(), sent.has_delta());
     EXPECT_EQ(core::ContentHash(stored->article()), c.ack.content_hash());
   }
+  EXPECT_FALSE(store_->GetRevision(committed.back().ack.article_id(), 2)->delta().empty());
   EXPECT_TRUE(store_->Verify());
 }
 
@@ -571,6 +616,24 @@ TEST_F(RevisionStoreQueryTest, VerifyReportsAFlippedByteWithArticleAndVersion) {
   auto verified = store_->Verify();
   ASSERT_FALSE(verified);
   EXPECT_NE(verified.error().message.find("article a version 2"), std::string::npos)
+      << verified.error().message;
+}
+
+TEST_F(RevisionStoreQueryTest, VerifyReportsATamperedDelta) {
+  ASSERT_TRUE(PublishOne(ExampleStory(1)));
+  ASSERT_TRUE(PublishOne(ExampleStory(2)));
+  const std::string id = "nw-20261125-kaito-minato";
+  const std::string delta = store_->GetRevision(id, 2)->delta();
+  ASSERT_GT(delta.size(), 16u);
+  store_.reset();
+  std::string key = id;
+  key.push_back('\0');
+  key.append(std::string("\0\0\0\x02", 4));
+  FlipByteInRecord(dir_.path() + "/store", "revisions", key, delta.substr(delta.size() / 2, 8));
+  Reopen();
+  auto verified = store_->Verify();
+  ASSERT_FALSE(verified);
+  EXPECT_NE(verified.error().message.find("version 2: stored delta"), std::string::npos)
       << verified.error().message;
 }
 

@@ -206,10 +206,10 @@ class RevisionStore {
   RevisionStore() = default;
 };
 
-// The event fanned out for a stored revision: its diff, or the full article
-// when the diff would not be smaller. Replays send exactly what the live wire
-// sent.
-v1::RevisionEvent EventOf(const v1::StoredRevision& revision);
+// The event fanned out for a stored revision: its full article, structured
+// diff or zstd delta, whichever the live wire sent. Replays send exactly
+// what the live wire sent.
+v1::RevisionEvent EventOf(v1::StoredRevision revision);
 
 // The chain hashes (see store.proto).
 std::string ArticleChainHash(std::string_view previous, std::string_view content_hash);
