@@ -34,6 +34,7 @@
 #include <google/protobuf/text_format.h>
 
 #include "newswire/core/article.h"
+#include "newswire/core/delta.h"
 #include "newswire/core/diff.h"
 #include "newswire/v1/article.pb.h"
 #include "newswire/v1/diff.pb.h"
@@ -608,7 +609,9 @@ struct CaseResult {
   double article_bytes = 0;       // Canonical bytes of the new version.
   double zstd_bytes = 0;          // Its zstd level-3 size.
   double diff_bytes = 0;          // Serialized ArticleDiff.
+  double delta_bytes = 0;         // zstd delta against the base's bytes.
   Percentiles diff, apply, both;  // Microseconds.
+  Percentiles delta, undelta;     // Encode; decode + SHA-256 + parse.
   std::string note;
   int runs = 0;             // Timed iterations.
   double diff_cpu_max = 0;  // Microseconds of thread CPU time, worst diff.
@@ -636,10 +639,13 @@ CaseResult Measure(std::string name, std::string slug, const std::vector<Pair>& 
   r.name = std::move(name);
   r.slug = std::move(slug);
   r.runs = iterations;
-  std::vector<std::string> hashes;
+  std::vector<std::string> hashes, bases, fulls;
   std::vector<double> ratios;  // zstd/diff per pair: means hide the skew.
   for (const Pair& p : pairs) {
     std::string full = core::CanonicalBytes(p.next);
+    bases.push_back(core::CanonicalBytes(p.base));
+    fulls.push_back(full);
+    r.delta_bytes += static_cast<double>(core::EncodeDelta(bases.back(), full).size());
     r.article_bytes += static_cast<double>(full.size());
     r.zstd_bytes += static_cast<double>(ZstdSize(full));
     v1::ArticleDiff d = core::DiffArticles(p.base, p.next);
@@ -652,6 +658,7 @@ CaseResult Measure(std::string name, std::string slug, const std::vector<Pair>& 
   r.article_bytes /= n;
   r.zstd_bytes /= n;
   r.diff_bytes /= n;
+  r.delta_bytes /= n;
   if (pairs.size() > 1) {
     std::sort(ratios.begin(), ratios.end());
     long larger = std::count_if(ratios.begin(), ratios.end(), [](double x) { return x < 1; });
@@ -660,7 +667,7 @@ CaseResult Measure(std::string name, std::string slug, const std::vector<Pair>& 
              "/" + std::to_string(ratios.size());
   }
 
-  std::vector<double> diff_us, apply_us, both_us;
+  std::vector<double> diff_us, apply_us, both_us, delta_us, undelta_us;
   const int warmup = std::max(2, iterations / 20);
   for (int i = 0; i < warmup + iterations; ++i) {
     const std::size_t k = static_cast<std::size_t>(i) % pairs.size();
@@ -682,7 +689,23 @@ CaseResult Measure(std::string name, std::string slug, const std::vector<Pair>& 
       std::exit(1);
     }
     g_sink = g_sink + static_cast<std::size_t>(rebuilt->body_size());
+    // The zstd delta, as the daemon encodes and a subscriber decodes it.
+    Clock::time_point t3 = Clock::now();
+    const std::string delta = core::EncodeDelta(bases[k], fulls[k]);
+    Clock::time_point t4 = Clock::now();
+    auto bytes = core::DecodeDelta(bases[k], delta, fulls[k].size());
+    v1::Article parsed;
+    bool delta_ok = bytes && core::Sha256(*bytes) == hashes[k] && parsed.ParseFromString(*bytes);
+    Clock::time_point t5 = Clock::now();
+    if (!delta_ok) {
+      std::fprintf(stderr, "newswire-diff-bench: %s: delta did not rebuild the article\n",
+                   r.name.c_str());
+      std::exit(1);
+    }
+    g_sink = g_sink + static_cast<std::size_t>(parsed.body_size());
     if (i < warmup) continue;
+    delta_us.push_back(Micros(t4 - t3));
+    undelta_us.push_back(Micros(t5 - t4));
     diff_us.push_back(Micros(t1 - t0));
     r.diff_cpu_max = std::max(r.diff_cpu_max, cpu);
     apply_us.push_back(Micros(t2 - t1));
@@ -691,6 +714,8 @@ CaseResult Measure(std::string name, std::string slug, const std::vector<Pair>& 
   r.diff = Summarise(std::move(diff_us));
   r.apply = Summarise(std::move(apply_us));
   r.both = Summarise(std::move(both_us));
+  r.delta = Summarise(std::move(delta_us));
+  r.undelta = Summarise(std::move(undelta_us));
   return r;
 }
 
@@ -964,16 +989,25 @@ std::string Bytes(double v) { return Thousands(static_cast<int>(std::lround(v)))
 
 void PrintCorpus(const std::vector<CaseResult>& cases) {
   std::printf(
-      "| case | article B | zstd B | diff B | full/diff | zstd/diff | diff p50 / p99 µs | "
-      "apply+verify p50 / p99 µs | diff+apply p50 µs | what the diff holds |\n"
-      "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
+      "| case | article B | zstd B | diff B | delta B | full/diff | zstd/diff | zstd/delta | "
+      "diff p50 / p99 µs | apply+verify p50 / p99 µs | diff+apply p50 µs | delta encode / "
+      "decode+verify p50 µs | what the diff holds |\n"
+      "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
   for (const CaseResult& r : cases) {
-    std::printf("| %s | %s | %s | %s | %s× | %s× | %s / %s | %s / %s | %s | %s |\n", r.name.c_str(),
-                Bytes(r.article_bytes).c_str(), Bytes(r.zstd_bytes).c_str(),
-                Bytes(r.diff_bytes).c_str(), Fixed(r.article_bytes / r.diff_bytes, 1).c_str(),
-                Fixed(r.zstd_bytes / r.diff_bytes, 1).c_str(), Fixed(r.diff.p50, 1).c_str(),
-                Fixed(r.diff.p99, 1).c_str(), Fixed(r.apply.p50, 1).c_str(),
-                Fixed(r.apply.p99, 1).c_str(), Fixed(r.both.p50, 1).c_str(), r.note.c_str());
+    std::printf(
+        "| %s | %s | %s | %s | %s | %s× | %s× | %s× | %s / %s | %s / %s | %s | %s / %s | %s |\n",
+        r.name.c_str(), Bytes(r.article_bytes).c_str(), Bytes(r.zstd_bytes).c_str(),
+        Bytes(r.diff_bytes).c_str(), Bytes(r.delta_bytes).c_str(),
+        Fixed(r.article_bytes / r.diff_bytes, 1).c_str(),
+        Fixed(r.zstd_bytes / r.diff_bytes, 1).c_str(),
+        Fixed(r.zstd_bytes / r.delta_bytes, 1).c_str(), Fixed(r.diff.p50, 1).c_str(),
+        Fixed(r.diff.p99, 1).c_str(), Fixed(r.apply.p50, 1).c_str(), Fixed(r.apply.p99, 1).c_str(),
+        Fixed(r.both.p50, 1).c_str(), Fixed(r.delta.p50, 1).c_str(),
+        Fixed(r.undelta.p50, 1).c_str(), r.note.c_str());
+    Line(r.slug, "delta_bytes", r.delta_bytes);
+    Line(r.slug, "zstd_over_delta", r.zstd_bytes / r.delta_bytes);
+    Line(r.slug, "delta_encode_p50_us", r.delta.p50);
+    Line(r.slug, "delta_decode_verify_p50_us", r.undelta.p50);
     Line(r.slug, "article_bytes", r.article_bytes);
     Line(r.slug, "zstd_bytes", r.zstd_bytes);
     Line(r.slug, "diff_bytes", r.diff_bytes);

@@ -41,7 +41,9 @@ TEST(DeltaTest, TheWrongBaseNeverPassesForTheRightResult) {
   other[other.size() / 2] ^= 0x20;
   auto decoded = DecodeDelta(other, delta, result.size());
   // zstd has no checksum of its own here: the content hash decides.
-  if (decoded) EXPECT_NE(Sha256(*decoded), Sha256(result));
+  if (decoded) {
+    EXPECT_NE(Sha256(*decoded), Sha256(result));
+  }
 }
 
 TEST(DeltaTest, ATruncatedOrResizedDeltaIsAMismatch) {
