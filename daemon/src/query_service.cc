@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "newswire/v1/views.pb.h"
+
 namespace newswire::daemon {
 namespace {
 
@@ -55,7 +57,9 @@ Result<v1::HistoryReply> History(const store::RevisionStore& store, const v1::Ge
   return reply;
 }
 
-Result<v1::LogReply> ReadLog(const store::RevisionStore& store, const v1::ReadLog& query) {
+// A page of the wire log or a channel, encoded: the events are moved from
+// the stored records as they are, never parsed and encoded again.
+Result<v1::LogReplyView> ReadLog(const store::RevisionStore& store, const v1::ReadLog& query) {
   const bool wire = query.channel().empty();
   uint64_t from = query.from_seq();
   if (query.has_from_time() || query.from_wire_seq() != 0) {
@@ -77,19 +81,17 @@ Result<v1::LogReply> ReadLog(const store::RevisionStore& store, const v1::ReadLo
   auto last =
       wire ? Result<uint64_t>(store.LastWireSeq()) : store.LastStoredChannelSeq(query.channel());
   if (!last) return Fail(last.error());
-  const uint32_t limit = PageSize(query.limit());
-  auto items = wire ? store.ReadLog(from, limit) : store.ReadChannel(query.channel(), from, limit);
+  auto items = store.ReadEncoded(query.channel(), from, PageSize(query.limit()), query.with_full());
   if (!items) return Fail(items.error());
 
-  v1::LogReply reply;
+  v1::LogReplyView reply;
   reply.set_last_seq(*last);
   reply.set_next_seq(from);
   for (auto& item : *items) {
     auto* record = reply.add_records();
     record->set_seq(item.seq);
-    v1::StoredRevision& revision = item.revision;
-    if (query.with_full()) *record->mutable_full() = revision.article();
-    *record->mutable_event() = store::EventOf(std::move(revision));
+    record->set_event(std::move(item.event));
+    record->set_full(std::move(item.full));
     reply.set_next_seq(item.seq + 1);
   }
   return reply;
@@ -136,7 +138,7 @@ void Put(v1::QueryReply& reply, Result<T> result, Set set) {
 
 }  // namespace
 
-v1::QueryReply AnswerQuery(const store::RevisionStore& store, const v1::QueryRequest& request) {
+std::string AnswerQuery(const store::RevisionStore& store, const v1::QueryRequest& request) {
   v1::QueryReply reply;
   reply.set_request_id(request.request_id());
   switch (request.query_case()) {
@@ -148,10 +150,18 @@ v1::QueryReply AnswerQuery(const store::RevisionStore& store, const v1::QueryReq
       Put(reply, History(store, request.history()),
           [&](auto r) { *reply.mutable_history() = std::move(r); });
       break;
-    case v1::QueryRequest::kReadLog:
-      Put(reply, ReadLog(store, request.read_log()),
-          [&](auto r) { *reply.mutable_log() = std::move(r); });
-      break;
+    case v1::QueryRequest::kReadLog: {
+      auto log = ReadLog(store, request.read_log());
+      if (!log) {
+        *reply.mutable_error() = log.error().ToProto();
+        break;
+      }
+      // The same bytes a QueryReply holding this LogReply encodes to.
+      v1::QueryReplyView view;
+      view.set_request_id(request.request_id());
+      *view.mutable_log() = std::move(*log);
+      return view.SerializeAsString();
+    }
     case v1::QueryRequest::kFeedHeads:
       Put(reply, FeedHeads(store, request.feed_heads()),
           [&](auto r) { *reply.mutable_feed_heads() = std::move(r); });
@@ -164,7 +174,7 @@ v1::QueryReply AnswerQuery(const store::RevisionStore& store, const v1::QueryReq
       *reply.mutable_error() =
           Error{v1::ERROR_CODE_MALFORMED, "query request names no query", 0}.ToProto();
   }
-  return reply;
+  return reply.SerializeAsString();
 }
 
 }  // namespace newswire::daemon

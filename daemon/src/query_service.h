@@ -1,6 +1,8 @@
 // Answers query-service requests from the store. Private to the daemon.
 #pragma once
 
+#include <string>
+
 #include "newswire/store/revision_store.h"
 #include "newswire/v1/wire.pb.h"
 
@@ -10,7 +12,8 @@ namespace newswire::daemon {
 inline constexpr uint32_t kDefaultPage = 500;
 inline constexpr uint32_t kMaxPage = 5000;
 
-// Pure function of the store's state; safe on any thread.
-v1::QueryReply AnswerQuery(const store::RevisionStore& store, const v1::QueryRequest& request);
+// The encoded v1::QueryReply. Pure function of the store's state; safe on
+// any thread.
+std::string AnswerQuery(const store::RevisionStore& store, const v1::QueryRequest& request);
 
 }  // namespace newswire::daemon

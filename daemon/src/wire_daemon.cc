@@ -588,8 +588,7 @@ class ZmqWireDaemon final : public WireDaemon {
           continue;
         }
         const auto started = SteadyClock::now();
-        auto reply = AnswerQuery(*store_, request);
-        SendReply(*query_, envelope, reply.SerializeAsString());
+        SendReply(*query_, envelope, AnswerQuery(*store_, request));
         metrics_.queries[static_cast<std::size_t>(request.query_case()) % metrics_.queries.size()]
             .fetch_add(1, std::memory_order_relaxed);
         if (request.has_read_log() && !request.read_log().channel().empty()) {

@@ -9,6 +9,7 @@
 
 #include "keys.h"
 #include "newswire/core/channel.h"
+#include "newswire/v1/views.pb.h"
 
 namespace newswire::store {
 
@@ -357,48 +358,107 @@ Result<v1::StoredRevision> RocksRevisionStore::GetRevisionAsOf(std::string_view 
   return GetRevision(article_id, low);
 }
 
-Result<v1::StoredRevision> RocksRevisionStore::GetByLogSeq(uint64_t seq) const {
-  std::string value;
-  auto status = db_->Get({}, cf(kLog), keys::Log(seq), &value);
-  if (!status.ok()) return StoreFailure("reading log entry " + std::to_string(seq), status);
-  auto entry = ParseRecord<v1::LogEntry>(value, "log");
-  if (!entry) return Fail(entry.error());
-  return GetRevision(entry->article_id(), entry->version());
-}
-
-Result<std::vector<LogItem>> RocksRevisionStore::ReadLog(uint64_t from_seq,
-                                                         std::size_t limit) const {
-  std::vector<uint64_t> seqs;
-  std::vector<std::string> keys;
+Result<std::vector<RocksRevisionStore::Position>> RocksRevisionStore::LogPositions(
+    uint64_t from_seq, std::size_t limit) const {
+  std::vector<Position> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kLog)));
-  for (it->Seek(keys::Log(from_seq)); it->Valid() && seqs.size() < limit; it->Next()) {
+  for (it->Seek(keys::Log(from_seq)); it->Valid() && out.size() < limit; it->Next()) {
     auto entry = ParseRecord<v1::LogEntry>(it->value().ToStringView(), "log");
     if (!entry) return Fail(entry.error());
-    seqs.push_back(keys::GetBigEndian(it->key().ToStringView()));
-    keys.push_back(keys::Revision(entry->article_id(), entry->version()));
+    out.push_back({keys::GetBigEndian(it->key().ToStringView()),
+                   std::move(*entry->mutable_article_id()), entry->version()});
   }
   if (!it->status().ok()) return StoreFailure("reading the wire log", it->status());
-  return ReadRevisions(std::move(seqs), keys);
+  return out;
 }
 
-// The page's revisions in one MultiGet, which batches the memtable and block
-// lookups a Get per record repeats; `seqs` label them (wire or channel).
-Result<std::vector<LogItem>> RocksRevisionStore::ReadRevisions(
-    std::vector<uint64_t> seqs, const std::vector<std::string>& keys) const {
+// The page's revision records in one MultiGet, which batches the memtable
+// and block lookups a Get per record repeats.
+Result<std::vector<rocksdb::PinnableSlice>> RocksRevisionStore::FetchRecords(
+    const std::vector<Position>& positions) const {
+  std::vector<std::string> keys;
+  keys.reserve(positions.size());
+  for (const auto& p : positions) keys.push_back(keys::Revision(p.article_id, p.version));
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
   db_->MultiGet({}, cf(kRevisions), slices.size(), slices.data(), values.data(), statuses.data());
-  std::vector<LogItem> out(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
     if (statuses[i].IsNotFound()) {
-      return Fail(v1::ERROR_CODE_NOT_FOUND, "no revision for sequence " + std::to_string(seqs[i]));
+      return Fail(v1::ERROR_CODE_NOT_FOUND,
+                  "no revision for sequence " + std::to_string(positions[i].seq));
     }
     if (!statuses[i].ok()) return StoreFailure("reading revision", statuses[i]);
-    out[i].seq = seqs[i];
-    if (!out[i].revision.ParseFromArray(values[i].data(), static_cast<int>(values[i].size()))) {
+  }
+  return values;
+}
+
+Result<std::vector<RocksRevisionStore::Position>> RocksRevisionStore::Positions(
+    std::string_view channel, uint64_t from_seq, std::size_t limit) const {
+  // The wire channel is the log itself: it has no index of its own.
+  if (channel.empty() || channel == core::WireChannel()) return LogPositions(from_seq, limit);
+  return ChannelPositions(channel, from_seq, limit);
+}
+
+Result<std::vector<LogItem>> RocksRevisionStore::ReadLog(uint64_t from_seq,
+                                                         std::size_t limit) const {
+  return ReadChannel("", from_seq, limit);
+}
+
+Result<std::vector<LogItem>> RocksRevisionStore::ReadChannel(std::string_view channel,
+                                                             uint64_t from_seq,
+                                                             std::size_t limit) const {
+  auto positions = Positions(channel, from_seq, limit);
+  if (!positions) return Fail(positions.error());
+  auto records = FetchRecords(*positions);
+  if (!records) return Fail(records.error());
+  std::vector<LogItem> out(positions->size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i].seq = (*positions)[i].seq;
+    const auto& record = (*records)[i];
+    if (!out[i].revision.ParseFromArray(record.data(), static_cast<int>(record.size()))) {
       return Fail(v1::ERROR_CODE_STORE_FAILURE, "corrupt revision record");
     }
+  }
+  return out;
+}
+
+Result<std::vector<EncodedLogItem>> RocksRevisionStore::ReadEncoded(std::string_view channel,
+                                                                    uint64_t from_seq,
+                                                                    std::size_t limit,
+                                                                    bool with_full) const {
+  auto positions = Positions(channel, from_seq, limit);
+  if (!positions) return Fail(positions.error());
+  auto records = FetchRecords(*positions);
+  if (!records) return Fail(records.error());
+  std::vector<EncodedLogItem> out(positions->size());
+  v1::StoredRevisionView stored;
+  v1::RevisionEventView event;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    Position& at = (*positions)[i];
+    const auto& record = (*records)[i];
+    if (!stored.ParseFromArray(record.data(), static_cast<int>(record.size()))) {
+      return Fail(v1::ERROR_CODE_STORE_FAILURE, "corrupt revision record");
+    }
+    // What EventOf builds, from the encoded parts as they are stored.
+    event.Clear();
+    event.set_article_id(std::move(at.article_id));
+    event.set_version(at.version);
+    event.set_wire_seq(stored.wire_seq());
+    event.set_wire_time(std::move(*stored.mutable_wire_time()));
+    event.set_content_hash(std::move(*stored.mutable_content_hash()));
+    event.set_base_hash(std::move(*stored.mutable_base_hash()));
+    event.set_full_bytes(stored.full_bytes());
+    if (with_full) out[i].full = stored.article();
+    if (stored.diff_is_full()) {
+      event.set_full(std::move(*stored.mutable_article()));
+    } else if (!stored.delta().empty()) {
+      event.set_delta(std::move(*stored.mutable_delta()));
+    } else {
+      event.set_diff(std::move(*stored.mutable_diff()));
+    }
+    out[i].seq = at.seq;
+    event.SerializeToString(&out[i].event);
   }
   return out;
 }
@@ -438,11 +498,8 @@ void SeekRun(rocksdb::Iterator& it, std::string_view channel, uint64_t channel_s
 
 }  // namespace
 
-Result<std::vector<LogItem>> RocksRevisionStore::ReadChannel(std::string_view channel,
-                                                             uint64_t from_seq,
-                                                             std::size_t limit) const {
-  // The wire channel is the log itself: it has no index of its own.
-  if (channel == core::WireChannel()) return ReadLog(from_seq, limit);
+Result<std::vector<RocksRevisionStore::Position>> RocksRevisionStore::ChannelPositions(
+    std::string_view channel, uint64_t from_seq, std::size_t limit) const {
   std::vector<uint64_t> channel_seqs;
   std::vector<std::string> log_keys;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kChannels)));
@@ -460,14 +517,15 @@ Result<std::vector<LogItem>> RocksRevisionStore::ReadChannel(std::string_view ch
   std::vector<rocksdb::PinnableSlice> values(log_keys.size());
   std::vector<rocksdb::Status> statuses(log_keys.size());
   db_->MultiGet({}, cf(kLog), slices.size(), slices.data(), values.data(), statuses.data());
-  std::vector<std::string> keys;
+  std::vector<Position> out;
+  out.reserve(log_keys.size());
   for (std::size_t i = 0; i < log_keys.size(); ++i) {
     if (!statuses[i].ok()) return StoreFailure("reading log entry", statuses[i]);
     auto entry = ParseRecord<v1::LogEntry>(values[i].ToStringView(), "log");
     if (!entry) return Fail(entry.error());
-    keys.push_back(keys::Revision(entry->article_id(), entry->version()));
+    out.push_back({channel_seqs[i], std::move(*entry->mutable_article_id()), entry->version()});
   }
-  return ReadRevisions(std::move(channel_seqs), keys);
+  return out;
 }
 
 Result<uint64_t> RocksRevisionStore::LastStoredChannelSeq(std::string_view channel) const {

@@ -98,8 +98,8 @@ class RocksRevisionStore final : public RevisionStore {
   Result<v1::StoredRevision> GetRevisionAsOf(std::string_view article_id,
                                              int64_t wire_time_ns) const override;
   Result<std::vector<LogItem>> ReadLog(uint64_t from_seq, std::size_t limit) const override;
-  Result<std::vector<LogItem>> ReadRevisions(std::vector<uint64_t> seqs,
-                                             const std::vector<std::string>& keys) const;
+  Result<std::vector<EncodedLogItem>> ReadEncoded(std::string_view channel, uint64_t from_seq,
+                                                  std::size_t limit, bool with_full) const override;
   Result<std::vector<LogItem>> ReadChannel(std::string_view channel, uint64_t from_seq,
                                            std::size_t limit) const override;
   Result<uint64_t> FirstSeqAtOrAfter(int64_t wire_time_ns) const override;
@@ -137,7 +137,19 @@ class RocksRevisionStore final : public RevisionStore {
   };
 
  private:
-  Result<v1::StoredRevision> GetByLogSeq(uint64_t seq) const;
+  // A page of a log: each record's sequence there, article and version.
+  struct Position {
+    uint64_t seq = 0;
+    std::string article_id;
+    uint32_t version = 0;
+  };
+  Result<std::vector<Position>> Positions(std::string_view channel, uint64_t from_seq,
+                                          std::size_t limit) const;
+  Result<std::vector<Position>> LogPositions(uint64_t from_seq, std::size_t limit) const;
+  Result<std::vector<Position>> ChannelPositions(std::string_view channel, uint64_t from_seq,
+                                                 std::size_t limit) const;
+  Result<std::vector<rocksdb::PinnableSlice>> FetchRecords(
+      const std::vector<Position>& positions) const;
   std::unique_ptr<PreparedBatch> PrepareBatch(std::vector<PublishInput> inputs,
                                               int64_t wire_time_ns);
   // After a failed write: forget every unsettled batch, back to what is durable.

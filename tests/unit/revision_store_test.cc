@@ -379,6 +379,35 @@ TEST_F(RevisionStoreQueryTest, ChannelReadsFindRevisionsInsideBatches) {
   EXPECT_EQ(*store_->ChannelSeqAtOrAfter(toyota, 99), 13u);
 }
 
+// Replays are served from the stored bytes without parsing them: the events
+// must be byte for byte what EventOf builds from the parsed records.
+TEST_F(RevisionStoreQueryTest, EncodedReadsAreTheEventsTheWireSent) {
+  ASSERT_TRUE(PublishOne(ExampleStory(1)));                   // Delta, compressed alone.
+  ASSERT_TRUE(PublishOne(ExampleStory(2)));                   // Delta against v1.
+  ASSERT_TRUE(PublishOne(MakeArticle("alert", "FLASH", 0)));  // Full.
+  auto touched = ExampleStory(2);
+  touched.set_headline(touched.headline() + "!");
+  ASSERT_TRUE(PublishOne(touched));  // Structured diff.
+  const std::string feed = core::FeedChannel("test-feed");
+  for (const std::string& channel : {std::string(), core::WireChannel(), feed}) {
+    auto parsed = store_->ReadChannel(channel, 1, 10);
+    auto encoded = store_->ReadEncoded(channel, 1, 10, true);
+    ASSERT_TRUE(parsed && encoded);
+    ASSERT_EQ(parsed->size(), encoded->size()) << channel;
+    for (std::size_t i = 0; i < parsed->size(); ++i) {
+      const auto& item = (*parsed)[i];
+      EXPECT_EQ((*encoded)[i].seq, item.seq);
+      EXPECT_EQ((*encoded)[i].event, EventOf(item.revision).SerializeAsString())
+          << channel << " #" << item.seq;
+      EXPECT_EQ((*encoded)[i].full, item.revision.article().SerializeAsString());
+    }
+  }
+  auto without_full = store_->ReadEncoded("", 1, 10, false);
+  ASSERT_TRUE(without_full);
+  ASSERT_EQ(without_full->size(), 4u);
+  EXPECT_TRUE(without_full->front().full.empty());
+}
+
 TEST_F(RevisionStoreQueryTest, WireChannelReadsAreTheLog) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(PublishAt(MakeArticle("s" + std::to_string(i), "h"), kTime + i * kSecond));

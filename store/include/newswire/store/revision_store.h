@@ -81,6 +81,13 @@ struct LogItem {
   v1::StoredRevision revision;
 };
 
+// A log record encoded for the wire, with its sequence in that log.
+struct EncodedLogItem {
+  uint64_t seq = 0;
+  std::string event;  // Encoded v1::RevisionEvent: what the live wire sent.
+  std::string full;   // Encoded v1::Article; empty unless asked for.
+};
+
 class RevisionStore {
  public:
   // Opens or creates the store. STORE_FAILURE when the folder is locked by
@@ -148,6 +155,13 @@ class RevisionStore {
   // `from_seq` on, at most `limit`, each with its channel sequence.
   virtual Result<std::vector<LogItem>> ReadChannel(std::string_view channel, uint64_t from_seq,
                                                    std::size_t limit) const = 0;
+
+  // ReadLog (empty `channel`) or ReadChannel, encoded for a replay: each
+  // record's event as the live wire sent it, built from the stored bytes
+  // without parsing the stored article (see views.proto).
+  virtual Result<std::vector<EncodedLogItem>> ReadEncoded(std::string_view channel,
+                                                          uint64_t from_seq, std::size_t limit,
+                                                          bool with_full) const = 0;
 
   // The first wire sequence whose wire time is >= `wire_time_ns`;
   // LastWireSeq() + 1 when there is none yet.
