@@ -1,10 +1,9 @@
-// Rebuilds articles from events: applies diffs to the versions it holds,
-// verifies each result against its content hash, and falls back to a full
-// article (sent along, or fetched) when anything does not fit. Private.
+// Rebuilds articles from events: applies deltas and diffs to the versions it
+// holds, verifies each result against its content hash, and falls back to a
+// full article (sent along, or fetched) when anything does not fit. Private.
 #pragma once
 
 #include <list>
-#include <memory>
 #include <string>
 #include <unordered_map>
 
@@ -19,7 +18,7 @@ class Rebuilder {
   Rebuilder(QueryClient* query, std::size_t max_held) : query_(query), max_held_(max_held) {}
 
   // The delivery for `event`; `full` is the full article when the caller
-  // has it (catch-up pages carry it), used when the diff cannot be applied.
+  // has it (catch-up pages carry it), used when the payload cannot be applied.
   Delivery Rebuild(v1::RevisionEvent event, const v1::Article* full);
 
   // The delivery for a record read from the store; its full article, when
@@ -30,14 +29,20 @@ class Rebuilder {
   }
 
  private:
-  using Held = std::shared_ptr<const v1::Article>;
-  const v1::Article* Find(const std::string& article_id);
-  void Hold(Held article);
+  // The latest verified version of an article, as its canonical bytes: what
+  // the next delta decodes against (and what its hash was taken over), and
+  // more compact than the parsed article.
+  struct Held {
+    std::string article_id;
+    uint32_t version = 0;
+    std::string canonical;
+  };
+  const Held* Find(const std::string& article_id);
+  void Hold(std::string article_id, uint32_t version, std::string canonical);
 
   QueryClient* query_;
   std::size_t max_held_;
-  // Least recently used first; the map points into the list. Deliveries
-  // share these articles instead of copying them.
+  // Least recently used first; the map points into the list.
   std::list<Held> held_;
   std::unordered_map<std::string, std::list<Held>::iterator> index_;
 };

@@ -58,9 +58,9 @@ const std::shared_ptr<const v1::Article>& EmptyArticle();
 // One revision as handed to the application.
 struct Delivery {
   v1::RevisionEvent event;  // As sent on the wire: the diff or full article.
-  // The article rebuilt at event.version(), immutable and shared with the
-  // subscriber's cache of latest versions (no copy per delivery). Never
-  // null: empty when nothing could be rebuilt (then `verified` is false).
+  // The article rebuilt at event.version(), immutable and shared (copying
+  // a Delivery does not copy it). Never null: empty when nothing could be
+  // rebuilt (then `verified` is false).
   std::shared_ptr<const v1::Article> article = EmptyArticle();
   std::string channel;  // Channel topic it arrived on (live only).
   uint64_t channel_seq = 0;
