@@ -1,6 +1,6 @@
 // The subscriber library: follows channels of the live wire, rebuilds every
-// article from the diffs it receives and checks each against its content
-// hash, repairing from the query service when anything does not fit.
+// article from the deltas and diffs it receives and checks each against its
+// content hash, repairing from the query service when anything does not fit.
 //
 // Delivery guarantees: revisions come in order per channel, each once even
 // when it arrives on several followed channels. A sequence gap (a drop at
@@ -57,7 +57,7 @@ const std::shared_ptr<const v1::Article>& EmptyArticle();
 
 // One revision as handed to the application.
 struct Delivery {
-  v1::RevisionEvent event;  // As sent on the wire: the diff or full article.
+  v1::RevisionEvent event;  // As sent on the wire: the delta, diff or full article.
   // The article rebuilt at event.version(), immutable and shared (copying
   // a Delivery does not copy it). Never null: empty when nothing could be
   // rebuilt (then `verified` is false).
