@@ -14,6 +14,12 @@ tl::unexpected<Error> Bad(const std::string& path, const std::string& what) {
 
 }  // namespace
 
+std::optional<bool> ParsePayload(std::string_view name) {
+  if (name == "smallest") return true;
+  if (name == "diff") return false;
+  return std::nullopt;
+}
+
 Result<void> LoadConfigFile(const std::string& path, Config& config) {
   toml::table table;
   try {
@@ -25,9 +31,9 @@ Result<void> LoadConfigFile(const std::string& path, Config& config) {
   }
 
   static const std::set<std::string, std::less<>> kKeys = {
-      "listen",         "data_dir",      "durability", "block_cache_mb", "max_article_bytes",
-      "max_batch",      "heartbeat_ms",  "log_level",  "log_format",     "fanout_hwm",
-      "metrics_listen", "retention_days"};
+      "listen",         "data_dir",       "durability", "block_cache_mb", "max_article_bytes",
+      "max_batch",      "heartbeat_ms",   "log_level",  "log_format",     "fanout_hwm",
+      "metrics_listen", "retention_days", "payload"};
   for (const auto& [key, value] : table) {
     if (!kKeys.count(key.str())) return Bad(path, "unknown key '" + std::string(key.str()) + "'");
   }
@@ -53,11 +59,11 @@ Result<void> LoadConfigFile(const std::string& path, Config& config) {
   };
 
   DaemonOptions& d = config.daemon;
-  std::string durability;
+  std::string durability, payload;
   int64_t heartbeat_ms = d.heartbeat_interval.count();
   for (auto result :
        {text("listen", d.listen), text("metrics_listen", d.metrics_listen),
-        text("data_dir", d.data_dir), text("durability", durability),
+        text("data_dir", d.data_dir), text("durability", durability), text("payload", payload),
         text("log_level", config.logging.level), text("log_format", config.logging.format),
         number("block_cache_mb", 1, 1 << 20, d.block_cache_mb),
         number("max_article_bytes", 1024, 64 << 20, d.max_article_bytes),
@@ -71,6 +77,11 @@ Result<void> LoadConfigFile(const std::string& path, Config& config) {
     auto mode = store::ParseDurability(durability);
     if (!mode) return Bad(path, "durability must be \"sync\" or \"async\"");
     d.durability = *mode;
+  }
+  if (!payload.empty()) {
+    auto deltas = ParsePayload(payload);
+    if (!deltas) return Bad(path, "payload must be \"smallest\" or \"diff\"");
+    d.deltas = *deltas;
   }
   return {};
 }

@@ -71,6 +71,10 @@ int main(int argc, char** argv) {
   int retention_days = 0;
   auto* retention_opt = app.add_option("--retention-days", retention_days,
                                        "remove revisions older than this (0: keep all, default)");
+  std::string payload;
+  auto* payload_opt = app.add_option("--payload", payload,
+                                     "smallest (zstd delta, diff or full, default) or diff "
+                                     "(never a delta: structured diffs, version 1 in full)");
   int fanout_hwm = 0;
   auto* hwm_opt = app.add_option("--fanout-hwm", fanout_hwm,
                                  "messages queued per subscriber before dropping (100000)");
@@ -93,6 +97,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     d.durability = *mode;
+  }
+  if (*payload_opt) {
+    auto deltas = newswire::daemon::ParsePayload(payload);
+    if (!deltas) {
+      std::cerr << "newswired: --payload must be smallest or diff\n";
+      return 2;
+    }
+    d.deltas = *deltas;
   }
   if (*level_opt) config.logging.level = log_level;
   if (*format_opt) config.logging.format = log_format;

@@ -638,6 +638,7 @@ Result<std::unique_ptr<WireDaemon>> WireDaemon::Start(const DaemonOptions& optio
   store_options.durability = options.durability;
   store_options.block_cache_bytes = options.block_cache_mb << 20;
   store_options.max_article_bytes = options.max_article_bytes;
+  store_options.deltas = options.deltas;
   store_options.inject_commit_failure = options.inject_commit_failure;
   auto store = store::RevisionStore::Open(store_options);
   if (!store) return Fail(store.error());

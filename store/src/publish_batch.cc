@@ -192,14 +192,16 @@ Result<Committed> PublishBatch::Add(PublishInput input) {
   // is computed only then (it costs about twice the delta's time).
   // Version 1 has no base: its delta is the article compressed alone.
   std::string diff;
-  std::string delta = core::EncodeDelta(base ? std::string_view(base->canonical) : "", canonical);
+  const bool deltas = store_.options().deltas;
+  std::string delta =
+      deltas ? core::EncodeDelta(base ? std::string_view(base->canonical) : "", canonical) : "";
   std::string_view payload = canonical;
   int payload_field = v1::RevisionEvent::kFullFieldNumber;
   if (!delta.empty() && delta.size() < payload.size()) {
     payload = delta;
     payload_field = v1::RevisionEvent::kDeltaFieldNumber;
   }
-  if (base && payload.size() <= kStructuredDiffWorthTrying) {
+  if (base && (!deltas || payload.size() <= kStructuredDiffWorthTrying)) {
     diff = core::DiffArticles(base->article, article).SerializeAsString();
     if (diff.size() < payload.size()) {
       payload = diff;

@@ -101,6 +101,27 @@ TEST_F(WireTest, VersionOneArrivesWholeAndVersionTwoAsAVerifiedDeltaRebuiltByteE
   EXPECT_EQ(subscriber->lag().sequences_behind, 0u);
 }
 
+// `--payload diff`: never a zstd delta, for subscribers that read the edit
+// operations themselves.
+TEST_F(WireTest, PayloadDiffSendsStructuredDiffsAndVersionOneInFull) {
+  testing::TempDir dir;
+  Daemon daemon(dir.path() + "/store", {"--payload", "diff"});
+  subscriber::SubscriberOptions options;
+  options.hub = daemon.hub();
+  auto subscriber = subscriber::Subscriber::Connect(options);
+  ASSERT_TRUE(subscriber) << subscriber.error().ToString();
+  auto publisher = NewPublisher(daemon.hub());
+  ASSERT_TRUE(publisher->Publish(ExampleStory(1)));
+  auto ack2 = publisher->Publish(ExampleStory(2));
+  ASSERT_TRUE(ack2);
+  auto first = NextRevision(**subscriber);
+  EXPECT_TRUE(first.event.has_full());
+  auto second = NextRevision(**subscriber);
+  ASSERT_TRUE(second.event.has_diff());
+  EXPECT_TRUE(second.verified) << second.problem;
+  EXPECT_EQ(core::ContentHash(*second.article), ack2->content_hash());
+}
+
 TEST_F(WireTest, AckedRevisionSurvivesKill9AndSequencesContinue) {
   auto publisher = NewPublisher();
   auto ack = publisher->Publish(ExampleStory(1));

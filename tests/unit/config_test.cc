@@ -28,6 +28,7 @@ durability = "async"
 heartbeat_ms = 250
 max_batch = 64
 log_level = "debug"
+payload = "diff"
 )");
   ASSERT_TRUE(LoadConfigFile(path, config));
   EXPECT_EQ(config.daemon.listen, "tcp://127.0.0.1:9900");
@@ -36,6 +37,7 @@ log_level = "debug"
   EXPECT_EQ(config.daemon.heartbeat_interval.count(), 250);
   EXPECT_EQ(config.daemon.max_batch, 64u);
   EXPECT_EQ(config.logging.level, "debug");
+  EXPECT_FALSE(config.daemon.deltas);
 }
 
 TEST_F(ConfigTest, KeysNotInTheFileKeepTheirValues) {
@@ -57,6 +59,7 @@ TEST_F(ConfigTest, WrongTypeOrRangeIsAnError) {
   EXPECT_FALSE(LoadConfigFile(Write("max_batch = \"lots\"\n"), config));
   EXPECT_FALSE(LoadConfigFile(Write("max_batch = 0\n"), config));
   EXPECT_FALSE(LoadConfigFile(Write("durability = \"sometimes\"\n"), config));
+  EXPECT_FALSE(LoadConfigFile(Write("payload = \"zip\"\n"), config));
 }
 
 TEST_F(ConfigTest, SyntaxErrorNamesTheFile) {

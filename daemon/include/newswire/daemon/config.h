@@ -2,7 +2,9 @@
 // flags (listen, data_dir, durability, ...); flags override the file.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "newswire/core/error.h"
 #include "newswire/daemon/wire_daemon.h"
@@ -23,5 +25,9 @@ struct Config {
 // `config`. MALFORMED, naming the file and key, for a syntax error, an
 // unknown key, or a value of the wrong type or range.
 Result<void> LoadConfigFile(const std::string& path, Config& config);
+
+// The `payload` setting: "smallest" (zstd deltas allowed) is true, "diff"
+// (structured diffs only) false; nullopt for anything else.
+std::optional<bool> ParsePayload(std::string_view name);
 
 }  // namespace newswire::daemon

@@ -35,6 +35,9 @@ struct DaemonOptions {
   // Retention in days: revisions older than this are removed (hourly),
   // chains stay verifiable. 0, the default, keeps everything.
   int retention_days = 0;
+  // Payload of events: the smallest of zstd delta, structured diff and full
+  // article ("smallest", true), or never a delta ("diff", false).
+  bool deltas = true;
   // Tests only: passed to the store (see StoreOptions).
   std::function<bool()> inject_commit_failure;
 };

@@ -40,6 +40,10 @@ struct StoreOptions {
   Durability durability = Durability::kSync;
   std::size_t block_cache_bytes = 64u << 20;
   std::size_t max_article_bytes = 1u << 20;  // Canonical size limit.
+  // Events carry the smallest of zstd delta, structured diff and full
+  // article. false: never a delta (structured diffs, version 1 in full),
+  // for subscribers that read the edit operations themselves.
+  bool deltas = true;
   // Open without taking the lock, for reading (verify, backup) while a
   // daemon runs on the folder; sees what was durable at open. Publish fails.
   bool read_only = false;
