@@ -50,9 +50,12 @@ Result<void> CheckText(std::string_view field, std::string_view text, bool allow
 Result<void> CheckTextList(std::string_view field,
                            const google::protobuf::RepeatedPtrField<std::string>& items) {
   for (int i = 0; i < items.size(); ++i) {
-    std::string name = std::string(field) + "[" + std::to_string(i) + "]";
-    if (items[i].empty()) return Invalid(name + " is empty");
-    if (auto ok = CheckText(name, items[i], true); !ok) return ok;
+    // The item's name only for the error: most articles are valid.
+    auto name = [&] { return std::string(field) + "[" + std::to_string(i) + "]"; };
+    if (items[i].empty()) return Invalid(name() + " is empty");
+    if (auto ok = CheckText(field, items[i], true); !ok) {
+      return CheckText(name(), items[i], true);
+    }
   }
   return {};
 }
