@@ -207,19 +207,34 @@ class ZmqSubscriber final : public Subscriber {
   // connection event (queued as a notice). Malformed messages are skipped:
   // nothing a peer sends may stop the subscriber.
   Result<std::optional<Frames>> ReceiveFrames(std::chrono::milliseconds timeout) {
-    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
-                               {monitor_.handle(), 0, ZMQ_POLLIN, 0}};
     try {
-      if (zmq::poll(items, 2, timeout) == 0) return std::optional<Frames>();
-      if (items[1].revents & ZMQ_POLLIN) HandleMonitorEvent();
-      if (!(items[0].revents & ZMQ_POLLIN)) return std::optional<Frames>();
-      std::vector<zmq::message_t> parts;
-      zmq::message_t part;
-      do {
-        if (!socket_.recv(part, zmq::recv_flags::dontwait)) break;
-        parts.push_back(std::move(part));
-      } while (parts.back().more());
-      if (parts.size() != 3) return std::optional<Frames>();
+      // A busy stream is read without a poll (a system call) per message;
+      // connection events are looked at when it pauses, and at least every
+      // kMonitorEvery messages.
+      if (++since_monitor_check_ >= kMonitorEvery) {
+        since_monitor_check_ = 0;
+        while (HandleMonitorEvent()) {
+        }
+      }
+      zmq::message_t first;
+      if (!socket_.recv(first, zmq::recv_flags::dontwait)) {
+        zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
+                                   {monitor_.handle(), 0, ZMQ_POLLIN, 0}};
+        if (zmq::poll(items, 2, timeout) == 0) return std::optional<Frames>();
+        if (items[1].revents & ZMQ_POLLIN) HandleMonitorEvent();
+        if (!(items[0].revents & ZMQ_POLLIN)) return std::optional<Frames>();
+        if (!socket_.recv(first, zmq::recv_flags::dontwait)) return std::optional<Frames>();
+      }
+      // [channel][sequence][payload]; anything else is read to its end and dropped.
+      zmq::message_t parts[3];
+      std::size_t count = 0;
+      for (zmq::message_t part = std::move(first);;) {
+        const bool more = part.more();
+        if (count < 3) parts[count] = std::move(part);
+        ++count;
+        if (!more || !socket_.recv(part, zmq::recv_flags::dontwait)) break;
+      }
+      if (count != 3) return std::optional<Frames>();
       auto seq = core::DecodeSequence(parts[1].to_string_view());
       if (!seq) return std::optional<Frames>();
       Frames frames;
@@ -234,23 +249,25 @@ class ZmqSubscriber final : public Subscriber {
     }
   }
 
-  void HandleMonitorEvent() {
+  // Reads one connection event, if there is one; false when there was none.
+  bool HandleMonitorEvent() {
     zmq::message_t event, address;
-    if (!monitor_.recv(event, zmq::recv_flags::dontwait)) return;
+    if (!monitor_.recv(event, zmq::recv_flags::dontwait)) return false;
     if (event.more()) (void)monitor_.recv(address, zmq::recv_flags::dontwait);
-    if (event.size() < 2) return;
+    if (event.size() < 2) return true;
     uint16_t id;
     std::memcpy(&id, event.data(), sizeof id);
     const bool connected = id == ZMQ_EVENT_CONNECTED;
     if (!ever_connected_) {  // The first connect is not news.
       ever_connected_ = connected_ = connected;
-      return;
+      return true;
     }
-    if (connected == connected_) return;
+    if (connected == connected_) return true;
     connected_ = connected;
     Notice notice;
     notice.connection = ConnectionChange{connected, hub_.fanout};
     pending_.push_back(std::move(notice));
+    return true;
   }
 
   // Sequencing per channel: first contact sets the baseline; older or
@@ -368,6 +385,8 @@ class ZmqSubscriber final : public Subscriber {
   std::optional<LogMerger> merger_;  // While catching up.
   std::deque<Frames> early_;         // Live messages that came during Connect.
   std::deque<Notice> pending_;
+  static constexpr int kMonitorEvery = 1000;
+  int since_monitor_check_ = 0;  // Messages read since the monitor was.
 };
 
 }  // namespace
