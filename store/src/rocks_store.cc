@@ -39,7 +39,10 @@ std::optional<Durability> ParseDurability(std::string_view name) {
 
 RocksRevisionStore::RocksRevisionStore(const StoreOptions& options, std::unique_ptr<rocksdb::DB> db,
                                        std::vector<rocksdb::ColumnFamilyHandle*> handles)
-    : options_(options), db_(std::move(db)), handles_(std::move(handles)) {}
+    : options_(options),
+      db_(std::move(db)),
+      handles_(std::move(handles)),
+      head_cache_(options.head_cache_bytes) {}
 
 RocksRevisionStore::~RocksRevisionStore() {
   for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);

@@ -177,7 +177,7 @@ class RocksRevisionStore final : public RevisionStore {
   // refuses them. Set on the writer thread before the next Write is handed
   // out, read by Write.
   std::atomic<uint64_t> void_through_{0};
-  mutable HeadCache head_cache_{32u << 20};
+  mutable HeadCache head_cache_;
 };
 
 // One call to Publish: what it writes, and what it has seen so far, since

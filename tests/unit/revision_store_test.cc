@@ -560,6 +560,36 @@ TEST_F(PipelinedStoreTest, TheNextBatchBuildsOnOneNotYetWritten) {
   EXPECT_TRUE(store_->Verify());
 }
 
+// The head cache may evict settled heads only: with a cache too small for
+// even one article, a batch must still find the head a batch not yet
+// written left (RocksDB does not have it).
+TEST_F(PipelinedStoreTest, AnUnwrittenHeadIsNeverEvicted) {
+  store_.reset();
+  StoreOptions options;
+  options.path = dir_.path() + "/store";
+  options.head_cache_bytes = 1;
+  store_ = std::move(*RevisionStore::Open(options));
+  auto batch_of = [&](const std::string& headline) {
+    std::vector<PublishInput> inputs;
+    for (int i = 0; i < 6; ++i) {
+      inputs.push_back({"tester", "", 0, MakeArticle("s" + std::to_string(i), headline)});
+    }
+    return store_->Prepare(std::move(inputs), kTime);
+  };
+  auto first = batch_of("one");
+  auto second = batch_of("two");  // Builds on six heads not yet written.
+  auto written = store_->Write(*first);
+  for (const auto& result : store_->Settle(std::move(first), std::move(written))) {
+    ASSERT_TRUE(result);
+  }
+  written = store_->Write(*second);
+  for (const auto& result : store_->Settle(std::move(second), std::move(written))) {
+    ASSERT_TRUE(result) << result.error().ToString();
+    EXPECT_EQ(result->ack.version(), 2u) << result->ack.article_id();
+  }
+  EXPECT_TRUE(store_->Verify());
+}
+
 TEST_F(PipelinedStoreTest, ARetryOfAPublishNotYetWrittenIsADuplicate) {
   auto first = Prepare(MakeArticle("a", "one"), "key-1");
   auto again = Prepare(MakeArticle("a", "one"), "key-1");

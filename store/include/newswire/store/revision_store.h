@@ -39,6 +39,8 @@ struct StoreOptions {
   std::string path;  // Folder of the RocksDB database; created if missing.
   Durability durability = Durability::kSync;
   std::size_t block_cache_bytes = 64u << 20;
+  // Recent heads kept in memory so a revision does not read its base back.
+  std::size_t head_cache_bytes = 32u << 20;
   std::size_t max_article_bytes = 1u << 20;  // Canonical size limit.
   // Events carry the smallest of zstd delta, structured diff and full
   // article. false: never a delta (structured diffs, version 1 in full),
