@@ -375,17 +375,26 @@ Result<std::vector<RocksRevisionStore::Position>> RocksRevisionStore::LogPositio
   return out;
 }
 
-// The page's revision records in one MultiGet, which batches the memtable
-// and block lookups a Get per record repeats.
+// One MultiGet, which batches the memtable and block lookups a Get per key
+// repeats: the values, and each key's status in `statuses`.
+std::vector<rocksdb::PinnableSlice> RocksRevisionStore::MultiGet(
+    Family family, const std::vector<std::string>& keys,
+    std::vector<rocksdb::Status>& statuses) const {
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  statuses.assign(keys.size(), rocksdb::Status());
+  db_->MultiGet({}, cf(family), slices.size(), slices.data(), values.data(), statuses.data());
+  return values;
+}
+
+// The page's revision records.
 Result<std::vector<rocksdb::PinnableSlice>> RocksRevisionStore::FetchRecords(
     const std::vector<Position>& positions) const {
   std::vector<std::string> keys;
   keys.reserve(positions.size());
   for (const auto& p : positions) keys.push_back(keys::Revision(p.article_id, p.version));
-  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  db_->MultiGet({}, cf(kRevisions), slices.size(), slices.data(), values.data(), statuses.data());
+  std::vector<rocksdb::Status> statuses;
+  auto values = MultiGet(kRevisions, keys, statuses);
   for (std::size_t i = 0; i < keys.size(); ++i) {
     if (statuses[i].IsNotFound()) {
       return Fail(v1::ERROR_CODE_NOT_FOUND,
@@ -516,10 +525,8 @@ Result<std::vector<RocksRevisionStore::Position>> RocksRevisionStore::ChannelPos
     }
   }
   if (!it->status().ok()) return StoreFailure("reading channel", it->status());
-  std::vector<rocksdb::Slice> slices(log_keys.begin(), log_keys.end());
-  std::vector<rocksdb::PinnableSlice> values(log_keys.size());
-  std::vector<rocksdb::Status> statuses(log_keys.size());
-  db_->MultiGet({}, cf(kLog), slices.size(), slices.data(), values.data(), statuses.data());
+  std::vector<rocksdb::Status> statuses;
+  auto values = MultiGet(kLog, log_keys, statuses);
   std::vector<Position> out;
   out.reserve(log_keys.size());
   for (std::size_t i = 0; i < log_keys.size(); ++i) {

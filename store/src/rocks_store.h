@@ -148,6 +148,8 @@ class RocksRevisionStore final : public RevisionStore {
   Result<std::vector<Position>> LogPositions(uint64_t from_seq, std::size_t limit) const;
   Result<std::vector<Position>> ChannelPositions(std::string_view channel, uint64_t from_seq,
                                                  std::size_t limit) const;
+  std::vector<rocksdb::PinnableSlice> MultiGet(Family family, const std::vector<std::string>& keys,
+                                               std::vector<rocksdb::Status>& statuses) const;
   Result<std::vector<rocksdb::PinnableSlice>> FetchRecords(
       const std::vector<Position>& positions) const;
   std::unique_ptr<PreparedBatch> PrepareBatch(std::vector<PublishInput> inputs,

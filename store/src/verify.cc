@@ -24,6 +24,7 @@ Result<void> RocksRevisionStore::Verify() const {
   uint64_t revisions = 0;
   std::string current_id;
   v1::StoredRevision previous;
+  std::string previous_canonical;  // Its canonical bytes, serialised once.
   auto check_head = [&]() -> Result<void> {
     if (current_id.empty()) return {};
     auto head = GetHead(current_id);
@@ -75,7 +76,8 @@ Result<void> RocksRevisionStore::Verify() const {
     if (article.id() != id || article.version() != version) {
       return Broken(where, "record holds a different article or version");
     }
-    if (core::ContentHash(article) != revision->content_hash()) {
+    std::string canonical = core::CanonicalBytes(article);
+    if (core::Sha256(canonical) != revision->content_hash()) {
       return Broken(where, "content hash does not match the stored text");
     }
     if (revision->chain_hash() !=
@@ -92,21 +94,21 @@ Result<void> RocksRevisionStore::Verify() const {
       }
       if (revision->has_diff()) {
         auto rebuilt = core::ApplyArticleDiff(previous.article(), revision->diff());
-        if (!after_cut &&
-            (!rebuilt || core::CanonicalBytes(*rebuilt) != core::CanonicalBytes(article))) {
+        if (!after_cut && (!rebuilt || core::CanonicalBytes(*rebuilt) != canonical)) {
           return Broken(where, "stored diff does not rebuild the stored text");
         }
       }
     }
     if (!after_cut && !revision->delta().empty()) {
-      const std::string canonical = core::CanonicalBytes(article);
-      const std::string base = version > 1 ? core::CanonicalBytes(previous.article()) : "";
+      // Version 1's delta was made against nothing.
+      const std::string_view base = version > 1 ? std::string_view(previous_canonical) : "";
       auto decoded = core::DecodeDelta(base, revision->delta(), canonical.size());
       if (!decoded || *decoded != canonical) {
         return Broken(where, "stored delta does not rebuild the stored text");
       }
     }
     previous = std::move(*revision);
+    previous_canonical = std::move(canonical);
   }
   if (!it->status().ok()) return StoreFailure("reading revisions", it->status());
   if (auto ok = check_head(); !ok) return ok;
