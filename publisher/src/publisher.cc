@@ -44,6 +44,10 @@ class ZmqPublisher final : public Publisher {
         }
         if (reply->request_id() != request.request_id()) continue;  // Stale reply.
         if (reply->has_error()) return Fail(Error::FromProto(reply->error()));
+        if (!reply->has_ack()) {
+          return Fail(v1::ERROR_CODE_MALFORMED,
+                      endpoint_ + " answered with neither an ack nor an error");
+        }
         return reply->ack();
       }
       // No answer: a fresh socket drops anything queued for a dead peer; the

@@ -281,10 +281,9 @@ TEST_F(WireTest, RefusesToStartWhenThePortsAreTaken) {
 }
 
 TEST_F(WireTest, UnreachableDaemonIsUnavailableAfterTheTimeout) {
-  auto hub = daemon_->hub();
-  daemon_->Kill9();
+  testing::SilentHub down;
   publisher::PublisherOptions options;
-  options.hub = hub;
+  options.hub = down.hub();
   options.attempt_timeout = 200ms;
   options.attempts = 2;
   auto publisher = publisher::Publisher::Connect(options);

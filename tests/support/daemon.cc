@@ -1,6 +1,10 @@
 #include "daemon.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <stdexcept>
 
@@ -45,5 +49,23 @@ int Daemon::Stop() {
   process_->Signal(SIGTERM);
   return process_->Wait(std::chrono::seconds(15)).value_or(-1);
 }
+
+SilentHub::SilentHub() {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof(address);
+  if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      ::listen(fd_, 16) != 0 ||
+      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    if (fd_ >= 0) ::close(fd_);
+    throw std::runtime_error("cannot hold a loopback port");
+  }
+  hub_ = "tcp://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+}
+
+SilentHub::~SilentHub() { ::close(fd_); }
 
 }  // namespace newswire::testing

@@ -39,4 +39,21 @@ class Daemon {
   std::unique_ptr<Process> process_;
 };
 
+// A loopback port that is held but never answers: a listening socket that
+// accepts nobody. Clients see a hub that is down, and unlike the port of a
+// killed daemon, no other test's daemon can bind it meanwhile.
+class SilentHub {
+ public:
+  SilentHub();
+  ~SilentHub();
+  SilentHub(const SilentHub&) = delete;
+  SilentHub& operator=(const SilentHub&) = delete;
+
+  const std::string& hub() const { return hub_; }
+
+ private:
+  int fd_ = -1;
+  std::string hub_;
+};
+
 }  // namespace newswire::testing
