@@ -44,9 +44,11 @@ class ZmqPublisher final : public Publisher {
         }
         if (reply->request_id() != request.request_id()) continue;  // Stale reply.
         if (reply->has_error()) return Fail(Error::FromProto(reply->error()));
-        if (!reply->has_ack()) {
+        // An ack names the article sent; anything else is not a daemon's answer.
+        if (!reply->has_ack() || reply->ack().article_id() != article.id() ||
+            reply->ack().version() == 0) {
           return Fail(v1::ERROR_CODE_MALFORMED,
-                      endpoint_ + " answered with neither an ack nor an error");
+                      endpoint_ + " answered with neither an error nor an ack for " + article.id());
         }
         return reply->ack();
       }
