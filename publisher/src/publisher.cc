@@ -46,7 +46,7 @@ class ZmqPublisher final : public Publisher {
         if (reply->has_error()) return Fail(Error::FromProto(reply->error()));
         // An ack names the article sent; anything else is not a daemon's answer.
         if (!reply->has_ack() || reply->ack().article_id() != article.id() ||
-            reply->ack().version() == 0) {
+            (reply->ack().version() == 0 && !reply->ack().has_embargoed_until())) {
           return Fail(v1::ERROR_CODE_MALFORMED,
                       endpoint_ + " answered with neither an error nor an ack for " + article.id());
         }
