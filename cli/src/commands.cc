@@ -194,18 +194,18 @@ class DeliveryPrinter {
                              {"verified", d.verified},
                              {"repaired", d.repaired},
                              {"recovered", d.recovered},
-                             {"urgency", d.article->urgency()},
+                             {"urgency", d.article().urgency()},
                              {"flash", d.flash()},
                              {"kill", d.killed()},
                              {"correction", d.correction()},
                              {"lag_us", d.lag_ns / 1000},
-                             {"article", ArticleJson(*d.article)}};
+                             {"article", ArticleJson(d.article())}};
       if (!d.problem.empty()) line["problem"] = d.problem;
       std::cout << line.dump() << std::endl;
     } else {
       PrintHuman(d, wire_bytes);
     }
-    if (d.verified) previous_[e.article_id()] = d.article;
+    if (d.verified) previous_[e.article_id()] = d.rebuilt;
   }
 
   void PrintGap(const subscriber::Gap& gap) {
@@ -245,7 +245,7 @@ class DeliveryPrinter {
       std::cout << style_.Red() << style_.Bold() << "*** KILL *** " << e.article_id()
                 << " is withdrawn: do not use, remove it everywhere" << style_.Reset() << "\n";
     }
-    std::cout << Header(*d.article, e.wire_time(), style_) << "  wire #" << e.wire_seq()
+    std::cout << Header(d.article(), e.wire_time(), style_) << "  wire #" << e.wire_seq()
               << (d.recovered ? "  (from the store)" : "") << "\n";
     if (e.has_full()) {
       std::cout << "  full article: " << Thousands(wire_bytes) << " B on the wire";
@@ -266,22 +266,24 @@ class DeliveryPrinter {
     }
     std::cout << "\n";
     auto base = previous_.find(e.article_id());
-    const bool follows = base != previous_.end() && base->second->version() + 1 == e.version();
+    const bool follows =
+        base != previous_.end() && base->second->article().version() + 1 == e.version();
     if (follows && e.has_diff()) {
-      std::cout << RenderArticleDiff(*base->second, e.diff(), style_);
+      std::cout << RenderArticleDiff(base->second->article(), e.diff(), style_);
     } else if (follows && e.has_delta() && d.verified) {
       // A zstd delta is bytes, not edits: show the edits it stands for.
-      std::cout << RenderArticleDiff(*base->second, core::DiffArticles(*base->second, *d.article),
+      std::cout << RenderArticleDiff(base->second->article(),
+                                     core::DiffArticles(base->second->article(), d.article()),
                                      style_);
     } else {
-      PrintArticleBody(*d.article);
+      PrintArticleBody(d.article());
     }
     std::cout << std::endl;
   }
 
   bool json_;
   Style style_;
-  std::unordered_map<std::string, std::shared_ptr<const v1::Article>> previous_;
+  std::unordered_map<std::string, std::shared_ptr<const subscriber::RebuiltArticle>> previous_;
 };
 
 // Where `tail --resume NAME` keeps its cursor.

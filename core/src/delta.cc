@@ -47,12 +47,13 @@ Result<std::string> DecodeDelta(std::string_view base, std::string_view delta,
     return Fail(v1::ERROR_CODE_DIFF_MISMATCH,
                 "delta does not hold " + std::to_string(result_bytes) + " bytes");
   }
-  ZSTD_DCtx* dctx = ThreadContexts().decompress;
-  ZSTD_DCtx_reset(dctx, ZSTD_reset_session_and_parameters);
-  ZSTD_DCtx_refPrefix(dctx, base.data(), base.size());
+  // The base is raw content (an article's bytes never start with zstd's
+  // dictionary magic), referenced where it lies: unlike refPrefix, this
+  // builds no dictionary object per call.
   std::string out(result_bytes, '\0');
   const std::size_t size =
-      ZSTD_decompressDCtx(dctx, out.data(), out.size(), delta.data(), delta.size());
+      ZSTD_decompress_usingDict(ThreadContexts().decompress, out.data(), out.size(), delta.data(),
+                                delta.size(), base.data(), base.size());
   if (ZSTD_isError(size) || size != result_bytes) {
     return Fail(v1::ERROR_CODE_DIFF_MISMATCH,
                 std::string("delta does not decode against this base: ") +

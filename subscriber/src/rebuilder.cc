@@ -15,14 +15,15 @@ const Rebuilder::Held* Rebuilder::Find(const std::string& article_id) {
   return &*it->second;
 }
 
-void Rebuilder::Hold(std::string article_id, uint32_t version, std::string canonical) {
+void Rebuilder::Hold(std::string article_id, uint32_t version,
+                     std::shared_ptr<const RebuiltArticle> article) {
   if (auto it = index_.find(article_id); it != index_.end()) {
     it->second->version = version;
-    it->second->canonical = std::move(canonical);
+    it->second->article = std::move(article);
     held_.splice(held_.end(), held_, it->second);
     return;
   }
-  held_.push_back({article_id, version, std::move(canonical)});
+  held_.push_back({article_id, version, std::move(article)});
   index_.emplace(std::move(article_id), std::prev(held_.end()));
   if (held_.size() > max_held_) {
     index_.erase(held_.front().article_id);
@@ -32,28 +33,23 @@ void Rebuilder::Hold(std::string article_id, uint32_t version, std::string canon
 
 Delivery Rebuilder::Rebuild(v1::RevisionEvent event, const v1::Article* full) {
   Delivery d;
-  std::shared_ptr<v1::Article> article;
-  std::string canonical;  // The article's bytes, once they match the content hash.
-  // Candidate canonical bytes (a decoded delta): hashed as they are.
+  std::shared_ptr<const RebuiltArticle> rebuilt;
+  // Candidate canonical bytes (a decoded delta): hashed as they are, and
+  // parsed only if the application asks for the article.
   auto take_bytes = [&](std::string bytes) {
     if (core::Sha256(bytes) != event.content_hash()) {
       d.problem = "content hash mismatch";
-    } else if (auto parsed = std::make_shared<v1::Article>(); !parsed->ParseFromString(bytes)) {
-      d.problem = "delta does not decode to an article";
     } else {
-      article = std::move(parsed);
-      canonical = std::move(bytes);
+      rebuilt = std::make_shared<const RebuiltArticle>(std::move(bytes));
       d.verified = true;
     }
   };
   // A candidate article (full, rebuilt from a diff, or fetched).
   auto take_article = [&](v1::Article candidate) {
     std::string bytes = core::CanonicalBytes(candidate);
-    article = std::make_shared<v1::Article>(std::move(candidate));
-    if (article->version() == event.version() && core::Sha256(bytes) == event.content_hash()) {
-      canonical = std::move(bytes);
-      d.verified = true;
-    }
+    d.verified =
+        candidate.version() == event.version() && core::Sha256(bytes) == event.content_hash();
+    rebuilt = std::make_shared<const RebuiltArticle>(std::move(candidate), std::move(bytes));
   };
   auto take_delta = [&](std::string_view base) {
     auto bytes = core::DecodeDelta(base, event.delta(), event.full_bytes());
@@ -73,19 +69,18 @@ Delivery Rebuilder::Rebuild(v1::RevisionEvent event, const v1::Article* full) {
   } else if (base->version + 1 != event.version()) {
     d.problem = "held version " + std::to_string(base->version) + " is not the base";
   } else if (event.has_delta()) {
-    take_delta(base->canonical);
-  } else if (v1::Article parsed; !parsed.ParseFromString(base->canonical)) {
-    d.problem = "held version does not parse";
-  } else if (auto rebuilt = core::ApplyArticleDiff(parsed, event.diff()); rebuilt) {
-    take_article(std::move(*rebuilt));
+    take_delta(base->article->canonical());
+  } else if (auto applied = core::ApplyArticleDiff(base->article->article(), event.diff());
+             applied) {
+    take_article(std::move(*applied));
   } else {
-    d.problem = rebuilt.error().ToString();
+    d.problem = applied.error().ToString();
   }
 
   if (!d.verified) {
     if (d.problem.empty()) d.problem = "content hash mismatch";
     d.repaired = true;
-    article.reset();
+    rebuilt.reset();
     if (full) {
       take_article(*full);
     } else if (query_) {
@@ -98,8 +93,8 @@ Delivery Rebuilder::Rebuild(v1::RevisionEvent event, const v1::Article* full) {
     }
     if (!d.verified) d.problem += "; the full version does not match the event hash either";
   }
-  if (article) d.article = std::move(article);
-  if (d.verified) Hold(event.article_id(), event.version(), std::move(canonical));
+  if (rebuilt) d.rebuilt = std::move(rebuilt);
+  if (d.verified) Hold(event.article_id(), event.version(), d.rebuilt);
   d.event = std::move(event);
   return d;
 }

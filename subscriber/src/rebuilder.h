@@ -4,6 +4,7 @@
 #pragma once
 
 #include <list>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
@@ -29,16 +30,17 @@ class Rebuilder {
   }
 
  private:
-  // The latest verified version of an article, as its canonical bytes: what
-  // the next delta decodes against (and what its hash was taken over), and
-  // more compact than the parsed article.
+  // The latest verified version of an article, shared with the delivery
+  // that carried it: its canonical bytes are what the next delta decodes
+  // against (and what its hash was taken over).
   struct Held {
     std::string article_id;
     uint32_t version = 0;
-    std::string canonical;
+    std::shared_ptr<const RebuiltArticle> article;
   };
   const Held* Find(const std::string& article_id);
-  void Hold(std::string article_id, uint32_t version, std::string canonical);
+  void Hold(std::string article_id, uint32_t version,
+            std::shared_ptr<const RebuiltArticle> article);
 
   QueryClient* query_;
   std::size_t max_held_;

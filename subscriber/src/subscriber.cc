@@ -17,14 +17,30 @@
 
 namespace newswire::subscriber {
 
-const std::shared_ptr<const v1::Article>& EmptyArticle() {
-  static const auto* const kEmpty = new std::shared_ptr<const v1::Article>(
-      std::make_shared<const v1::Article>());  // Never destroyed: outlives every Delivery.
+RebuiltArticle::RebuiltArticle(std::string canonical) : canonical_(std::move(canonical)) {}
+
+RebuiltArticle::RebuiltArticle(v1::Article article, std::string canonical)
+    : canonical_(std::move(canonical)), article_(std::move(article)) {
+  std::call_once(parsed_, [] {});
+}
+
+const v1::Article& RebuiltArticle::article() const {
+  // The bytes matched the daemon's hash of an article it validated, so they
+  // parse; should they not, the article reads as empty.
+  std::call_once(parsed_, [this] {
+    if (!article_.ParseFromString(canonical_)) article_.Clear();
+  });
+  return article_;
+}
+
+const std::shared_ptr<const RebuiltArticle>& Delivery::Nothing() {
+  static const auto* const kEmpty = new std::shared_ptr<const RebuiltArticle>(
+      std::make_shared<const RebuiltArticle>());  // Never destroyed: outlives every Delivery.
   return *kEmpty;
 }
 
 bool Delivery::correction() const {
-  const auto& signals = article->signals();
+  const auto& signals = article().signals();
   return std::find(signals.begin(), signals.end(), v1::SIGNAL_CORRECTION) != signals.end();
 }
 

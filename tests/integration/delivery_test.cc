@@ -304,7 +304,7 @@ TEST_F(DeliveryTest, ReplayAtOneTimesNeverShowsTextBeforeItsTime) {
     ASSERT_TRUE(next && *next);
     auto elapsed = std::chrono::steady_clock::now() - start;
     EXPECT_GE(elapsed, std::chrono::milliseconds(100 * i) - 2ms) << "version " << i + 1 << " early";
-    EXPECT_EQ((*next)->article->headline(), "version " + std::to_string(i + 1));
+    EXPECT_EQ((*next)->article().headline(), "version " + std::to_string(i + 1));
   }
 }
 

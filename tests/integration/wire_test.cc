@@ -93,7 +93,7 @@ TEST_F(WireTest, VersionOneArrivesWholeAndVersionTwoAsAVerifiedDeltaRebuiltByteE
 
   auto stored = NewQuery()->GetArticle(ack2->article_id(), 2);
   ASSERT_TRUE(stored) << stored.error().ToString();
-  EXPECT_EQ(core::CanonicalBytes(*second.article), core::CanonicalBytes(stored->article()));
+  EXPECT_EQ(core::CanonicalBytes(second.article()), core::CanonicalBytes(stored->article()));
 
   // The subscriber knows how late it is: caught up, and a small live lag.
   EXPECT_GE(second.lag_ns, 0);
@@ -119,7 +119,7 @@ TEST_F(WireTest, PayloadDiffSendsStructuredDiffsAndVersionOneInFull) {
   auto second = NextRevision(**subscriber);
   ASSERT_TRUE(second.event.has_diff());
   EXPECT_TRUE(second.verified) << second.problem;
-  EXPECT_EQ(core::ContentHash(*second.article), ack2->content_hash());
+  EXPECT_EQ(core::ContentHash(second.article()), ack2->content_hash());
 }
 
 TEST_F(WireTest, AckedRevisionSurvivesKill9AndSequencesContinue) {
@@ -230,7 +230,7 @@ TEST_F(WireTest, SubscriberWithoutTheBaseRepairsFromTheQueryService) {
   EXPECT_FALSE(delivery.event.has_full());
   EXPECT_TRUE(delivery.repaired);
   EXPECT_TRUE(delivery.verified) << delivery.problem;
-  EXPECT_EQ(core::ContentHash(*delivery.article), ack2->content_hash());
+  EXPECT_EQ(core::ContentHash(delivery.article()), ack2->content_hash());
 }
 
 TEST_F(WireTest, InstrumentChannelDoesNotPrefixMatch) {

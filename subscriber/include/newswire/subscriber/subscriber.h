@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,16 +53,33 @@ struct SubscriberOptions {
   std::size_t max_held_articles = 100000;  // Latest versions kept for diffs.
 };
 
-// An empty article, shared (what a Delivery holds when nothing could be had).
-const std::shared_ptr<const v1::Article>& EmptyArticle();
+// A rebuilt article, kept as the canonical bytes its content hash was
+// checked over and parsed only when first asked for: a consumer that needs
+// the event and the check (a recorder, a relay, a latency probe) never pays
+// for the parse. Immutable and safe to share between threads.
+class RebuiltArticle {
+ public:
+  RebuiltArticle() = default;                                  // Empty: nothing rebuilt.
+  explicit RebuiltArticle(std::string canonical);              // Verified bytes.
+  RebuiltArticle(v1::Article article, std::string canonical);  // Both at hand.
+
+  const v1::Article& article() const;  // Parses on first use.
+  const std::string& canonical() const { return canonical_; }
+
+ private:
+  std::string canonical_;
+  mutable std::once_flag parsed_;
+  mutable v1::Article article_;
+};
 
 // One revision as handed to the application.
 struct Delivery {
   v1::RevisionEvent event;  // As sent on the wire: the delta, diff or full article.
-  // The article rebuilt at event.version(), immutable and shared (copying
-  // a Delivery does not copy it). Never null: empty when nothing could be
-  // rebuilt (then `verified` is false).
-  std::shared_ptr<const v1::Article> article = EmptyArticle();
+  // The article rebuilt at event.version(), shared by copies of this
+  // Delivery. Never null: empty when nothing could be rebuilt (then
+  // `verified` is false).
+  std::shared_ptr<const RebuiltArticle> rebuilt = Nothing();
+  const v1::Article& article() const { return rebuilt->article(); }
   std::string channel;  // Channel topic it arrived on (live only).
   uint64_t channel_seq = 0;
   std::size_t event_bytes = 0;  // Bytes of the live message (0 if recovered).
@@ -73,10 +91,12 @@ struct Delivery {
   // reached the application.
   int64_t lag_ns = 0;
 
-  bool killed() const { return article->pubstatus() == v1::PUB_STATUS_CANCELED; }
-  bool withheld() const { return article->pubstatus() == v1::PUB_STATUS_WITHHELD; }
-  bool flash() const { return article->urgency() == 1; }
+  bool killed() const { return article().pubstatus() == v1::PUB_STATUS_CANCELED; }
+  bool withheld() const { return article().pubstatus() == v1::PUB_STATUS_WITHHELD; }
+  bool flash() const { return article().urgency() == 1; }
   bool correction() const;
+
+  static const std::shared_ptr<const RebuiltArticle>& Nothing();  // The empty one.
 };
 
 // Revisions the subscriber knows it missed and could not recover.
