@@ -18,6 +18,7 @@ PACKAGES=(
   libcpp-httplib-dev                # the daemon's /metrics and /healthz
   libssl-dev                        # SHA-256 content hashes (libcrypto)
   libzstd-dev                       # zstd deltas between versions on the wire
+  libgoogle-perftools-dev           # tcmalloc, the daemon's allocator
   libgtest-dev libgmock-dev         # tests
   libbenchmark-dev                  # benchmarks
   clang-format                      # format check
