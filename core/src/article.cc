@@ -37,12 +37,11 @@ bool IsIdentifier(std::string_view s, std::size_t max, std::string_view extra) {
 
 // Text fields: valid UTF-8, no control characters except where allowed.
 Result<void> CheckText(std::string_view field, std::string_view text, bool allow_newlines) {
-  if (!IsValidUtf8(text)) return Invalid(std::string(field) + " is not valid UTF-8");
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if (u == 0x7F || (u < 0x20 && u != '\t' && !(allow_newlines && u == '\n'))) {
+  switch (CheckTextBytes(text, allow_newlines)) {
+    case TextFault::kNone: return {};
+    case TextFault::kInvalidUtf8: return Invalid(std::string(field) + " is not valid UTF-8");
+    case TextFault::kControlCharacter:
       return Invalid(std::string(field) + " contains a control character");
-    }
   }
   return {};
 }

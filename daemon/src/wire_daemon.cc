@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "newswire/core/channel.h"
 #include "newswire/core/hub.h"
+#include "newswire/v1/views.pb.h"
 #include "query_service.h"
 
 namespace newswire::daemon {
@@ -346,7 +347,8 @@ class ZmqWireDaemon final : public WireDaemon {
                                              0}));
         continue;
       }
-      v1::PublishRequest request;
+      // The article stays encoded: the store parses it (see PublishInput).
+      v1::PublishRequestView request;
       if (!request.ParseFromArray(payload->data(), static_cast<int>(payload->size()))) {
         spdlog::debug("malformed publish: not a PublishRequest ({} bytes)", payload->size());
         SendReply(*ingest_, envelope,
@@ -357,9 +359,11 @@ class ZmqWireDaemon final : public WireDaemon {
       }
       pending.request_ids.push_back(request.request_id());
       pending.envelopes.push_back(std::move(envelope));
-      inputs.push_back({std::move(*request.mutable_publisher_id()),
-                        std::move(*request.mutable_publisher_key()), request.base_version(),
-                        std::move(*request.mutable_article())});
+      store::PublishInput& input = inputs.emplace_back();
+      input.publisher_id = std::move(*request.mutable_publisher_id());
+      input.publisher_key = std::move(*request.mutable_publisher_key());
+      input.base_version = request.base_version();
+      input.article_bytes = std::move(*request.mutable_article());
     }
     return inputs;
   }

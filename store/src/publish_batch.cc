@@ -78,13 +78,14 @@ PublishBatch::PublishBatch(const RocksRevisionStore& store,
   wire_time_ns_ = state_.wire_time_ns;
 }
 
-Result<Committed> PublishBatch::Hold(PublishInput input, const std::string& idempotency_key) {
-  const int64_t embargo = ToNanos(input.article.embargoed());
+Result<Committed> PublishBatch::Hold(const PublishInput& input, const v1::Article& article,
+                                     const std::string& idempotency_key) {
+  const int64_t embargo = ToNanos(article.embargoed());
   v1::HeldPublish held;
   held.set_publisher_id(input.publisher_id);
   held.set_publisher_key(input.publisher_key);
   held.set_base_version(input.base_version);
-  *held.mutable_article() = std::move(input.article);
+  *held.mutable_article() = article;
   Put(kEmbargoes, keys::Held(embargo, ++state_.held_counter), held.SerializeAsString());
   Committed committed;
   committed.ack.set_article_id(held.article().id());
@@ -114,8 +115,9 @@ Result<const HeadState*> PublishBatch::FindBase(const std::string& article_id) {
   if (const HeadState* cached = store_.head_cache().Find(article_id)) return cached;
   auto head = store_.GetRevision(article_id, 0);
   if (head) {
-    stored_base_.article = std::move(*head->mutable_article());
-    stored_base_.canonical = core::CanonicalBytes(stored_base_.article);
+    stored_base_.version = head->article().version();
+    stored_base_.feed = head->article().feed();
+    stored_base_.canonical = core::CanonicalBytes(head->article());
     stored_base_.content_hash = std::move(*head->mutable_content_hash());
     stored_base_.chain_hash = std::move(*head->mutable_chain_hash());
     return &stored_base_;
@@ -147,26 +149,34 @@ Result<Committed> PublishBatch::Add(PublishInput input) {
     }
   }
 
-  v1::Article& article = input.article;
+  v1::Article* received = &input.article;
+  if (!input.article_bytes.empty()) {
+    received = google::protobuf::Arena::CreateMessage<v1::Article>(&arena_);
+    if (!received->ParseFromString(input.article_bytes)) {
+      return Fail(v1::ERROR_CODE_MALFORMED,
+                  "article is not a valid Article (or holds invalid UTF-8)");
+    }
+  }
+  v1::Article& article = *received;
   if (!input.held_key.empty()) Delete(kEmbargoes, input.held_key);
   if (auto ok = core::NormalizeAndValidate(article); !ok) return Fail(ok.error());
   if (input.held_key.empty() && article.has_embargoed() &&
       ToNanos(article.embargoed()) > wire_time_ns_) {
-    return Hold(std::move(input), idempotency_key);
+    return Hold(input, article, idempotency_key);
   }
   auto found = FindBase(article.id());
   if (!found) return Fail(found.error());
   const HeadState* base = *found;
-  const uint32_t head_version = base ? base->article.version() : 0;
+  const uint32_t head_version = base ? base->version : 0;
   if (input.base_version != 0 && input.base_version != head_version) {
     return Fail(v1::ERROR_CODE_VERSION_CONFLICT,
                 "edited from version " + std::to_string(input.base_version) + " but " +
                     article.id() + " is at version " + std::to_string(head_version),
                 head_version);
   }
-  if (base && base->article.feed() != article.feed()) {
+  if (base && base->feed != article.feed()) {
     return Fail(v1::ERROR_CODE_INVALID_ARTICLE,
-                "feed cannot change between versions (was " + base->article.feed() + ")");
+                "feed cannot change between versions (was " + base->feed + ")");
   }
 
   article.set_version(head_version + 1);
@@ -202,7 +212,9 @@ Result<Committed> PublishBatch::Add(PublishInput input) {
     payload_field = v1::RevisionEvent::kDeltaFieldNumber;
   }
   if (base && (!deltas || payload.size() <= kStructuredDiffWorthTrying)) {
-    diff = core::DiffArticles(base->article, article).SerializeAsString();
+    v1::Article base_article;  // Parsed only here: the structured diff is rarely tried.
+    base_article.ParseFromString(base->canonical);
+    diff = core::DiffArticles(base_article, article).SerializeAsString();
     if (diff.size() < payload.size()) {
       payload = diff;
       payload_field = v1::RevisionEvent::kDiffFieldNumber;
@@ -298,11 +310,11 @@ Result<Committed> PublishBatch::Add(PublishInput input) {
     Put(kIdempotency, idempotency_key, ack.SerializeAsString());
     acks_[idempotency_key] = ack;
   }
-  next.bytes = 3 * canonical.size() + 512;
+  next.version = article.version();
+  next.feed = article.feed();
+  next.bytes = canonical.size() + 320;  // The bytes, the hashes, the id and the nodes.
   next.canonical = std::move(canonical);
-  std::string id = article.id();
-  next.article = std::move(article);
-  heads_.insert_or_assign(std::move(id), std::move(next));
+  heads_.insert_or_assign(article.id(), std::move(next));
   written_.push_back(index);
   return committed;
 }

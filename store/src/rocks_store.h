@@ -6,6 +6,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include <google/protobuf/arena.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
@@ -46,7 +47,8 @@ enum Family : std::size_t {
 
 // What the writer needs of an article's newest revision to build the next.
 struct HeadState {
-  v1::Article article;
+  uint32_t version = 0;
+  std::string feed;       // A version may not move its article to another feed.
   std::string canonical;  // Its canonical bytes: the next zstd delta's dictionary.
   std::string content_hash;
   std::string chain_hash;
@@ -205,12 +207,16 @@ class PublishBatch {
 
  private:
   Result<std::optional<v1::PublishAck>> FindDuplicate(const std::string& key) const;
-  Result<Committed> Hold(PublishInput input, const std::string& idempotency_key);
+  Result<Committed> Hold(const PublishInput& input, const v1::Article& article,
+                         const std::string& idempotency_key);
   Result<const HeadState*> FindBase(const std::string& article_id);
   void Put(Family family, std::string_view key, std::string_view value);
   void Delete(Family family, std::string_view key);
 
   const RocksRevisionStore& store_;
+  // Articles that arrived encoded are parsed here: freed with the batch in
+  // one go rather than string by string.
+  google::protobuf::Arena arena_;
   RocksRevisionStore::WriterState state_;
   google::protobuf::Timestamp wire_time_;
   rocksdb::WriteBatch writes_;

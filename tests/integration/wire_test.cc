@@ -163,6 +163,17 @@ TEST_F(WireTest, MalformedFramesGetTypedErrorsAndTheDaemonKeepsServing) {
   raw.send(zmq::str_buffer("b"), zmq::send_flags::sndmore);
   raw.send(zmq::str_buffer("c"), zmq::send_flags::none);
   expect_malformed("three frames");
+  {
+    // A well-framed request whose article holds invalid UTF-8.
+    v1::PublishRequest request;
+    request.set_request_id(77);
+    *request.mutable_article() = ExampleStory(1);
+    request.mutable_article()->set_headline("AAAA");
+    std::string bytes = request.SerializeAsString();
+    bytes.replace(bytes.find("AAAA"), 4, "\xff\xfe\xfd\xfc");
+    raw.send(zmq::buffer(bytes), zmq::send_flags::none);
+    expect_malformed("invalid UTF-8 in the article");
+  }
 
   zmq::socket_t raw_query(context, zmq::socket_type::dealer);
   raw_query.set(zmq::sockopt::linger, 0);

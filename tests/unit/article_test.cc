@@ -118,6 +118,41 @@ TEST(Utf8Test, AcceptsJapaneseAndEmojiRejectsMalformed) {
   EXPECT_FALSE(IsValidUtf8("abc\xE3\x81"));       // Truncated.
 }
 
+// The word-at-a-time scan agrees with a byte-at-a-time reading wherever the
+// offending byte sits in its eight-byte word, and whatever surrounds it.
+TEST(Utf8Test, TextCheckFindsEveryControlCharacterAtEveryOffset) {
+  auto reference = [](std::string_view text, bool allow_newlines) {
+    if (!IsValidUtf8(text)) return TextFault::kInvalidUtf8;
+    for (char c : text) {
+      auto u = static_cast<unsigned char>(c);
+      if (u == 0x7F || (u < 0x20 && u != '\t' && !(allow_newlines && u == '\n'))) {
+        return TextFault::kControlCharacter;
+      }
+    }
+    return TextFault::kNone;
+  };
+  const std::string fillers[] = {"Markets rallied on the news today, analysts said",
+                                 "日経平均は続伸、半導体株が買われた 📈 and more text"};
+  for (const std::string& filler : fillers) {
+    for (std::size_t at = 0; at <= filler.size(); ++at) {
+      if (!IsCharBoundary(filler, at)) continue;
+      for (int byte = 0; byte < 0x80; ++byte) {
+        std::string text = filler;
+        text.insert(at, 1, static_cast<char>(byte));
+        for (bool newlines : {false, true}) {
+          ASSERT_EQ(CheckTextBytes(text, newlines), reference(text, newlines))
+              << "byte " << byte << " at " << at << " in \"" << filler << "\"";
+        }
+      }
+    }
+  }
+  EXPECT_EQ(CheckTextBytes("tab\tand\nnewline", true), TextFault::kNone);
+  EXPECT_EQ(CheckTextBytes("newline\n", false), TextFault::kControlCharacter);
+  EXPECT_EQ(CheckTextBytes("\x01 then bad \xC0\xAF", false), TextFault::kInvalidUtf8)
+      << "invalid UTF-8 outranks a control character";
+  EXPECT_EQ(CheckTextBytes("", false), TextFault::kNone);
+}
+
 TEST(ChannelTest, NoChannelIsAPrefixOfAnother) {
   auto nvda = InstrumentChannel("NVDA", "XNAS");
   auto nvdax = InstrumentChannel("NVDAX", "XNAS");

@@ -180,6 +180,40 @@ TEST_F(RevisionStoreTest, BadInputInABatchDoesNotAffectTheOthers) {
   EXPECT_FALSE(store_->GetHead("b"));
 }
 
+// The daemon hands articles over still encoded; the store parses them.
+TEST_F(RevisionStoreTest, EncodedArticlesPublishAsParsedOnesAndBadBytesAreMalformed) {
+  auto encoded = [](const v1::Article& article) {
+    PublishInput input{"tester", "", 0, {}};
+    input.article_bytes = article.SerializeAsString();
+    return input;
+  };
+  std::string invalid_utf8 = MakeArticle("b", "AAAA").SerializeAsString();
+  invalid_utf8.replace(invalid_utf8.find("AAAA"), 4, "\xff\xfe\xfd\xfc");
+  std::vector<PublishInput> inputs;
+  inputs.push_back(encoded(MakeArticle("a", "one")));
+  inputs.push_back({"tester", "", 0, {}});
+  inputs.back().article_bytes = invalid_utf8;
+  inputs.push_back({"tester", "", 0, {}});
+  inputs.back().article_bytes = "\xff\xff not a protobuf";
+  inputs.push_back(encoded(MakeArticle("a", "two")));
+  auto results = store_->Publish(std::move(inputs), kTime);
+  ASSERT_TRUE(results[0]) << results[0].error().ToString();
+  for (int bad : {1, 2}) {
+    ASSERT_FALSE(results[bad]);
+    EXPECT_EQ(results[bad].error().code, v1::ERROR_CODE_MALFORMED);
+  }
+  ASSERT_TRUE(results[3]);
+  EXPECT_EQ(results[3]->ack.version(), 2u);
+  EXPECT_EQ(results[3]->ack.wire_seq(), 2u) << "bad bytes take no sequence";
+  auto stored = store_->GetRevision("a", 2);
+  ASSERT_TRUE(stored);
+  auto expected = MakeArticle("a", "two");
+  ASSERT_TRUE(core::NormalizeAndValidate(expected));
+  expected.set_version(2);
+  EXPECT_EQ(core::CanonicalBytes(stored->article()), core::CanonicalBytes(expected));
+  EXPECT_FALSE(store_->GetHead("b"));
+}
+
 TEST_F(RevisionStoreTest, RejectsOversizeArticleWithTooLarge) {
   auto article = MakeArticle("big", "big");
   article.add_body(std::string(70 * 1024, 'x'));

@@ -10,6 +10,14 @@ namespace newswire::core {
 // code points past U+10FFFF).
 bool IsValidUtf8(std::string_view text);
 
+enum class TextFault { kNone, kInvalidUtf8, kControlCharacter };
+
+// One pass over a text field: kInvalidUtf8 unless IsValidUtf8, else
+// kControlCharacter if it holds a C0 control or DEL other than tab (and
+// newline, when `allow_newlines`), else kNone. Eight ASCII bytes at a time:
+// every published article goes through it.
+TextFault CheckTextBytes(std::string_view text, bool allow_newlines);
+
 // True when `text[pos]` starts a character (or pos == size).
 inline bool IsCharBoundary(std::string_view text, std::size_t pos) {
   return pos >= text.size() || (static_cast<unsigned char>(text[pos]) & 0xC0) != 0x80;

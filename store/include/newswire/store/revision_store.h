@@ -63,6 +63,10 @@ struct PublishInput {
   // Set by the store itself when an embargo ends: the held record to delete
   // in the same write. Publishers leave it empty.
   std::string held_key;
+  // The article still encoded, as received (`article` is then ignored): the
+  // store parses it into memory it frees a whole batch at a time. Bytes that
+  // are not an Article (or hold invalid UTF-8) fail as MALFORMED.
+  std::string article_bytes;
 };
 
 // A committed revision and what to fan out.
