@@ -5,6 +5,7 @@
 #include <zmq.hpp>
 
 #include "newswire/core/article.h"
+#include "newswire/core/embedded.h"
 #include "newswire/core/hub.h"
 
 namespace newswire::publisher {
@@ -28,8 +29,7 @@ class ZmqPublisher final : public Publisher {
   }
 
   Result<v1::PublishAck> Publish(const v1::Article& article, const PublishParams& params) override {
-    v1::PublishRequest request = MakeRequest(article, params);
-    const std::string bytes = request.SerializeAsString();
+    const auto [request_id, bytes] = EncodeRequest(article, params);
     for (int attempt = 0; attempt < std::max(1, options_.attempts); ++attempt) {
       if (auto sent = SendBytes(bytes); !sent) return Fail(sent.error());
       auto deadline = std::chrono::steady_clock::now() + options_.attempt_timeout;
@@ -42,7 +42,7 @@ class ZmqPublisher final : public Publisher {
           if (reply.error().code == v1::ERROR_CODE_UNAVAILABLE) break;
           return Fail(reply.error());
         }
-        if (reply->request_id() != request.request_id()) continue;  // Stale reply.
+        if (reply->request_id() != request_id) continue;  // Stale reply.
         if (reply->has_error()) return Fail(Error::FromProto(reply->error()));
         // An ack names the article sent; anything else is not a daemon's answer.
         if (!reply->has_ack() || reply->ack().article_id() != article.id() ||
@@ -62,9 +62,9 @@ class ZmqPublisher final : public Publisher {
   }
 
   Result<uint64_t> Send(const v1::Article& article, const PublishParams& params) override {
-    v1::PublishRequest request = MakeRequest(article, params);
-    if (auto sent = SendBytes(request.SerializeAsString()); !sent) return Fail(sent.error());
-    return request.request_id();
+    auto [request_id, bytes] = EncodeRequest(article, params);
+    if (auto sent = SendBytes(bytes); !sent) return Fail(sent.error());
+    return request_id;
   }
 
   Result<v1::PublishReply> Receive(std::chrono::milliseconds timeout) override {
@@ -91,14 +91,20 @@ class ZmqPublisher final : public Publisher {
   }
 
  private:
-  v1::PublishRequest MakeRequest(const v1::Article& article, const PublishParams& params) {
+  // A PublishRequest's bytes and id. The article (field 5, the last) is
+  // appended to the encoded other fields: the bytes SerializeAsString gives,
+  // without copying the article into a request first.
+  std::pair<uint64_t, std::string> EncodeRequest(const v1::Article& article,
+                                                 const PublishParams& params) {
     v1::PublishRequest request;
     request.set_request_id(++last_request_id_);
     request.set_publisher_id(options_.publisher_id);
     request.set_publisher_key(params.publisher_key.empty() ? RandomKey() : params.publisher_key);
     request.set_base_version(params.base_version);
-    *request.mutable_article() = article;
-    return request;
+    std::string bytes = request.SerializeAsString();
+    core::AppendEmbedded(bytes, v1::PublishRequest::kArticleFieldNumber,
+                         article.SerializeAsString());
+    return {request.request_id(), std::move(bytes)};
   }
 
   Result<void> SendBytes(const std::string& bytes) {

@@ -3,6 +3,7 @@
 #include "newswire/core/channel.h"
 #include "newswire/core/delta.h"
 #include "newswire/core/diff.h"
+#include "newswire/core/embedded.h"
 #include "rocks_store.h"
 
 namespace newswire::store {
@@ -32,22 +33,6 @@ namespace {
 // Deltas at most this long may lose to a structured diff (a headline
 // touch-up); longer ones never did on the workload corpus.
 constexpr std::size_t kStructuredDiffWorthTrying = 64;
-
-void PutVarint(std::string& out, uint64_t value) {
-  while (value >= 0x80) {
-    out.push_back(static_cast<char>(value | 0x80));
-    value >>= 7;
-  }
-  out.push_back(static_cast<char>(value));
-}
-
-// Appends a length-delimited field holding already encoded bytes: what the
-// message's own serialisation would write for a sub-message with them.
-void PutEmbedded(std::string& out, int field, std::string_view bytes) {
-  PutVarint(out, static_cast<uint64_t>(field) << 3 | 2);
-  PutVarint(out, bytes.size());
-  out.append(bytes);
-}
 
 }  // namespace
 
@@ -265,7 +250,7 @@ Result<Committed> PublishBatch::Add(PublishInput input) {
     if (base) event.set_base_hash(base->content_hash);
     committed.event.reserve(event.ByteSizeLong() + 8 + payload.size());
     event.AppendToString(&committed.event);
-    PutEmbedded(committed.event, payload_field, payload);
+    core::AppendEmbedded(committed.event, payload_field, payload);
   }
   revision.set_diff_bytes(static_cast<uint32_t>(committed.event.size()));
 
@@ -295,8 +280,8 @@ Result<Committed> PublishBatch::Add(PublishInput input) {
 
   std::string record;
   record.reserve(canonical.size() + diff.size() + revision.ByteSizeLong() + 16);
-  PutEmbedded(record, v1::StoredRevision::kArticleFieldNumber, canonical);
-  if (diff_stored) PutEmbedded(record, v1::StoredRevision::kDiffFieldNumber, diff);
+  core::AppendEmbedded(record, v1::StoredRevision::kArticleFieldNumber, canonical);
+  if (diff_stored) core::AppendEmbedded(record, v1::StoredRevision::kDiffFieldNumber, diff);
   revision.AppendToString(&record);
 
   Put(kRevisions, keys::Revision(article.id(), article.version()), record);

@@ -3,8 +3,10 @@
 #include "articles.h"
 #include "newswire/core/article.h"
 #include "newswire/core/channel.h"
+#include "newswire/core/embedded.h"
 #include "newswire/core/hub.h"
 #include "newswire/core/utf8.h"
+#include "newswire/v1/wire.pb.h"
 
 namespace newswire::core {
 namespace {
@@ -151,6 +153,20 @@ TEST(Utf8Test, TextCheckFindsEveryControlCharacterAtEveryOffset) {
   EXPECT_EQ(CheckTextBytes("\x01 then bad \xC0\xAF", false), TextFault::kInvalidUtf8)
       << "invalid UTF-8 outranks a control character";
   EXPECT_EQ(CheckTextBytes("", false), TextFault::kNone);
+}
+
+TEST(EmbeddedTest, SplicedArticleIsTheRequestsOwnSerialisation) {
+  auto article = Valid();
+  ASSERT_TRUE(NormalizeAndValidate(article));
+  article.add_body(std::string(300, 'x'));  // A length past one varint byte.
+  v1::PublishRequest request;
+  request.set_request_id(300);
+  request.set_publisher_id("desk");
+  request.set_base_version(2);
+  std::string spliced = request.SerializeAsString();
+  AppendEmbedded(spliced, v1::PublishRequest::kArticleFieldNumber, article.SerializeAsString());
+  *request.mutable_article() = article;
+  EXPECT_EQ(spliced, request.SerializeAsString());
 }
 
 TEST(ChannelTest, NoChannelIsAPrefixOfAnother) {
