@@ -277,6 +277,7 @@ Result<Committed> PublishBatch::Add(PublishInput input) {
   log.set_chain_hash(WireChainHash(state_.wire_chain_hash, seq, article.id(), article.version(),
                                    next.content_hash));
   state_.wire_chain_hash = log.chain_hash();
+  log.set_event(committed.event);
 
   std::string record;
   record.reserve(canonical.size() + diff.size() + revision.ByteSizeLong() + 16);

@@ -369,7 +369,8 @@ Result<std::vector<RocksRevisionStore::Position>> RocksRevisionStore::LogPositio
     auto entry = ParseRecord<v1::LogEntry>(it->value().ToStringView(), "log");
     if (!entry) return Fail(entry.error());
     out.push_back({keys::GetBigEndian(it->key().ToStringView()),
-                   std::move(*entry->mutable_article_id()), entry->version()});
+                   std::move(*entry->mutable_article_id()), entry->version(),
+                   std::move(*entry->mutable_event())});
   }
   if (!it->status().ok()) return StoreFailure("reading the wire log", it->status());
   return out;
@@ -441,14 +442,30 @@ Result<std::vector<EncodedLogItem>> RocksRevisionStore::ReadEncoded(std::string_
                                                                     bool with_full) const {
   auto positions = Positions(channel, from_seq, limit);
   if (!positions) return Fail(positions.error());
-  auto records = FetchRecords(*positions);
-  if (!records) return Fail(records.error());
   std::vector<EncodedLogItem> out(positions->size());
-  v1::StoredRevisionView stored;
-  v1::RevisionEventView event;
+  // The log keeps each event as sent: only older entries, and a page that
+  // asks for full articles, read the revision records.
+  std::vector<Position> rebuild;
+  std::vector<std::size_t> rebuild_at;
   for (std::size_t i = 0; i < out.size(); ++i) {
     Position& at = (*positions)[i];
-    const auto& record = (*records)[i];
+    out[i].seq = at.seq;
+    if (!with_full && !at.event.empty()) {
+      out[i].event = std::move(at.event);
+    } else {
+      rebuild.push_back(std::move(at));
+      rebuild_at.push_back(i);
+    }
+  }
+  if (rebuild.empty()) return out;
+  auto records = FetchRecords(rebuild);
+  if (!records) return Fail(records.error());
+  v1::StoredRevisionView stored;
+  v1::RevisionEventView event;
+  for (std::size_t k = 0; k < rebuild.size(); ++k) {
+    const std::size_t i = rebuild_at[k];
+    Position& at = rebuild[k];
+    const auto& record = (*records)[k];
     if (!stored.ParseFromArray(record.data(), static_cast<int>(record.size()))) {
       return Fail(v1::ERROR_CODE_STORE_FAILURE, "corrupt revision record");
     }
@@ -469,7 +486,6 @@ Result<std::vector<EncodedLogItem>> RocksRevisionStore::ReadEncoded(std::string_
     } else {
       event.set_diff(std::move(*stored.mutable_diff()));
     }
-    out[i].seq = at.seq;
     event.SerializeToString(&out[i].event);
   }
   return out;
@@ -533,7 +549,8 @@ Result<std::vector<RocksRevisionStore::Position>> RocksRevisionStore::ChannelPos
     if (!statuses[i].ok()) return StoreFailure("reading log entry", statuses[i]);
     auto entry = ParseRecord<v1::LogEntry>(values[i].ToStringView(), "log");
     if (!entry) return Fail(entry.error());
-    out.push_back({channel_seqs[i], std::move(*entry->mutable_article_id()), entry->version()});
+    out.push_back({channel_seqs[i], std::move(*entry->mutable_article_id()), entry->version(),
+                   std::move(*entry->mutable_event())});
   }
   return out;
 }

@@ -144,6 +144,7 @@ class RocksRevisionStore final : public RevisionStore {
     uint64_t seq = 0;
     std::string article_id;
     uint32_t version = 0;
+    std::string event;  // As sent, when the log entry keeps it.
   };
   Result<std::vector<Position>> Positions(std::string_view channel, uint64_t from_seq,
                                           std::size_t limit) const;

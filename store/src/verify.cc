@@ -143,6 +143,11 @@ Result<void> RocksRevisionStore::Verify() const {
     if (revision->wire_seq() != seq || revision->content_hash() != entry->content_hash()) {
       return Broken(where, "does not match " + Where(entry->article_id(), entry->version()));
     }
+    if (!entry->event().empty() &&
+        entry->event() != EventOf(std::move(*revision)).SerializeAsString()) {
+      return Broken(where, "the event it keeps is not the one " +
+                               Where(entry->article_id(), entry->version()) + " sent");
+    }
   }
   if (!it->status().ok()) return StoreFailure("reading the wire log", it->status());
   if (expected_seq - first_seq != revisions) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include <rocksdb/db.h>
@@ -12,6 +13,7 @@
 #include "newswire/core/channel.h"
 #include "newswire/core/delta.h"
 #include "newswire/core/diff.h"
+#include "newswire/v1/store.pb.h"
 #include "process.h"
 
 namespace newswire::store {
@@ -436,10 +438,18 @@ TEST_F(RevisionStoreQueryTest, EncodedReadsAreTheEventsTheWireSent) {
       EXPECT_EQ((*encoded)[i].full, item.revision.article().SerializeAsString());
     }
   }
-  auto without_full = store_->ReadEncoded("", 1, 10, false);
-  ASSERT_TRUE(without_full);
-  ASSERT_EQ(without_full->size(), 4u);
-  EXPECT_TRUE(without_full->front().full.empty());
+  for (const std::string& channel : {std::string(), feed}) {
+    // Without full articles, a page is the events the log keeps.
+    auto with_full = store_->ReadEncoded(channel, 1, 10, true);
+    auto without_full = store_->ReadEncoded(channel, 1, 10, false);
+    ASSERT_TRUE(with_full && without_full);
+    ASSERT_EQ(without_full->size(), with_full->size());
+    for (std::size_t i = 0; i < with_full->size(); ++i) {
+      EXPECT_EQ((*without_full)[i].seq, (*with_full)[i].seq);
+      EXPECT_EQ((*without_full)[i].event, (*with_full)[i].event) << channel << " #" << i;
+      EXPECT_TRUE((*without_full)[i].full.empty());
+    }
+  }
 }
 
 TEST_F(RevisionStoreQueryTest, WireChannelReadsAreTheLog) {
@@ -673,10 +683,11 @@ TEST_F(RevisionStoreQueryTest, VerifyIsCleanAfterManyRevisions) {
   EXPECT_TRUE(verified) << verified.error().ToString();
 }
 
-// Changes one byte of a stored record behind the store's back, as disk rot
-// or a tamperer would.
-void FlipByteInRecord(const std::string& path, const std::string& family, const std::string& key,
-                      const std::string& inside) {
+// Opens a (closed) store with plain RocksDB and hands `edit` one family:
+// changes behind the store's back, as disk rot, a tamperer or an older
+// version of the store would make them.
+void EditFamily(const std::string& path, const std::string& family,
+                const std::function<void(rocksdb::DB&, rocksdb::ColumnFamilyHandle*)>& edit) {
   std::vector<std::string> names;
   ASSERT_TRUE(rocksdb::DB::ListColumnFamilies({}, path, &names).ok());
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
@@ -685,14 +696,21 @@ void FlipByteInRecord(const std::string& path, const std::string& family, const 
   rocksdb::DB* raw = nullptr;
   ASSERT_TRUE(rocksdb::DB::Open({}, path, families, &handles, &raw).ok());
   std::unique_ptr<rocksdb::DB> db(raw);
-  auto* handle = handles[std::find(names.begin(), names.end(), family) - names.begin()];
-  std::string value;
-  ASSERT_TRUE(db->Get({}, handle, key, &value).ok());
-  auto at = value.find(inside);
-  ASSERT_NE(at, std::string::npos);
-  value[at] ^= 0x01;
-  ASSERT_TRUE(db->Put({}, handle, key, value).ok());
+  edit(*db, handles[std::find(names.begin(), names.end(), family) - names.begin()]);
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+}
+
+// Changes one byte of a stored record.
+void FlipByteInRecord(const std::string& path, const std::string& family, const std::string& key,
+                      const std::string& inside) {
+  EditFamily(path, family, [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* handle) {
+    std::string value;
+    ASSERT_TRUE(db.Get({}, handle, key, &value).ok());
+    auto at = value.find(inside);
+    ASSERT_NE(at, std::string::npos);
+    value[at] ^= 0x01;
+    ASSERT_TRUE(db.Put({}, handle, key, value).ok());
+  });
 }
 
 TEST_F(RevisionStoreQueryTest, VerifyReportsAFlippedByteWithArticleAndVersion) {
@@ -728,6 +746,54 @@ TEST_F(RevisionStoreQueryTest, VerifyReportsATamperedDelta) {
   ASSERT_FALSE(verified);
   EXPECT_NE(verified.error().message.find("version 2: stored delta"), std::string::npos)
       << verified.error().message;
+}
+
+// Replays are served from the events the log keeps: a changed one must not
+// pass as what the wire sent.
+TEST_F(RevisionStoreQueryTest, VerifyReportsATamperedEventInTheLog) {
+  ASSERT_TRUE(PublishOne(ExampleStory(1)));
+  ASSERT_TRUE(PublishOne(ExampleStory(2)));
+  const std::string delta = store_->GetRevision("nw-20261125-kaito-minato", 2)->delta();
+  ASSERT_GT(delta.size(), 16u);
+  store_.reset();
+  std::string key(7, '\0');
+  key.push_back('\x02');  // Wire sequence 2.
+  FlipByteInRecord(dir_.path() + "/store", "log", key, delta.substr(delta.size() / 2, 8));
+  Reopen();
+  auto verified = store_->Verify();
+  ASSERT_FALSE(verified);
+  EXPECT_NE(verified.error().message.find("wire sequence 2: the event it keeps"), std::string::npos)
+      << verified.error().message;
+}
+
+// A store written before the log kept events replays the same bytes, built
+// from the revision records.
+TEST_F(RevisionStoreQueryTest, LogEntriesWithoutTheirEventReplayTheSameBytes) {
+  ASSERT_TRUE(PublishOne(ExampleStory(1)));
+  ASSERT_TRUE(PublishOne(ExampleStory(2)));
+  ASSERT_TRUE(PublishOne(MakeArticle("alert", "FLASH", 0)));
+  auto before = store_->ReadEncoded("", 1, 10, false);
+  ASSERT_TRUE(before);
+  ASSERT_EQ(before->size(), 3u);
+  store_.reset();
+  EditFamily(dir_.path() + "/store", "log", [](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* log) {
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator({}, log));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      v1::LogEntry entry;
+      ASSERT_TRUE(entry.ParseFromString(it->value().ToString()));
+      ASSERT_FALSE(entry.event().empty());
+      entry.clear_event();
+      ASSERT_TRUE(db.Put({}, log, it->key(), entry.SerializeAsString()).ok());
+    }
+  });
+  Reopen();
+  auto after = store_->ReadEncoded("", 1, 10, false);
+  ASSERT_TRUE(after);
+  ASSERT_EQ(after->size(), before->size());
+  for (std::size_t i = 0; i < after->size(); ++i) {
+    EXPECT_EQ((*after)[i].event, (*before)[i].event) << "#" << i;
+  }
+  EXPECT_TRUE(store_->Verify());
 }
 
 TEST_F(RevisionStoreQueryTest, CheckpointTakenDuringPublishingIsConsistent) {
