@@ -33,6 +33,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::MakeArticle;
+using testing::Numbered;
 
 constexpr int64_t kSecond = 1'000'000'000;
 constexpr int64_t kStart = 1'795'590'300LL * kSecond;  // 2026-11-25T06:05:00Z
@@ -338,11 +339,8 @@ TEST_F(DeliveryTest, HundredThousandRevisionReplayAtMaxSpeedKeepsClientMemoryBou
       std::vector<store::PublishInput> inputs;
       for (int i = 0; i < 500; ++i) {
         const int n = batch * 500 + i;
-        // Appended rather than "s" + ...: GCC 12 warns falsely (-Wrestrict) on that at -O3.
-        std::string id = "s", headline = "rev ";
-        id += std::to_string(n % 1000);
-        headline += std::to_string(n);
-        inputs.push_back({"bulk", "", 0, MakeArticle(id, headline, 3)});
+        inputs.push_back(
+            {"bulk", "", 0, MakeArticle(Numbered("s", n % 1000), Numbered("rev ", n), 3)});
       }
       for (auto& result : (*store)->Publish(std::move(inputs), kStart + batch)) ASSERT_TRUE(result);
     }

@@ -10,6 +10,12 @@
 
 namespace newswire::testing {
 
+std::string Numbered(const std::string& prefix, long long n) {
+  std::string out = prefix;
+  out += std::to_string(n);
+  return out;
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) throw std::runtime_error("cannot read " + path);

@@ -15,4 +15,8 @@ v1::Article MakeArticle(const std::string& id, const std::string& headline, int 
 
 std::string ReadFile(const std::string& path);
 
+// prefix + n, e.g. Numbered("s", 7) == "s7". (Spelled out as "s" +
+// std::to_string(n), GCC 12 warns falsely (-Wrestrict) at -O3.)
+std::string Numbered(const std::string& prefix, long long n);
+
 }  // namespace newswire::testing

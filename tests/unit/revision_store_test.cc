@@ -21,6 +21,7 @@ namespace {
 
 using testing::ExampleStory;
 using testing::MakeArticle;
+using testing::Numbered;
 
 constexpr int64_t kTime = 1'764'050'700'000'000'000;  // 2025-11-25T06:05:00Z
 
@@ -616,7 +617,7 @@ TEST_F(PipelinedStoreTest, AnUnwrittenHeadIsNeverEvicted) {
   auto batch_of = [&](const std::string& headline) {
     std::vector<PublishInput> inputs;
     for (int i = 0; i < 6; ++i) {
-      inputs.push_back({"tester", "", 0, MakeArticle("s" + std::to_string(i), headline)});
+      inputs.push_back({"tester", "", 0, MakeArticle(Numbered("s", i), headline)});
     }
     return store_->Prepare(std::move(inputs), kTime);
   };
@@ -675,8 +676,7 @@ TEST_F(PipelinedStoreTest, AFailedWriteFailsTheBatchBuiltOnItAndLeavesNothing) {
 
 TEST_F(RevisionStoreQueryTest, VerifyIsCleanAfterManyRevisions) {
   for (int i = 0; i < 30; ++i) {
-    auto article =
-        MakeArticle("s" + std::to_string(i % 7), "headline " + std::to_string(i), 2 + i % 5);
+    auto article = MakeArticle(Numbered("s", i % 7), Numbered("headline ", i), 2 + i % 5);
     ASSERT_TRUE(PublishAt(article, kTime + i));
   }
   auto verified = store_->Verify();
@@ -801,7 +801,7 @@ TEST_F(RevisionStoreQueryTest, CheckpointTakenDuringPublishingIsConsistent) {
   std::atomic<int> published{0};
   std::thread writer([&] {
     for (int i = 0; !stop.load() && i < 5000; ++i) {
-      if (PublishOne(MakeArticle("s" + std::to_string(i % 50), "h" + std::to_string(i)))) {
+      if (PublishOne(MakeArticle(Numbered("s", i % 50), Numbered("h", i)))) {
         ++published;
       }
     }
