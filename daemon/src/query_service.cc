@@ -57,8 +57,8 @@ Result<v1::HistoryReply> History(const store::RevisionStore& store, const v1::Ge
   return reply;
 }
 
-// A page of the wire log or a channel, encoded: the events are moved from
-// the stored records as they are, never parsed and encoded again.
+// A page of the wire log or a channel, encoded: the events as the store
+// keeps them, never parsed and encoded again.
 Result<v1::LogReplyView> ReadLog(const store::RevisionStore& store, const v1::ReadLog& query) {
   const bool wire = query.channel().empty();
   uint64_t from = query.from_seq();

@@ -44,11 +44,14 @@ class ZmqPublisher final : public Publisher {
         }
         if (reply->request_id() != request_id) continue;  // Stale reply.
         if (reply->has_error()) return Fail(Error::FromProto(reply->error()));
-        // An ack names the article sent; anything else is not a daemon's answer.
-        if (!reply->has_ack() || reply->ack().article_id() != article.id() ||
-            (reply->ack().version() == 0 && !reply->ack().has_embargoed_until())) {
+        // An ack names an article and a version (or an embargo); anything
+        // else is not a daemon's answer. (A retry's ack names the article
+        // first sent with its publisher key, flagged `duplicate`.)
+        const v1::PublishAck& ack = reply->ack();
+        if (!reply->has_ack() || ack.article_id().empty() ||
+            (ack.version() == 0 && !ack.has_embargoed_until())) {
           return Fail(v1::ERROR_CODE_MALFORMED,
-                      endpoint_ + " answered with neither an error nor an ack for " + article.id());
+                      endpoint_ + " answered with neither an error nor an ack");
         }
         return reply->ack();
       }

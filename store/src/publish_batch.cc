@@ -197,10 +197,10 @@ Result<Committed> PublishBatch::Add(PublishInput input) {
     payload_field = v1::RevisionEvent::kDeltaFieldNumber;
   }
   if (base && (!deltas || payload.size() <= kStructuredDiffWorthTrying)) {
-    v1::Article base_article;  // Parsed only here: the structured diff is rarely tried.
-    base_article.ParseFromString(base->canonical);
-    diff = core::DiffArticles(base_article, article).SerializeAsString();
-    if (diff.size() < payload.size()) {
+    v1::Article base_article;  // Parsed only here: rarely needed unless deltas are off.
+    const bool parsed = base_article.ParseFromString(base->canonical);
+    if (parsed) diff = core::DiffArticles(base_article, article).SerializeAsString();
+    if (parsed && diff.size() < payload.size()) {
       payload = diff;
       payload_field = v1::RevisionEvent::kDiffFieldNumber;
     }
@@ -314,6 +314,7 @@ void PublishBatch::Delete(Family family, std::string_view key) {
 }
 
 void PublishBatch::Finish() {
+  arena_.Reset();  // Nothing built from the received articles points into them.
   // Once per channel and batch, not per revision: each put is a memtable
   // insert, the daemon's largest cost.
   for (const auto& [channel, run] : channel_runs_) {

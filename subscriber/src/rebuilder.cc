@@ -8,7 +8,7 @@
 
 namespace newswire::subscriber {
 
-const Rebuilder::Held* Rebuilder::Find(const std::string& article_id) {
+Rebuilder::Held* Rebuilder::Find(const std::string& article_id) {
   auto it = index_.find(article_id);
   if (it == index_.end()) return nullptr;
   held_.splice(held_.end(), held_, it->second);  // Now the most recently used.
@@ -16,14 +16,14 @@ const Rebuilder::Held* Rebuilder::Find(const std::string& article_id) {
 }
 
 void Rebuilder::Hold(std::string article_id, uint32_t version,
-                     std::shared_ptr<const RebuiltArticle> article) {
+                     std::shared_ptr<const std::string> canonical) {
   if (auto it = index_.find(article_id); it != index_.end()) {
     it->second->version = version;
-    it->second->article = std::move(article);
+    it->second->canonical = std::move(canonical);
     held_.splice(held_.end(), held_, it->second);
     return;
   }
-  held_.push_back({article_id, version, std::move(article)});
+  held_.push_back({article_id, version, std::move(canonical)});
   index_.emplace(std::move(article_id), std::prev(held_.end()));
   if (held_.size() > max_held_) {
     index_.erase(held_.front().article_id);
@@ -60,18 +60,20 @@ Delivery Rebuilder::Rebuild(v1::RevisionEvent event, const v1::Article* full) {
     }
   };
 
+  Held* base = nullptr;  // Updated in place once the next version verifies.
   if (event.has_full()) {
     take_article(event.full());
   } else if (event.has_delta() && event.version() == 1) {
     take_delta("");  // Version 1 is compressed alone.
-  } else if (const Held* base = Find(event.article_id()); !base) {
+  } else if (base = Find(event.article_id()); !base) {
     d.problem = "base version not held";
   } else if (base->version + 1 != event.version()) {
     d.problem = "held version " + std::to_string(base->version) + " is not the base";
   } else if (event.has_delta()) {
-    take_delta(base->article->canonical());
-  } else if (auto applied = core::ApplyArticleDiff(base->article->article(), event.diff());
-             applied) {
+    take_delta(*base->canonical);
+  } else if (v1::Article parsed; !parsed.ParseFromString(*base->canonical)) {
+    d.problem = "held version does not parse";
+  } else if (auto applied = core::ApplyArticleDiff(parsed, event.diff()); applied) {
     take_article(std::move(*applied));
   } else {
     d.problem = applied.error().ToString();
@@ -94,7 +96,12 @@ Delivery Rebuilder::Rebuild(v1::RevisionEvent event, const v1::Article* full) {
     if (!d.verified) d.problem += "; the full version does not match the event hash either";
   }
   if (rebuilt) d.rebuilt = std::move(rebuilt);
-  if (d.verified) Hold(event.article_id(), event.version(), d.rebuilt);
+  if (d.verified && base) {
+    base->version = event.version();
+    base->canonical = d.rebuilt->shared_canonical();
+  } else if (d.verified) {
+    Hold(event.article_id(), event.version(), d.rebuilt->shared_canonical());
+  }
   d.event = std::move(event);
   return d;
 }

@@ -30,17 +30,17 @@ class Rebuilder {
   }
 
  private:
-  // The latest verified version of an article, shared with the delivery
-  // that carried it: its canonical bytes are what the next delta decodes
-  // against (and what its hash was taken over).
+  // The latest verified version of an article as its canonical bytes, shared
+  // with the delivery that carried it (not its parsed article, which is the
+  // application's to keep or drop): what the next delta decodes against,
+  // and what its hash was taken over.
   struct Held {
     std::string article_id;
     uint32_t version = 0;
-    std::shared_ptr<const RebuiltArticle> article;
+    std::shared_ptr<const std::string> canonical;
   };
-  const Held* Find(const std::string& article_id);
-  void Hold(std::string article_id, uint32_t version,
-            std::shared_ptr<const RebuiltArticle> article);
+  Held* Find(const std::string& article_id);  // Makes it the most recently used.
+  void Hold(std::string article_id, uint32_t version, std::shared_ptr<const std::string> canonical);
 
   QueryClient* query_;
   std::size_t max_held_;

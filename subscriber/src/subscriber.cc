@@ -17,18 +17,22 @@
 
 namespace newswire::subscriber {
 
-RebuiltArticle::RebuiltArticle(std::string canonical) : canonical_(std::move(canonical)) {}
+RebuiltArticle::RebuiltArticle() : RebuiltArticle(std::string()) {}
+
+RebuiltArticle::RebuiltArticle(std::string canonical)
+    : canonical_(std::make_shared<const std::string>(std::move(canonical))) {}
 
 RebuiltArticle::RebuiltArticle(v1::Article article, std::string canonical)
-    : canonical_(std::move(canonical)), article_(std::move(article)) {
+    : canonical_(std::make_shared<const std::string>(std::move(canonical))),
+      article_(std::move(article)) {
   std::call_once(parsed_, [] {});
 }
 
 const v1::Article& RebuiltArticle::article() const {
-  // The bytes matched the daemon's hash of an article it validated, so they
-  // parse; should they not, the article reads as empty.
+  // Only bytes whose hash matched get here (or none); a daemon that hashed
+  // something that is not an article would leave it empty.
   std::call_once(parsed_, [this] {
-    if (!article_.ParseFromString(canonical_)) article_.Clear();
+    if (!article_.ParseFromString(*canonical_)) article_.Clear();
   });
   return article_;
 }

@@ -24,6 +24,7 @@ using testing::MakeArticle;
 using testing::Numbered;
 
 constexpr int64_t kTime = 1'764'050'700'000'000'000;  // 2025-11-25T06:05:00Z
+constexpr int64_t kSecond = 1'000'000'000;
 
 class RevisionStoreTest : public ::testing::Test {
  protected:
@@ -217,6 +218,30 @@ TEST_F(RevisionStoreTest, EncodedArticlesPublishAsParsedOnesAndBadBytesAreMalfor
   EXPECT_FALSE(store_->GetHead("b"));
 }
 
+// The held copy of an encoded article must not point into the batch that
+// parsed it: it is published by a later batch.
+TEST_F(RevisionStoreTest, EncodedArticleUnderEmbargoIsReleasedIntact) {
+  auto article = MakeArticle("results", "Q3 results");
+  article.mutable_embargoed()->set_seconds(kTime / kSecond + 3600);
+  PublishInput input{"tester", "", 0, {}};
+  input.article_bytes = article.SerializeAsString();
+  std::vector<PublishInput> inputs;
+  inputs.push_back(std::move(input));
+  auto held = store_->Publish(std::move(inputs), kTime);
+  ASSERT_TRUE(held[0]) << held[0].error().ToString();
+  EXPECT_TRUE(held[0]->ack.has_embargoed_until());
+  EXPECT_TRUE(store_->ReleaseDue(kTime + 1800 * kSecond).empty()) << "released early";
+  ASSERT_TRUE(PublishOne(MakeArticle("other", "news in between")));  // Another batch.
+  auto released = store_->ReleaseDue(kTime + 3601 * kSecond);
+  ASSERT_EQ(released.size(), 1u);
+  ASSERT_TRUE(released[0]) << released[0].error().ToString();
+  EXPECT_EQ(released[0]->ack.version(), 1u);
+  auto stored = store_->GetRevision("results", 1);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->article().headline(), "Q3 results");
+  EXPECT_EQ(stored->article().body_size(), article.body_size());
+}
+
 TEST_F(RevisionStoreTest, RejectsOversizeArticleWithTooLarge) {
   auto article = MakeArticle("big", "big");
   article.add_body(std::string(70 * 1024, 'x'));
@@ -308,8 +333,6 @@ TEST_F(RevisionStoreTest, HistoryListsEveryVersionInOrder) {
 
 namespace newswire::store {
 namespace {
-
-constexpr int64_t kSecond = 1'000'000'000;
 
 class RevisionStoreQueryTest : public RevisionStoreTest {
  protected:
@@ -767,7 +790,7 @@ TEST_F(RevisionStoreQueryTest, VerifyReportsATamperedEventInTheLog) {
 }
 
 // A store written before the log kept events replays the same bytes, built
-// from the revision records.
+// from the revision records, in pages that mix both kinds of entry.
 TEST_F(RevisionStoreQueryTest, LogEntriesWithoutTheirEventReplayTheSameBytes) {
   ASSERT_TRUE(PublishOne(ExampleStory(1)));
   ASSERT_TRUE(PublishOne(ExampleStory(2)));
@@ -782,6 +805,7 @@ TEST_F(RevisionStoreQueryTest, LogEntriesWithoutTheirEventReplayTheSameBytes) {
       v1::LogEntry entry;
       ASSERT_TRUE(entry.ParseFromString(it->value().ToString()));
       ASSERT_FALSE(entry.event().empty());
+      if (it->key().ToString().back() == '\x02') continue;  // Keeps wire sequence 2's.
       entry.clear_event();
       ASSERT_TRUE(db.Put({}, log, it->key(), entry.SerializeAsString()).ok());
     }

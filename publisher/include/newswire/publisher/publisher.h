@@ -42,7 +42,8 @@ class Publisher {
   // Publishes the full new content of an article and blocks until the
   // daemon acks it (the revision is durable) or answers with a typed error
   // (INVALID_ARTICLE, VERSION_CONFLICT, TOO_LARGE, STORE_FAILURE, ...).
-  // UNAVAILABLE when no answer came after every attempt.
+  // UNAVAILABLE when no answer came after every attempt; MALFORMED when
+  // what answered sent neither an error nor an ack.
   virtual Result<v1::PublishAck> Publish(const v1::Article& article,
                                          const PublishParams& params = {}) = 0;
 

@@ -64,8 +64,9 @@ struct PublishInput {
   // in the same write. Publishers leave it empty.
   std::string held_key;
   // The article still encoded, as received (`article` is then ignored): the
-  // store parses it into memory it frees a whole batch at a time. Bytes that
-  // are not an Article (or hold invalid UTF-8) fail as MALFORMED.
+  // store parses it on the batch's arena. Bytes that are not an Article (or
+  // hold invalid UTF-8) fail as MALFORMED and take no sequence; as for any
+  // retry, a publisher key already acked returns that ack first.
   std::string article_bytes;
 };
 
@@ -167,8 +168,10 @@ class RevisionStore {
                                                    std::size_t limit) const = 0;
 
   // ReadLog (empty `channel`) or ReadChannel, encoded for a replay: each
-  // record's event as the live wire sent it, built from the stored bytes
-  // without parsing the stored article (see views.proto).
+  // record's event as the live wire sent it, as the log keeps it (or, for
+  // entries written before the log kept events and when `with_full` asks
+  // for the full articles too, built from the revision records without
+  // parsing the stored article: see views.proto).
   virtual Result<std::vector<EncodedLogItem>> ReadEncoded(std::string_view channel,
                                                           uint64_t from_seq, std::size_t limit,
                                                           bool with_full) const = 0;

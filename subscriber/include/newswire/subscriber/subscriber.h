@@ -54,20 +54,25 @@ struct SubscriberOptions {
 };
 
 // A rebuilt article, kept as the canonical bytes its content hash was
-// checked over and parsed only when first asked for: a consumer that needs
-// the event and the check (a recorder, a relay, a latency probe) never pays
-// for the parse. Immutable and safe to share between threads.
+// checked over and parsed only when first asked for: a consumer that only
+// records, relays or checks the wire (a recorder, a relay, a latency probe)
+// never pays for the parse. The hash matched, so the bytes are the ones the
+// daemon encoded from an article it validated, and they parse. Immutable and
+// safe to share between threads.
 class RebuiltArticle {
  public:
-  RebuiltArticle() = default;                                  // Empty: nothing rebuilt.
+  RebuiltArticle();                                            // Empty: nothing rebuilt.
   explicit RebuiltArticle(std::string canonical);              // Verified bytes.
   RebuiltArticle(v1::Article article, std::string canonical);  // Both at hand.
 
   const v1::Article& article() const;  // Parses on first use.
-  const std::string& canonical() const { return canonical_; }
+  const std::string& canonical() const { return *canonical_; }
+  // The bytes alone, to keep without the parsed article (the rebuilder's
+  // base for the next delta).
+  const std::shared_ptr<const std::string>& shared_canonical() const { return canonical_; }
 
  private:
-  std::string canonical_;
+  std::shared_ptr<const std::string> canonical_;
   mutable std::once_flag parsed_;
   mutable v1::Article article_;
 };
@@ -79,7 +84,6 @@ struct Delivery {
   // Delivery. Never null: empty when nothing could be rebuilt (then
   // `verified` is false).
   std::shared_ptr<const RebuiltArticle> rebuilt = Nothing();
-  const v1::Article& article() const { return rebuilt->article(); }
   std::string channel;  // Channel topic it arrived on (live only).
   uint64_t channel_seq = 0;
   std::size_t event_bytes = 0;  // Bytes of the live message (0 if recovered).
@@ -91,6 +95,8 @@ struct Delivery {
   // reached the application.
   int64_t lag_ns = 0;
 
+  // The rebuilt article (parsed on first use; these checks use it too).
+  const v1::Article& article() const { return rebuilt->article(); }
   bool killed() const { return article().pubstatus() == v1::PUB_STATUS_CANCELED; }
   bool withheld() const { return article().pubstatus() == v1::PUB_STATUS_WITHHELD; }
   bool flash() const { return article().urgency() == 1; }
