@@ -75,6 +75,7 @@ class ZmqQueryClient final : public QueryClient {
     if (prefetched_.count(key) || prefetched_.size() >= kMaxPrefetched) return;
     v1::QueryRequest request;
     *request.mutable_read_log() = read;
+    // A prefetch that cannot be sent is simply asked for when it is needed.
     if (Send(request)) prefetched_.emplace(std::move(key), request.request_id());
   }
 
@@ -91,14 +92,13 @@ class ZmqQueryClient final : public QueryClient {
   static constexpr std::size_t kMaxPrefetched = 8;
 
   Result<v1::QueryReply> Call(v1::QueryRequest& request) {
-    if (!Send(request)) {
-      return Fail(v1::ERROR_CODE_UNAVAILABLE, "query to " + endpoint_ + ": cannot send");
-    }
+    if (auto sent = Send(request); !sent) return Fail(sent.error());
     return Await(request.request_id());
   }
 
-  // Sends `request` under a fresh request id; false if ZeroMQ refused it.
-  bool Send(v1::QueryRequest& request) {
+  // Sends `request` under a fresh request id; UNAVAILABLE with ZeroMQ's
+  // reason if it refused.
+  Result<void> Send(v1::QueryRequest& request) {
     if (!socket_) {
       socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
       socket_->set(zmq::sockopt::linger, 0);
@@ -107,9 +107,10 @@ class ZmqQueryClient final : public QueryClient {
     request.set_request_id(++last_request_id_);
     try {
       socket_->send(zmq::buffer(request.SerializeAsString()), zmq::send_flags::none);
-      return true;
-    } catch (const zmq::error_t&) {
-      return false;
+      return {};
+    } catch (const zmq::error_t& e) {
+      return Fail(v1::ERROR_CODE_UNAVAILABLE,
+                  "query to " + endpoint_ + ": cannot send: " + std::string(e.what()));
     }
   }
 
