@@ -2,6 +2,8 @@
 
 #include <zstd.h>
 
+#include "newswire/core/article.h"
+
 namespace newswire::core {
 namespace {
 
@@ -42,6 +44,10 @@ std::string EncodeDelta(std::string_view base, std::string_view result) {
 
 Result<std::string> DecodeDelta(std::string_view base, std::string_view delta,
                                 std::size_t result_bytes) {
+  if (result_bytes > kLargestArticleBytes) {
+    return Fail(v1::ERROR_CODE_DIFF_MISMATCH,
+                "delta claims " + std::to_string(result_bytes) + " bytes, more than any article");
+  }
   const unsigned long long declared = ZSTD_getFrameContentSize(delta.data(), delta.size());
   if (declared != result_bytes) {
     return Fail(v1::ERROR_CODE_DIFF_MISMATCH,

@@ -605,6 +605,12 @@ Result<std::string> ApplyTextDiff(std::string_view base, const v1::TextDiff& dif
     return Mismatch("text diff expects " + std::to_string(diff.base_len()) + " bytes, base has " +
                     std::to_string(base.size()));
   }
+  // The result is at most the base and every insert: a larger declared
+  // length is refused before anything is reserved for it (an untrusted diff
+  // must not make us allocate gigabytes).
+  std::size_t most = base.size();
+  for (const auto& op : diff.ops()) most += op.insert().size();
+  if (diff.result_len() > most) return Mismatch("text diff result is longer than its ops can make");
   std::string out;
   out.reserve(diff.result_len());
   std::size_t pos = 0;

@@ -5,6 +5,8 @@
 
 #include <toml++/toml.h>
 
+#include "newswire/core/article.h"
+
 namespace newswire::daemon {
 namespace {
 
@@ -66,7 +68,7 @@ Result<void> LoadConfigFile(const std::string& path, Config& config) {
         text("data_dir", d.data_dir), text("durability", durability), text("payload", payload),
         text("log_level", config.logging.level), text("log_format", config.logging.format),
         number("block_cache_mb", 1, 1 << 20, d.block_cache_mb),
-        number("max_article_bytes", 1024, 64 << 20, d.max_article_bytes),
+        number("max_article_bytes", 1024, core::kLargestArticleBytes, d.max_article_bytes),
         number("max_batch", 1, 65536, d.max_batch), number("heartbeat_ms", 10, 60000, heartbeat_ms),
         number("fanout_hwm", 1, 10000000, d.fanout_hwm),
         number("retention_days", 0, 365000, d.retention_days)}) {

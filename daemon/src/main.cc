@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "newswire/core/article.h"
 #include "newswire/daemon/config.h"
 #include "newswire/daemon/wire_daemon.h"
 
@@ -60,7 +61,8 @@ int main(int argc, char** argv) {
   auto* format_opt = app.add_option("--log-format", log_format, "text or json");
   auto* cache_opt = app.add_option("--block-cache-mb", block_cache_mb, "RocksDB block cache (64)");
   auto* size_opt =
-      app.add_option("--max-article-bytes", max_article_bytes, "article size limit (1048576)");
+      app.add_option("--max-article-bytes", max_article_bytes, "article size limit (1048576)")
+          ->check(CLI::Range(std::size_t{1024}, newswire::core::kLargestArticleBytes));
   auto* batch_opt = app.add_option("--max-batch", max_batch, "publishes per group commit (256)");
   auto* heartbeat_opt =
       app.add_option("--heartbeat-ms", heartbeat_ms, "heartbeat interval per channel (1000)");

@@ -60,6 +60,19 @@ TEST(DeltaTest, ATruncatedOrResizedDeltaIsAMismatch) {
   EXPECT_EQ(garbage.error().code, v1::ERROR_CODE_DIFF_MISMATCH);
 }
 
+// A delta from an untrusted wire may claim any size; one past the largest
+// article any daemon accepts is refused before memory is taken for it, even
+// when it is a well-formed frame (here: 1 byte more of zeros).
+TEST(DeltaTest, ADeltaClaimingMoreThanAnyArticleIsRefused) {
+  const std::string huge(kLargestArticleBytes + 1, '\0');
+  const std::string delta = EncodeDelta("", huge);
+  ASSERT_LT(delta.size(), 64u * 1024) << "zeros compress to almost nothing";
+  auto decoded = DecodeDelta("", delta, huge.size());
+  ASSERT_FALSE(decoded);
+  EXPECT_EQ(decoded.error().code, v1::ERROR_CODE_DIFF_MISMATCH);
+  EXPECT_NE(decoded.error().message.find("more than any article"), std::string::npos);
+}
+
 TEST(DeltaTest, EmptyBaseAndEmptyResultWork) {
   auto decoded = DecodeDelta("", EncodeDelta("", "hello"), 5);
   ASSERT_TRUE(decoded) << decoded.error().ToString();

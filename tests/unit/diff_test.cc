@@ -374,6 +374,14 @@ TEST(ApplyTextDiffTest, CountsPastTheEndFail) {
   ExpectMismatch("abc", MakeDiff(3, 3, {Retain(2), Remove(0xFFFFFFFF)}));
 }
 
+// Found by diff_fuzz: a declared result of 4 GB was reserved before the ops
+// were checked.
+TEST(ApplyTextDiffTest, DeclaredResultLongerThanTheOpsCanMakeFailsWithoutAllocatingIt) {
+  ExpectMismatch("abc", MakeDiff(3, 0xFFFFFFFF, {Retain(3)}));
+  ExpectMismatch("abc", MakeDiff(3, 5, {Retain(3), Insert("x")}));
+  EXPECT_TRUE(ApplyTextDiff("abc", MakeDiff(3, 4, {Retain(3), Insert("x")})).has_value());
+}
+
 TEST(ApplyTextDiffTest, DiffNotCoveringTheBaseFails) {
   ExpectMismatch("abc", MakeDiff(3, 2, {Retain(2)}));
   ExpectMismatch("abc", MakeDiff(3, 1, {Insert("x")}));

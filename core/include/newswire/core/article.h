@@ -20,6 +20,10 @@ namespace newswire::core {
 // the offending field named.
 Result<void> NormalizeAndValidate(v1::Article& article);
 
+// The largest canonical article a daemon may be configured to accept
+// (max_article_bytes); anything claiming more is refused before it is read.
+inline constexpr std::size_t kLargestArticleBytes = 64u << 20;
+
 // The canonical encoding: deterministic protobuf serialisation of a
 // normalised article. Equal articles give equal bytes.
 std::string CanonicalBytes(const v1::Article& article);

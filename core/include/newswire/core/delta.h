@@ -19,7 +19,8 @@ std::string EncodeDelta(std::string_view base, std::string_view result);
 
 // `result` back from `delta` and the same `base`. DIFF_MISMATCH when the
 // delta is not a zstd frame of exactly `result_bytes` bytes (or not one made
-// against this base, as far as decoding can tell: the content hash decides).
+// against this base, as far as decoding can tell: the content hash decides),
+// or claims more than kLargestArticleBytes (nothing is allocated for it).
 Result<std::string> DecodeDelta(std::string_view base, std::string_view delta,
                                 std::size_t result_bytes);
 
