@@ -23,8 +23,9 @@ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_
   -DNEWSWIRE_FUZZ=ON -DNEWSWIRE_BUILD_BENCH=OFF >/dev/null
 cmake --build build-fuzz --target diff_fuzz
 mkdir -p build-fuzz/corpus
+# tests/fuzz/seeds: inputs that once found a bug, run first every time.
 build-fuzz/tests/fuzz/diff_fuzz -max_total_time=30 -timeout=5 -rss_limit_mb=2048 \
-  build-fuzz/corpus 2>build-fuzz/fuzz.log || { tail -n 40 build-fuzz/fuzz.log; exit 1; }
+  build-fuzz/corpus tests/fuzz/seeds 2>build-fuzz/fuzz.log || { tail -n 40 build-fuzz/fuzz.log; exit 1; }
 tail -n 2 build-fuzz/fuzz.log >&2
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer" >&2
