@@ -3,6 +3,8 @@
 #include <array>
 #include <cstring>
 
+#include "newswire/core/utf8.h"
+
 namespace newswire::core::text {
 namespace {
 
@@ -76,31 +78,11 @@ std::size_t UnitStartBefore(std::string_view text, std::size_t pos) {
 }
 
 CharClass ClassifyUnit(std::string_view unit) {
-  const auto* s = reinterpret_cast<const unsigned char*>(unit.data());
-  const std::size_t n = unit.size();
-  unsigned char c = s[0];
-  if (c < 0x80) return n == 1 ? AsciiClass(c) : CharClass::kSingle;
-  std::size_t want;
-  uint32_t cp;
-  if (c >= 0xC2 && c <= 0xDF) {
-    want = 2;
-    cp = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    want = 3;
-    cp = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    want = 4;
-    cp = c & 0x07;
-  } else {
-    return CharClass::kSingle;
-  }
-  if (n != want) return CharClass::kSingle;
-  for (std::size_t i = 1; i < n; ++i) cp = (cp << 6) | (s[i] & 0x3F);
-  if ((want == 3 && cp < 0x800) || (want == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-      In(cp, 0xD800, 0xDFFF)) {
-    return CharClass::kSingle;
-  }
-  return ClassifyCodePoint(cp);
+  const Utf8Char ch = FirstChar(unit);
+  // Anything but exactly one well-formed character stands alone.
+  if (ch.length == 0 || ch.length != unit.size()) return CharClass::kSingle;
+  return ch.code_point < 0x80 ? AsciiClass(static_cast<unsigned char>(ch.code_point))
+                              : ClassifyCodePoint(ch.code_point);
 }
 
 bool IsTokenBoundary(std::string_view text, std::size_t pos) {

@@ -9,11 +9,14 @@ namespace {
 constexpr uint64_t kOnes = 0x0101010101010101ULL;
 constexpr uint64_t kHighBits = 0x8080808080808080ULL;
 
-// Validates the multi-byte character starting at `p` (its lead byte is not
-// ASCII); returns its length, or 0 when it is malformed.
-int CharacterLength(const unsigned char* p, const unsigned char* end) {
+}  // namespace
+
+Utf8Char FirstChar(std::string_view text) {
+  if (text.empty()) return {};
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const unsigned char c = *p;
-  int extra;
+  if (c < 0x80) return {1, c};
+  std::size_t extra;
   uint32_t cp;
   if (c >= 0xC2 && c <= 0xDF) {
     extra = 1;
@@ -25,43 +28,23 @@ int CharacterLength(const unsigned char* p, const unsigned char* end) {
     extra = 3;
     cp = c & 0x07;
   } else {
-    return 0;  // Continuation byte, overlong lead or past U+10FFFF.
+    return {};  // Continuation byte, overlong lead or past U+10FFFF.
   }
-  if (end - p <= extra) return 0;
-  for (int i = 1; i <= extra; ++i) {
-    if ((p[i] & 0xC0) != 0x80) return 0;
+  if (text.size() <= extra) return {};
+  for (std::size_t i = 1; i <= extra; ++i) {
+    if ((p[i] & 0xC0) != 0x80) return {};
     cp = (cp << 6) | (p[i] & 0x3F);
   }
   if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) || cp > 0x10FFFF ||
       (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
+    return {};
   }
-  return extra + 1;
+  return {extra + 1, cp};
 }
 
-}  // namespace
-
 bool IsValidUtf8(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  while (p < end) {
-    // Fast path over ASCII, eight bytes at a time.
-    while (end - p >= 8) {
-      uint64_t word;
-      __builtin_memcpy(&word, p, 8);
-      if (word & kHighBits) break;
-      p += 8;
-    }
-    if (p >= end) break;
-    if (*p < 0x80) {
-      ++p;
-      continue;
-    }
-    const int length = CharacterLength(p, end);
-    if (length == 0) return false;
-    p += length;
-  }
-  return true;
+  // Invalid UTF-8 outranks a control character there.
+  return CheckTextBytes(text, true) != TextFault::kInvalidUtf8;
 }
 
 TextFault CheckTextBytes(std::string_view text, bool allow_newlines) {
@@ -91,7 +74,8 @@ TextFault CheckTextBytes(std::string_view text, bool allow_newlines) {
       ++p;
       continue;
     }
-    const int length = CharacterLength(p, end);
+    const std::size_t length =
+        FirstChar({reinterpret_cast<const char*>(p), static_cast<std::size_t>(end - p)}).length;
     if (length == 0) return TextFault::kInvalidUtf8;
     p += length;
   }

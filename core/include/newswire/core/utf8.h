@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace newswire::core {
@@ -9,6 +10,16 @@ namespace newswire::core {
 // True when `text` is well-formed UTF-8 (no overlongs, no surrogates, no
 // code points past U+10FFFF).
 bool IsValidUtf8(std::string_view text);
+
+// The character `text` starts with: its length in bytes and its code point.
+// Length 0 when `text` does not start with a well-formed character (empty,
+// a continuation byte, an overlong form, a surrogate, past U+10FFFF, or cut
+// short).
+struct Utf8Char {
+  std::size_t length = 0;
+  uint32_t code_point = 0;
+};
+Utf8Char FirstChar(std::string_view text);
 
 enum class TextFault { kNone, kInvalidUtf8, kControlCharacter };
 
