@@ -277,7 +277,9 @@ Result<Committed> PublishBatch::Add(PublishInput input) {
   log.set_chain_hash(WireChainHash(state_.wire_chain_hash, seq, article.id(), article.version(),
                                    next.content_hash));
   state_.wire_chain_hash = log.chain_hash();
-  log.set_event(committed.event);
+  // The event (the entry's last field) spliced on, not copied in first.
+  std::string log_bytes = log.SerializeAsString();
+  core::AppendEmbedded(log_bytes, v1::LogEntry::kEventFieldNumber, committed.event);
 
   std::string record;
   record.reserve(canonical.size() + diff.size() + revision.ByteSizeLong() + 16);
@@ -288,7 +290,7 @@ Result<Committed> PublishBatch::Add(PublishInput input) {
   Put(kRevisions, keys::Revision(article.id(), article.version()), record);
   Put(kHeads, article.id(), head_bytes);
   Put(kFeedHeads, keys::FeedHead(article.feed(), article.id()), head_bytes);
-  Put(kLog, keys::Log(seq), log.SerializeAsString());
+  Put(kLog, keys::Log(seq), log_bytes);
   // No time indexes: wire time grows with the version and the wire
   // sequence, so as-of and from-time lookups binary-search the revisions and
   // the log (each index was a memtable insert per revision).

@@ -443,32 +443,33 @@ Result<std::vector<EncodedLogItem>> RocksRevisionStore::ReadEncoded(std::string_
   auto positions = Positions(channel, from_seq, limit);
   if (!positions) return Fail(positions.error());
   std::vector<EncodedLogItem> out(positions->size());
-  // The log keeps each event as sent: only older entries, and a page that
-  // asks for full articles, read the revision records.
-  std::vector<Position> rebuild;
-  std::vector<std::size_t> rebuild_at;
+  // The log keeps each event as sent: the revision records are read only
+  // for the full articles a page asks for, and for older entries' events.
+  std::vector<Position> reads;
+  std::vector<std::size_t> reads_at;
   for (std::size_t i = 0; i < out.size(); ++i) {
     Position& at = (*positions)[i];
     out[i].seq = at.seq;
-    if (!with_full && !at.event.empty()) {
-      out[i].event = std::move(at.event);
-    } else {
-      rebuild.push_back(std::move(at));
-      rebuild_at.push_back(i);
+    out[i].event = std::move(at.event);
+    if (with_full || out[i].event.empty()) {
+      reads.push_back(std::move(at));
+      reads_at.push_back(i);
     }
   }
-  if (rebuild.empty()) return out;
-  auto records = FetchRecords(rebuild);
+  if (reads.empty()) return out;
+  auto records = FetchRecords(reads);
   if (!records) return Fail(records.error());
   v1::StoredRevisionView stored;
   v1::RevisionEventView event;
-  for (std::size_t k = 0; k < rebuild.size(); ++k) {
-    const std::size_t i = rebuild_at[k];
-    Position& at = rebuild[k];
+  for (std::size_t k = 0; k < reads.size(); ++k) {
+    const std::size_t i = reads_at[k];
+    Position& at = reads[k];
     const auto& record = (*records)[k];
     if (!stored.ParseFromArray(record.data(), static_cast<int>(record.size()))) {
       return Fail(v1::ERROR_CODE_STORE_FAILURE, "corrupt revision record");
     }
+    if (with_full) out[i].full = stored.article();
+    if (!out[i].event.empty()) continue;
     // What EventOf builds, from the encoded parts as they are stored.
     event.Clear();
     event.set_article_id(std::move(at.article_id));
@@ -478,7 +479,6 @@ Result<std::vector<EncodedLogItem>> RocksRevisionStore::ReadEncoded(std::string_
     event.set_content_hash(std::move(*stored.mutable_content_hash()));
     event.set_base_hash(std::move(*stored.mutable_base_hash()));
     event.set_full_bytes(stored.full_bytes());
-    if (with_full) out[i].full = stored.article();
     if (stored.diff_is_full()) {
       event.set_full(std::move(*stored.mutable_article()));
     } else if (!stored.delta().empty()) {
