@@ -1,5 +1,7 @@
 #include "newswire/core/channel.h"
 
+#include "newswire/core/bytes.h"
+
 namespace newswire::core {
 namespace {
 
@@ -16,7 +18,7 @@ std::string WireChannel() { return Make("w", ""); }
 
 std::string FeedChannel(std::string_view feed) { return Make("f/", feed); }
 
-std::string InstrumentChannel(std::string_view symbol, std::string_view exchange) {
+std::string InstrumentChannel(std::string_view exchange, std::string_view symbol) {
   std::string name(exchange);
   name.push_back(':');
   name.append(symbol);
@@ -25,6 +27,26 @@ std::string InstrumentChannel(std::string_view symbol, std::string_view exchange
 
 std::string TopicChannel(std::string_view topic) { return Make("t/", topic); }
 
+std::string StatsChannel() { return Make("s", ""); }
+
+ChannelKind KindOf(std::string_view channel) {
+  if (channel.starts_with("f/")) return ChannelKind::kFeed;
+  if (channel.starts_with("i/")) return ChannelKind::kInstrument;
+  if (channel.starts_with("t/")) return ChannelKind::kTopic;
+  if (channel == "s|") return ChannelKind::kStats;
+  return ChannelKind::kWire;
+}
+
+std::string_view ChannelName(std::string_view channel) {
+  switch (KindOf(channel)) {
+    case ChannelKind::kFeed:
+    case ChannelKind::kInstrument:
+    case ChannelKind::kTopic:
+      return channel.size() >= 3 ? channel.substr(2, channel.size() - 3) : std::string_view();
+    default: return {};
+  }
+}
+
 std::vector<std::string> ChannelsOf(const v1::Article& article) {
   std::vector<std::string> channels;
   channels.reserve(2 + static_cast<std::size_t>(article.instruments_size()) +
@@ -32,7 +54,7 @@ std::vector<std::string> ChannelsOf(const v1::Article& article) {
   channels.push_back(WireChannel());
   channels.push_back(FeedChannel(article.feed()));
   for (const auto& instrument : article.instruments()) {
-    channels.push_back(InstrumentChannel(instrument.symbol(), instrument.exchange()));
+    channels.push_back(InstrumentChannel(instrument.exchange(), instrument.symbol()));
   }
   for (const auto& topic : article.topics()) {
     channels.push_back(TopicChannel(topic));
@@ -45,18 +67,15 @@ std::vector<std::string> ChannelsOf(const v1::Article& article) {
 namespace newswire::core {
 
 std::string EncodeSequence(uint64_t sequence) {
-  std::string frame(kSequenceFrameBytes, '\0');
-  for (std::size_t i = 0; i < kSequenceFrameBytes; ++i) {
-    frame[kSequenceFrameBytes - 1 - i] = static_cast<char>((sequence >> (8 * i)) & 0xFF);
-  }
+  std::string frame;
+  frame.reserve(kSequenceFrameBytes);
+  PutBigEndian(frame, sequence, kSequenceFrameBytes);
   return frame;
 }
 
 std::optional<uint64_t> DecodeSequence(std::string_view frame) {
   if (frame.size() != kSequenceFrameBytes) return std::nullopt;
-  uint64_t sequence = 0;
-  for (char c : frame) sequence = (sequence << 8) | static_cast<unsigned char>(c);
-  return sequence;
+  return GetBigEndian(frame);
 }
 
 }  // namespace newswire::core

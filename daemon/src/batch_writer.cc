@@ -5,15 +5,22 @@
 
 #include <cerrno>
 #include <cstdint>
-#include <system_error>
+#include <cstring>
 #include <utility>
 
 namespace newswire::daemon {
 
-BatchWriter::BatchWriter(store::RevisionStore& store)
-    : store_(store), done_fd_(eventfd(0, EFD_CLOEXEC)), thread_([this] { Run(); }) {
-  if (done_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+Result<std::unique_ptr<BatchWriter>> BatchWriter::Create(store::RevisionStore& store) {
+  const int fd = eventfd(0, EFD_CLOEXEC);
+  if (fd < 0) {
+    return Fail(v1::ERROR_CODE_INTERNAL,
+                std::string("cannot start the writer thread: eventfd: ") + std::strerror(errno));
+  }
+  return std::unique_ptr<BatchWriter>(new BatchWriter(store, fd));
 }
+
+BatchWriter::BatchWriter(store::RevisionStore& store, int done_fd)
+    : store_(store), done_fd_(done_fd), thread_([this] { Run(); }) {}
 
 BatchWriter::~BatchWriter() {
   {
@@ -25,7 +32,7 @@ BatchWriter::~BatchWriter() {
   close(done_fd_);
 }
 
-void BatchWriter::Start(store::PreparedBatch& batch) {
+void BatchWriter::Start(store::StagedBatch& batch) {
   {
     std::lock_guard lock(mutex_);
     job_ = &batch;
@@ -49,7 +56,7 @@ void BatchWriter::Run() {
   while (true) {
     job_ready_.wait(lock, [this] { return stopping_ || job_ != nullptr; });
     if (job_ == nullptr) return;  // Stopping, and nothing left to write.
-    store::PreparedBatch* job = std::exchange(job_, nullptr);
+    store::StagedBatch* job = std::exchange(job_, nullptr);
     lock.unlock();
     Result<void> outcome = store_.Write(*job);
     lock.lock();

@@ -94,13 +94,6 @@ double Histogram::Quantile(double q) const {
   return bounds_.empty() ? 0 : bounds_.back();
 }
 
-ChannelKind KindOf(const std::string& channel) {
-  if (channel.rfind("f/", 0) == 0) return ChannelKind::kFeed;
-  if (channel.rfind("i/", 0) == 0) return ChannelKind::kInstrument;
-  if (channel.rfind("t/", 0) == 0) return ChannelKind::kTopic;
-  return ChannelKind::kWire;
-}
-
 Metrics::Metrics()
     : commit_batch_size({1, 2, 4, 8, 16, 32, 64, 128, 256, 512}),
       commit_seconds(
@@ -132,7 +125,7 @@ std::string Metrics::RenderPrometheus(const store::RevisionStore& store, int64_t
   Header(out, "newswire_fanout_events_total", "counter",
          "Revision messages sent, by channel kind.");
   static constexpr const char* kKinds[] = {"wire", "feed", "instrument", "topic"};
-  for (std::size_t i = 0; i < fanout.size(); ++i) {
+  for (std::size_t i = 0; i < std::size(kKinds); ++i) {
     Line(out, "newswire_fanout_events_total", std::string("kind=\"") + kKinds[i] + "\"",
          static_cast<double>(fanout[i].load()));
   }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "newswire/core/channel.h"
 #include "newswire/store/revision_store.h"
 #include "newswire/v1/wire.pb.h"
 
@@ -31,9 +32,6 @@ class Histogram {
   std::atomic<uint64_t> sum_micros_{0};  // Sum in millionths, to stay integral.
 };
 
-enum class ChannelKind { kWire, kFeed, kInstrument, kTopic, kCount };
-ChannelKind KindOf(const std::string& channel);
-
 struct Metrics {
   Metrics();
 
@@ -42,7 +40,7 @@ struct Metrics {
   std::atomic<uint64_t> embargoes_held{0};
   std::atomic<uint64_t> embargoes_released{0};
   std::array<std::atomic<uint64_t>, 16> rejected{};  // By v1::ErrorCode.
-  std::array<std::atomic<uint64_t>, static_cast<std::size_t>(ChannelKind::kCount)> fanout{};
+  std::array<std::atomic<uint64_t>, static_cast<std::size_t>(core::ChannelKind::kCount)> fanout{};
   std::atomic<uint64_t> heartbeats{0};
   std::atomic<uint64_t> channel_reads{0};          // ReadLog on a channel: mostly gap repairs.
   std::array<std::atomic<uint64_t>, 8> queries{};  // By QueryRequest::query_case().

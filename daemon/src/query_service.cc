@@ -2,7 +2,10 @@
 
 #include <filesystem>
 
+#include <spdlog/spdlog.h>
+
 #include "newswire/v1/views.pb.h"
+#include "zmq_frames.h"
 
 namespace newswire::daemon {
 namespace {
@@ -24,6 +27,14 @@ Result<v1::ArticleReply> Get(const store::RevisionStore& store, const v1::GetArt
   reply.set_content_hash(revision->content_hash());
   *reply.mutable_article() = std::move(*revision->mutable_article());
   return reply;
+}
+
+// The size of what went out for a version: its delta, its structured diff,
+// or the whole article.
+uint32_t PayloadBytes(const v1::StoredRevision& revision) {
+  if (revision.diff_is_full()) return revision.full_bytes();
+  if (!revision.delta().empty()) return static_cast<uint32_t>(revision.delta().size());
+  return static_cast<uint32_t>(revision.diff().ByteSizeLong());
 }
 
 Result<v1::HistoryReply> History(const store::RevisionStore& store, const v1::GetHistory& query) {
@@ -52,7 +63,8 @@ Result<v1::HistoryReply> History(const store::RevisionStore& store, const v1::Ge
     entry->set_pubstatus(a.pubstatus());
     entry->set_content_hash(revision.content_hash());
     entry->set_full_bytes(revision.full_bytes());
-    entry->set_diff_bytes(revision.diff_bytes());
+    entry->set_diff_bytes(PayloadBytes(revision));
+    entry->set_event_bytes(revision.diff_bytes());  // The store keeps the event's size there.
   }
   return reply;
 }
@@ -175,6 +187,40 @@ std::string AnswerQuery(const store::RevisionStore& store, const v1::QueryReques
           Error{v1::ERROR_CODE_MALFORMED, "query request names no query", 0}.ToProto();
   }
   return reply.SerializeAsString();
+}
+
+void ServeQueries(zmq::socket_t& socket, const store::RevisionStore& store, Metrics& metrics,
+                  const std::atomic<bool>& stop) {
+  using SteadyClock = std::chrono::steady_clock;
+  while (!stop.load()) {
+    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+    try {
+      if (zmq::poll(&item, 1, std::chrono::milliseconds(100)) == 0) continue;
+      auto parts = ReceiveMultipart(socket);
+      Envelope envelope;
+      auto payload = SplitRequest(parts, envelope);
+      v1::QueryRequest request;
+      if (!payload || !request.ParseFromArray(payload->data(), static_cast<int>(payload->size()))) {
+        if (!parts.empty()) {
+          SendReply(socket, envelope,
+                    ErrorReply<v1::QueryReply>(
+                        0, {v1::ERROR_CODE_MALFORMED, "frame is not a valid QueryRequest"}));
+        }
+        continue;
+      }
+      const auto started = SteadyClock::now();
+      SendReply(socket, envelope, AnswerQuery(store, request));
+      metrics.queries[static_cast<std::size_t>(request.query_case()) % metrics.queries.size()]
+          .fetch_add(1, std::memory_order_relaxed);
+      if (request.has_read_log() && !request.read_log().channel().empty()) {
+        metrics.channel_reads.fetch_add(1, std::memory_order_relaxed);
+      }
+      metrics.query_seconds.Observe(
+          std::chrono::duration<double>(SteadyClock::now() - started).count());
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) spdlog::error("query service: {}", e.what());
+    }
+  }
 }
 
 }  // namespace newswire::daemon

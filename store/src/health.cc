@@ -1,5 +1,6 @@
 // Monitoring hooks of the RocksDB store: sizes and a write probe.
 #include "keys.h"
+#include "newswire/core/sync_point.h"
 #include "rocks_store.h"
 
 namespace newswire::store {
@@ -28,7 +29,7 @@ std::vector<std::pair<std::string, uint64_t>> RocksRevisionStore::Sizes() const 
 
 Result<void> RocksRevisionStore::Probe() {
   if (options_.read_only) return Fail(v1::ERROR_CODE_STORE_FAILURE, "store is open read-only");
-  if (options_.inject_commit_failure && options_.inject_commit_failure()) {
+  if (NEWSWIRE_SYNC_POINT("store.probe")) {
     return Fail(v1::ERROR_CODE_STORE_FAILURE, "probe write failed: injected failure");
   }
   rocksdb::WriteOptions write_options;

@@ -8,17 +8,12 @@
 #include <string>
 #include <string_view>
 
+#include "newswire/core/bytes.h"
+
 namespace newswire::store::keys {
 
-inline void PutBigEndian(std::string& out, uint64_t value, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
-}
-
-inline uint64_t GetBigEndian(std::string_view in) {
-  uint64_t value = 0;
-  for (char c : in) value = (value << 8) | static_cast<unsigned char>(c);
-  return value;
-}
+using core::GetBigEndian;
+using core::PutBigEndian;
 
 // Wire times are stored as unsigned with the sign bit flipped, so times
 // before 1970 still sort first.
@@ -90,7 +85,7 @@ inline std::string Held(int64_t embargo_ns, uint64_t counter) {
   return key;
 }
 
-// idempotency: publisher id, 0x00, publisher key -> PublishAck.
+// idempotency: publisher id, 0x00, publisher key -> PublishAck, IdempotencyDigest.
 inline std::string Idempotency(std::string_view publisher_id, std::string_view key) {
   std::string out(publisher_id);
   out.push_back('\0');
@@ -104,5 +99,9 @@ inline constexpr std::string_view kArticleCutPrefix = "article-cut/";
 
 // meta: "channel-head/" + channel topic -> last channel sequence (8).
 inline constexpr std::string_view kChannelHeadPrefix = "channel-head/";
+
+// meta: "quarantine/" + family name + "/" + key -> a record that did not
+// parse, moved aside instead of deleted (verify reports them).
+inline constexpr std::string_view kQuarantinePrefix = "quarantine/";
 
 }  // namespace newswire::store::keys

@@ -7,9 +7,13 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
 
+#include "event_codec.h"
 #include "keys.h"
+#include "newswire/core/article.h"
 #include "newswire/core/channel.h"
+#include "newswire/core/sync_point.h"
 #include "newswire/v1/views.pb.h"
+#include "publish_batch.h"
 
 namespace newswire::store {
 
@@ -46,7 +50,12 @@ RocksRevisionStore::RocksRevisionStore(const StoreOptions& options, std::unique_
 
 RocksRevisionStore::~RocksRevisionStore() {
   for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
-  db_->Close();
+  // Close flushes nothing we need (every commit is in the WAL), but a
+  // failure here means the WAL may not be synced: say so.
+  if (auto status = db_->Close(); !status.ok()) {
+    fprintf(stderr, "newswire store %s: close failed: %s\n", options_.path.c_str(),
+            status.ToString().c_str());
+  }
 }
 
 Result<void> RocksRevisionStore::Load() {
@@ -65,6 +74,7 @@ Result<void> RocksRevisionStore::Load() {
   if (!it->status().ok()) return StoreFailure("reading the wire log", it->status());
   last_wire_seq_ = writer_.wire_seq;
   settled_ = writer_;
+  if (auto ok = LoadHeld(); !ok) return ok;
 
   it.reset(db_->NewIterator({}, cf(kMeta)));
   for (it->Seek(keys::kChannelHeadPrefix);
@@ -94,69 +104,116 @@ Result<void> RocksRevisionStore::Load() {
   return {};
 }
 
-std::unique_ptr<PreparedBatch> RocksRevisionStore::Prepare(std::vector<PublishInput> inputs,
-                                                           int64_t wire_time_ns) {
-  for (auto& input : inputs) input.held_key.clear();  // Only ReleaseDue sets it.
-  return PrepareBatch(std::move(inputs), wire_time_ns);
+namespace {
+
+// Stands for the story of a held record that does not parse (ids never
+// hold spaces), so that it still comes due and is quarantined.
+std::string UnreadableHeld(std::string_view key) { return "unreadable held " + core::Hex(key); }
+
+}  // namespace
+
+Result<void> RocksRevisionStore::LoadHeld() {
+  held_.clear();
+  held_keys_.clear();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kEmbargoes)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    v1::HeldPublish held;
+    // One that does not parse still comes due, to be quarantined.
+    std::string article_id;
+    if (held.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      article_id = held.article().id();
+    }
+    if (article_id.empty()) article_id = UnreadableHeld(it->key().ToStringView());
+    SetHeld(article_id, it->key().ToString());
+  }
+  if (!it->status().ok()) return StoreFailure("reading the held embargoes", it->status());
+  return {};
+}
+
+void RocksRevisionStore::SetHeld(const std::string& article_id,
+                                 const std::optional<std::string>& key) {
+  if (auto it = held_.find(article_id); it != held_.end()) {
+    held_keys_.erase(it->second);
+    held_.erase(it);
+  }
+  if (!key) return;
+  held_[article_id] = *key;
+  held_keys_.insert(*key);
+}
+
+std::unique_ptr<StagedBatch> RocksRevisionStore::Stage(std::vector<PublishInput> inputs,
+                                                       int64_t wire_time_ns) {
+  auto batch = std::make_unique<RocksStagedBatch>(*this, writer_, wire_time_ns);
+  batch->results.reserve(inputs.size());
+  for (auto& input : inputs) {
+    batch->results.push_back(options_.read_only
+                                 ? Fail(v1::ERROR_CODE_STORE_FAILURE, "store is open read-only")
+                                 : batch->publish.Add(std::move(input)));
+  }
+  Absorb(*batch);
+  return batch;
 }
 
 std::vector<Result<Committed>> RocksRevisionStore::ReleaseDue(int64_t wire_time_ns) {
-  std::vector<PublishInput> due;
+  auto batch = std::make_unique<RocksStagedBatch>(*this, writer_, wire_time_ns);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kEmbargoes)));
-  for (it->SeekToFirst(); it->Valid() && due.size() < 256; it->Next()) {
+  for (it->SeekToFirst(); it->Valid() && batch->results.size() < 256; it->Next()) {
     auto key = it->key().ToStringView();
     if (keys::TimeFromKey(keys::GetBigEndian(key.substr(0, 8))) > wire_time_ns) break;
-    auto held = ParseRecord<v1::HeldPublish>(it->value().ToStringView(), "held publish");
-    PublishInput input;
-    input.held_key = std::string(key);
-    if (held) {
-      input.publisher_id = held->publisher_id();
-      input.publisher_key = held->publisher_key();
-      input.base_version = held->base_version();
-      input.article = std::move(*held->mutable_article());
+    v1::HeldPublish held;
+    if (!held.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      // Kept aside, not destroyed: the operator may recover it by hand.
+      Quarantine(batch->publish.writes(), kEmbargoes, "embargoes", key, it->value().ToStringView());
+      SetHeld(UnreadableHeld(key), std::nullopt);
+      batch->results.push_back(Fail(v1::ERROR_CODE_STORE_FAILURE,
+                                    "a held publish did not parse; quarantined as meta key " +
+                                        std::string(keys::kQuarantinePrefix) + "embargoes/" +
+                                        core::Hex(key)));
+      continue;
     }
-    due.push_back(std::move(input));
+    batch->results.push_back(batch->publish.Release(std::string(key), std::move(held)));
   }
-  if (due.empty()) return {};
-  auto batch = PrepareBatch(std::move(due), wire_time_ns);
+  if (!it->status().ok()) {
+    return {StoreFailure("reading the held embargoes", it->status())};
+  }
+  if (batch->results.empty()) return {};
+  Absorb(*batch);
   auto written = Write(*batch);
   return Settle(std::move(batch), std::move(written));
 }
 
-std::optional<int64_t> RocksRevisionStore::NextEmbargoNs() const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kEmbargoes)));
-  it->SeekToFirst();
-  if (!it->Valid()) return std::nullopt;
-  return keys::TimeFromKey(keys::GetBigEndian(it->key().ToStringView().substr(0, 8)));
+void RocksRevisionStore::Quarantine(rocksdb::WriteBatch& batch, Family family,
+                                    std::string_view name, std::string_view key,
+                                    std::string_view value) const {
+  std::string aside(keys::kQuarantinePrefix);
+  aside.append(name).push_back('/');
+  aside.append(key);
+  batch.Put(cf(kMeta), aside, value);
+  batch.Delete(cf(family), key);
 }
 
-std::unique_ptr<PreparedBatch> RocksRevisionStore::PrepareBatch(std::vector<PublishInput> inputs,
-                                                                int64_t wire_time_ns) {
-  auto batch = std::make_unique<RocksPreparedBatch>(*this, writer_, wire_time_ns);
-  batch->number = ++prepared_batches_;
-  batch->results.reserve(inputs.size());
-  if (options_.read_only) {
-    for (std::size_t i = 0; i < inputs.size(); ++i) {
-      batch->results.push_back(Fail(v1::ERROR_CODE_STORE_FAILURE, "store is open read-only"));
-    }
-    return batch;
-  }
-  PublishBatch& publish = batch->publish;
-  for (auto& input : inputs) batch->results.push_back(publish.Add(std::move(input)));
+std::optional<int64_t> RocksRevisionStore::NextEmbargoNs() const {
+  if (held_keys_.empty()) return std::nullopt;
+  return keys::TimeFromKey(keys::GetBigEndian(std::string_view(*held_keys_.begin()).substr(0, 8)));
+}
+
+void RocksRevisionStore::Absorb(RocksStagedBatch& batch) {
+  batch.number = ++staged_batches_;
+  PublishBatch& publish = batch.publish;
   publish.Finish();
   // The next batch builds on this one before it is written.
   writer_ = publish.state();
-  for (const auto& [channel, seq] : publish.channel_heads()) prepared_channel_heads_[channel] = seq;
+  for (const auto& [channel, seq] : publish.channel_heads()) staged_channel_heads_[channel] = seq;
   for (auto& [article_id, head] : publish.heads()) {
-    head.batch = batch->number;
+    head.batch = batch.number;
     head_cache_.Put(article_id, std::move(head), settled_batches_);
   }
-  for (auto& [key, ack] : publish.acks()) pending_acks_[key] = {std::move(ack), batch->number};
-  return batch;
+  for (auto& [key, answer] : publish.acks()) pending_acks_[key] = {std::move(answer), batch.number};
+  for (const auto& [article_id, key] : publish.held()) SetHeld(article_id, key);
 }
 
-Result<void> RocksRevisionStore::Write(PreparedBatch& prepared) {
-  auto& batch = static_cast<RocksPreparedBatch&>(prepared);
+Result<void> RocksRevisionStore::Write(StagedBatch& staged) {
+  auto& batch = static_cast<RocksStagedBatch&>(staged);
   if (batch.number <= void_through_.load(std::memory_order_acquire)) {
     return Fail(v1::ERROR_CODE_STORE_FAILURE, "not written: an earlier commit failed");
   }
@@ -165,16 +222,16 @@ Result<void> RocksRevisionStore::Write(PreparedBatch& prepared) {
   if (batch.publish.writes().Count() == 0) return {};
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.durability == Durability::kSync;
-  rocksdb::Status status = options_.inject_commit_failure && options_.inject_commit_failure()
+  rocksdb::Status status = NEWSWIRE_SYNC_POINT("store.write")
                                ? rocksdb::Status::IOError("injected failure")
                                : db_->Write(write_options, &batch.publish.writes());
   if (!status.ok()) return StoreFailure("commit failed", status);
   return {};
 }
 
-std::vector<Result<Committed>> RocksRevisionStore::Settle(std::unique_ptr<PreparedBatch> prepared,
+std::vector<Result<Committed>> RocksRevisionStore::Settle(std::unique_ptr<StagedBatch> staged,
                                                           Result<void> written) {
-  auto& batch = static_cast<RocksPreparedBatch&>(*prepared);
+  auto& batch = static_cast<RocksStagedBatch&>(*staged);
   PublishBatch& publish = batch.publish;
   if (!written) {
     for (std::size_t i : publish.written()) batch.results[i] = Fail(written.error());
@@ -192,24 +249,49 @@ std::vector<Result<Committed>> RocksRevisionStore::Settle(std::unique_ptr<Prepar
 
 void RocksRevisionStore::RollBack() {
   writer_ = settled_;
-  prepared_channel_heads_.clear();
+  staged_channel_heads_.clear();
   pending_acks_.clear();
   head_cache_.Clear();  // It may hold heads that were never written.
-  settled_batches_ = prepared_batches_;
-  void_through_.store(prepared_batches_, std::memory_order_release);
+  // What is held is what RocksDB holds; if even that cannot be read, the
+  // next publishes see no held embargo until it can (logged by the caller
+  // through the failed write).
+  (void)LoadHeld();
+  settled_batches_ = staged_batches_;
+  void_through_.store(staged_batches_, std::memory_order_release);
 }
 
-uint64_t RocksRevisionStore::LastPreparedChannelSeq(std::string_view channel) const {
-  if (auto it = prepared_channel_heads_.find(std::string(channel));
-      it != prepared_channel_heads_.end()) {
+uint64_t RocksRevisionStore::LastStagedChannelSeq(std::string_view channel) const {
+  if (auto it = staged_channel_heads_.find(std::string(channel));
+      it != staged_channel_heads_.end()) {
     return it->second;
   }
   return LastChannelSeq(channel);
 }
 
-const v1::PublishAck* RocksRevisionStore::PendingAck(const std::string& idempotency_key) const {
+const RememberedAck* RocksRevisionStore::PendingAck(const std::string& idempotency_key) const {
   auto it = pending_acks_.find(idempotency_key);
-  return it == pending_acks_.end() ? nullptr : &it->second.ack;
+  return it == pending_acks_.end() ? nullptr : &it->second.answer;
+}
+
+std::optional<std::string> RocksRevisionStore::StagedHeld(const std::string& article_id) const {
+  auto it = held_.find(article_id);
+  if (it == held_.end()) return std::nullopt;
+  return it->second;
+}
+
+Result<std::optional<RememberedAck>> RocksRevisionStore::ReadAck(const std::string& key) const {
+  std::string value;
+  auto status = db_->Get({}, cf(kIdempotency), key, &value);
+  if (status.IsNotFound()) return std::optional<RememberedAck>();
+  if (!status.ok()) return StoreFailure("reading idempotency record", status);
+  RememberedAck remembered;
+  v1::IdempotencyDigest digest;
+  if (!remembered.ack.ParseFromString(value) || !digest.ParseFromString(value)) {
+    return Fail(v1::ERROR_CODE_STORE_FAILURE, "corrupt idempotency record");
+  }
+  remembered.ack.DiscardUnknownFields();  // The digest, which is not the client's.
+  remembered.digest = std::move(*digest.mutable_request_digest());
+  return std::optional(std::move(remembered));
 }
 
 const HeadState* HeadCache::Find(const std::string& article_id) {
@@ -460,7 +542,6 @@ Result<std::vector<EncodedLogItem>> RocksRevisionStore::ReadEncoded(std::string_
   auto records = FetchRecords(reads);
   if (!records) return Fail(records.error());
   v1::StoredRevisionView stored;
-  v1::RevisionEventView event;
   for (std::size_t k = 0; k < reads.size(); ++k) {
     const std::size_t i = reads_at[k];
     Position& at = reads[k];
@@ -470,23 +551,24 @@ Result<std::vector<EncodedLogItem>> RocksRevisionStore::ReadEncoded(std::string_
     }
     if (with_full) out[i].full = stored.article();
     if (!out[i].event.empty()) continue;
-    // What EventOf builds, from the encoded parts as they are stored.
-    event.Clear();
-    event.set_article_id(std::move(at.article_id));
-    event.set_version(at.version);
-    event.set_wire_seq(stored.wire_seq());
-    event.set_wire_time(std::move(*stored.mutable_wire_time()));
-    event.set_content_hash(std::move(*stored.mutable_content_hash()));
-    event.set_base_hash(std::move(*stored.mutable_base_hash()));
-    event.set_full_bytes(stored.full_bytes());
+    // What the live wire sent, from the parts as they are stored.
+    int field = v1::RevisionEvent::kDiffFieldNumber;
+    std::string_view payload = stored.diff();
     if (stored.diff_is_full()) {
-      event.set_full(std::move(*stored.mutable_article()));
+      field = v1::RevisionEvent::kFullFieldNumber;
+      payload = stored.article();
     } else if (!stored.delta().empty()) {
-      event.set_delta(std::move(*stored.mutable_delta()));
-    } else {
-      event.set_diff(std::move(*stored.mutable_diff()));
+      field = v1::RevisionEvent::kDeltaFieldNumber;
+      payload = stored.delta();
     }
-    event.SerializeToString(&out[i].event);
+    out[i].event = EncodeEvent({.article_id = at.article_id,
+                                .version = at.version,
+                                .wire_seq = stored.wire_seq(),
+                                .wire_time = stored.wire_time(),
+                                .content_hash = stored.content_hash(),
+                                .base_hash = stored.base_hash(),
+                                .full_bytes = stored.full_bytes()},
+                               field, payload);
   }
   return out;
 }

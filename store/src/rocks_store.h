@@ -4,6 +4,7 @@
 #include <atomic>
 #include <list>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 
 #include <google/protobuf/arena.h>
@@ -52,15 +53,24 @@ struct HeadState {
   std::string canonical;  // Its canonical bytes: the next zstd delta's dictionary.
   std::string content_hash;
   std::string chain_hash;
+  uint64_t wire_seq = 0;  // Answers a re-send of this very version.
+  int64_t wire_time_ns = 0;
   std::size_t bytes = 0;  // Rough heap footprint, for HeadCache's budget.
-  uint64_t batch = 0;     // Number of the batch that prepared it.
+  uint64_t batch = 0;     // Number of the batch that staged it.
+};
+
+// What an idempotency key was answered with, and the digest of the request
+// (see IdempotencyDigest in store.proto).
+struct RememberedAck {
+  v1::PublishAck ack;
+  std::string digest;
 };
 
 // Newest revisions of recently published articles, so a revision does not
 // read and parse its base (full article and diff) back from RocksDB.
 // Bounded by bytes, least recently used out first, so the daemon's memory
 // stays flat however large the store grows. Writer thread only. Holds the
-// heads of prepared batches too, and never evicts those before their batch
+// heads of staged batches too, and never evicts those before their batch
 // is settled: the next batch builds on them and RocksDB does not have them.
 class HeadCache {
  public:
@@ -77,6 +87,8 @@ class HeadCache {
   std::unordered_map<std::string_view, std::list<Entry>::iterator> index_;
 };
 
+struct RocksStagedBatch;
+
 class RocksRevisionStore final : public RevisionStore {
  public:
   RocksRevisionStore(const StoreOptions& options, std::unique_ptr<rocksdb::DB> db,
@@ -86,10 +98,10 @@ class RocksRevisionStore final : public RevisionStore {
   // Loads the counters and chain heads kept in memory by the writer.
   Result<void> Load();
 
-  std::unique_ptr<PreparedBatch> Prepare(std::vector<PublishInput> inputs,
-                                         int64_t wire_time_ns) override;
-  Result<void> Write(PreparedBatch& batch) override;
-  std::vector<Result<Committed>> Settle(std::unique_ptr<PreparedBatch> batch,
+  std::unique_ptr<StagedBatch> Stage(std::vector<PublishInput> inputs,
+                                     int64_t wire_time_ns) override;
+  Result<void> Write(StagedBatch& batch) override;
+  std::vector<Result<Committed>> Settle(std::unique_ptr<StagedBatch> batch,
                                         Result<void> written) override;
   std::vector<Result<Committed>> ReleaseDue(int64_t wire_time_ns) override;
   std::optional<int64_t> NextEmbargoNs() const override;
@@ -124,10 +136,14 @@ class RocksRevisionStore final : public RevisionStore {
 
   HeadCache& head_cache() const { return head_cache_; }
 
-  // For a batch being prepared: the newest sequence on `channel` and the
-  // ack a publisher key got, counting batches prepared and not yet settled.
-  uint64_t LastPreparedChannelSeq(std::string_view channel) const;
-  const v1::PublishAck* PendingAck(const std::string& idempotency_key) const;
+  // For a batch being staged: the newest sequence on `channel`, the answer
+  // a publisher key got and the story's held embargo key, counting batches
+  // staged and not yet settled.
+  uint64_t LastStagedChannelSeq(std::string_view channel) const;
+  const RememberedAck* PendingAck(const std::string& idempotency_key) const;
+  std::optional<std::string> StagedHeld(const std::string& article_id) const;
+  // The idempotency record of `key` in RocksDB (nullopt: none).
+  Result<std::optional<RememberedAck>> ReadAck(const std::string& key) const;
 
   // State the writer keeps between batches; a batch works on a copy, which
   // the next batch builds on once it is prepared.
@@ -155,93 +171,44 @@ class RocksRevisionStore final : public RevisionStore {
                                                std::vector<rocksdb::Status>& statuses) const;
   Result<std::vector<rocksdb::PinnableSlice>> FetchRecords(
       const std::vector<Position>& positions) const;
-  std::unique_ptr<PreparedBatch> PrepareBatch(std::vector<PublishInput> inputs,
-                                              int64_t wire_time_ns);
+  // The staged state every batch updates, after it is built.
+  void Absorb(RocksStagedBatch& batch);
   // After a failed write: forget every unsettled batch, back to what is durable.
   void RollBack();
+  // Which story each held embargo is for, from RocksDB.
+  Result<void> LoadHeld();
+  void SetHeld(const std::string& article_id, const std::optional<std::string>& key);
+  // Moves a record that does not parse to the meta family's quarantine.
+  void Quarantine(rocksdb::WriteBatch& batch, Family family, std::string_view name,
+                  std::string_view key, std::string_view value) const;
 
   StoreOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::atomic<uint64_t> last_wire_seq_{0};
-  // Writer thread only. `writer_`, the prepared channel heads, the pending
-  // acks and the head cache run ahead of RocksDB by the unsettled batches;
-  // `settled_` and `channel_heads_` are what is durable.
+  // Writer thread only. `writer_`, the staged channel heads, the pending
+  // acks, `held_` and the head cache run ahead of RocksDB by the unsettled
+  // batches; `settled_` and `channel_heads_` are what is durable.
   WriterState writer_;
   WriterState settled_;
   std::unordered_map<std::string, uint64_t> channel_heads_;
-  std::unordered_map<std::string, uint64_t> prepared_channel_heads_;
+  std::unordered_map<std::string, uint64_t> staged_channel_heads_;
   struct Pending {
-    v1::PublishAck ack;
+    RememberedAck answer;
     uint64_t batch = 0;
   };
-  std::unordered_map<std::string, Pending> pending_acks_;  // Idempotency key -> ack.
-  uint64_t prepared_batches_ = 0;                          // Batch numbers, from 1.
+  std::unordered_map<std::string, Pending> pending_acks_;  // Idempotency key -> answer.
+  // Article id -> embargoes key of its held publish (at most one: a later
+  // publish replaces it). Held publishes are few; all are kept.
+  std::unordered_map<std::string, std::string> held_;
+  std::set<std::string> held_keys_;  // The same keys, in embargo order.
+  uint64_t staged_batches_ = 0;      // Batch numbers, from 1.
   uint64_t settled_batches_ = 0;
-  // Batches numbered up to this one were prepared on a failed write: Write
+  // Batches numbered up to this one were staged on a failed write: Write
   // refuses them. Set on the writer thread before the next Write is handed
   // out, read by Write.
   std::atomic<uint64_t> void_through_{0};
   mutable HeadCache head_cache_;
-};
-
-// One call to Publish: what it writes, and what it has seen so far, since
-// later inputs of a batch build on earlier ones not yet in RocksDB.
-class PublishBatch {
- public:
-  PublishBatch(const RocksRevisionStore& store, const RocksRevisionStore::WriterState& state,
-               int64_t wire_time_ns);
-
-  Result<Committed> Add(PublishInput input);
-  // Writes what is kept once per batch (channel heads); call before the write.
-  void Finish();
-
-  rocksdb::WriteBatch& writes() { return writes_; }
-  const std::vector<std::size_t>& written() const { return written_; }
-  RocksRevisionStore::WriterState& state() { return state_; }
-  // Channel heads this batch moved (the rest are unchanged).
-  const std::unordered_map<std::string, uint64_t>& channel_heads() const { return channel_heads_; }
-  // Newest revision of each article this batch wrote, for the HeadCache.
-  std::unordered_map<std::string, HeadState>& heads() { return heads_; }
-  // Idempotency key -> ack, for the publishes this batch answers first.
-  std::unordered_map<std::string, v1::PublishAck>& acks() { return acks_; }
-
- private:
-  Result<std::optional<v1::PublishAck>> FindDuplicate(const std::string& key) const;
-  Result<Committed> Hold(const PublishInput& input, const v1::Article& article,
-                         const std::string& idempotency_key);
-  Result<const HeadState*> FindBase(const std::string& article_id);
-  void Put(Family family, std::string_view key, std::string_view value);
-  void Delete(Family family, std::string_view key);
-
-  const RocksRevisionStore& store_;
-  // Articles that arrived encoded are parsed here: fewer allocations than
-  // on the heap, all released together once the batch is built (Finish).
-  google::protobuf::Arena arena_;
-  RocksRevisionStore::WriterState state_;
-  google::protobuf::Timestamp wire_time_;
-  rocksdb::WriteBatch writes_;
-  std::vector<std::size_t> written_;  // Inputs whose result rides on this write.
-  std::size_t next_index_ = 0;
-  std::unordered_map<std::string, HeadState> heads_;      // Article id -> newest.
-  std::unordered_map<std::string, v1::PublishAck> acks_;  // Idempotency key -> ack.
-  std::unordered_map<std::string, uint64_t> channel_heads_;
-  struct ChannelRun {
-    uint64_t first = 0;     // Channel sequence of the first revision.
-    std::string wire_seqs;  // 8 bytes each, big-endian.
-  };
-  std::unordered_map<std::string, ChannelRun> channel_runs_;  // Index entries to write.
-  HeadState stored_base_;  // A base read from RocksDB (not cached).
-  int64_t wire_time_ns_;
-};
-
-struct RocksPreparedBatch final : PreparedBatch {
-  RocksPreparedBatch(const RocksRevisionStore& store, const RocksRevisionStore::WriterState& state,
-                     int64_t wire_time_ns)
-      : publish(store, state, wire_time_ns) {}
-  PublishBatch publish;
-  uint64_t number = 0;
-  std::vector<Result<Committed>> results;
 };
 
 }  // namespace newswire::store

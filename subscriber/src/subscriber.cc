@@ -67,7 +67,7 @@ Result<std::vector<std::string>> ChannelTopics(const ChannelSelection& selection
       return bad("instrument (expected MIC:SYMBOL, e.g. XTKS:9984)", instrument);
     }
     topics.push_back(
-        core::InstrumentChannel(instrument.substr(colon + 1), instrument.substr(0, colon)));
+        core::InstrumentChannel(instrument.substr(0, colon), instrument.substr(colon + 1)));
   }
   for (const auto& topic : selection.topics) {
     if (!usable(topic)) return bad("topic", topic);

@@ -153,15 +153,17 @@ TEST_F(DeliveryTest, DaemonRestartDuringAStreamIsSurvivedWithoutGaps) {
 TEST_F(DeliveryTest, LateJoinerOnAnInstrumentGetsItsHistoryThenLive) {
   testing::Daemon daemon(dir_.path() + "/store", {"--durability", "async"});
   auto publisher = NewPublisher(daemon.hub());
-  auto on = [](const std::string& id, const std::string& symbol) {
-    auto article = MakeArticle(id, "about " + symbol);
+  // Each publish changes its story (a re-send of the same text would be
+  // an unchanged version, nothing sent).
+  auto on = [](const std::string& id, const std::string& symbol, int take = 0) {
+    auto article = MakeArticle(id, "about " + symbol + " take " + std::to_string(take));
     article.mutable_instruments(0)->set_symbol(symbol);
     article.mutable_instruments(0)->set_exchange("XNAS");
     return article;
   };
   for (int i = 0; i < 6; ++i) {
-    ASSERT_TRUE(publisher->Publish(on("nvda-" + std::to_string(i % 2), "NVDA")));
-    ASSERT_TRUE(publisher->Publish(on("nvdax-" + std::to_string(i), "NVDAX")));
+    ASSERT_TRUE(publisher->Publish(on("nvda-" + std::to_string(i % 2), "NVDA", i)));
+    ASSERT_TRUE(publisher->Publish(on("nvdax-" + std::to_string(i), "NVDAX", i)));
   }
   subscriber::SubscriberOptions options;
   options.hub = daemon.hub();

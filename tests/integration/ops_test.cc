@@ -16,6 +16,7 @@
 #include "in_process_daemon.h"
 #include "manual_clock.h"
 #include "newswire/publisher/publisher.h"
+#include "sync_points.h"
 
 namespace newswire {
 namespace {
@@ -104,7 +105,8 @@ TEST_F(OpsTest, MetricsParseAsPrometheusAndCountersMove) {
 TEST_F(OpsTest, HealthzTurnsUnhealthyWhenTheStoreCannotBeWritten) {
   std::atomic<bool> broken{false};
   testing::ManualClock clock(1'795'590'300LL * 1'000'000'000);
-  testing::InProcessDaemon daemon(dir_.path() + "/store", clock, [&] { return broken.load(); });
+  testing::InProcessDaemon daemon(dir_.path() + "/store", clock);
+  testing::ArmedSyncPoint probe("store.probe", [&] { return broken.load(); });
   int status = 0;
   auto healthy = nlohmann::json::parse(Get(daemon.metrics(), "/healthz", &status));
   EXPECT_EQ(status, 200);

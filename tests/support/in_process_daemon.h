@@ -13,11 +13,9 @@ namespace newswire::testing {
 
 class InProcessDaemon {
  public:
-  InProcessDaemon(const std::string& data_dir, const core::Clock& clock,
-                  std::function<bool()> inject_commit_failure = nullptr) {
+  InProcessDaemon(const std::string& data_dir, const core::Clock& clock) {
     daemon::DaemonOptions options;
     options.metrics_listen = "127.0.0.1:0";
-    options.inject_commit_failure = std::move(inject_commit_failure);
     options.listen = "tcp://127.0.0.1:0";
     options.data_dir = data_dir;
     options.durability = store::Durability::kAsync;

@@ -170,8 +170,8 @@ TEST(EmbeddedTest, SplicedArticleIsTheRequestsOwnSerialisation) {
 }
 
 TEST(ChannelTest, NoChannelIsAPrefixOfAnother) {
-  auto nvda = InstrumentChannel("NVDA", "XNAS");
-  auto nvdax = InstrumentChannel("NVDAX", "XNAS");
+  auto nvda = InstrumentChannel("XNAS", "NVDA");
+  auto nvdax = InstrumentChannel("XNAS", "NVDAX");
   EXPECT_NE(nvdax.rfind(nvda, 0), 0u) << nvda << " prefixes " << nvdax;
   EXPECT_NE(FeedChannel("eq-asia").rfind(FeedChannel("eq"), 0), 0u);
 }
@@ -182,7 +182,7 @@ TEST(ChannelTest, ArticleGoesOutOnWireFeedInstrumentsAndTopics) {
   ASSERT_EQ(channels.size(), 4u);
   EXPECT_EQ(channels[0], WireChannel());
   EXPECT_EQ(channels[1], FeedChannel("test-feed"));
-  EXPECT_EQ(channels[2], InstrumentChannel("9984", "XTKS"));
+  EXPECT_EQ(channels[2], InstrumentChannel("XTKS", "9984"));
   EXPECT_EQ(channels[3], TopicChannel("markets"));
 }
 

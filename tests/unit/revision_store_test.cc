@@ -15,6 +15,8 @@
 #include "newswire/core/diff.h"
 #include "newswire/v1/store.pb.h"
 #include "process.h"
+#include "result_assertions.h"
+#include "sync_points.h"
 
 namespace newswire::store {
 namespace {
@@ -268,7 +270,7 @@ TEST_F(RevisionStoreTest, ChannelSequencesAreContiguousPerChannel) {
   auto second = PublishOne(b);
   auto third = PublishOne(MakeArticle("a", "two"));
   ASSERT_TRUE(first && second && third);
-  const std::string instrument = core::InstrumentChannel("9984", "XTKS");
+  const std::string instrument = core::InstrumentChannel("XTKS", "9984");
   auto seq_on = [&](const Committed& c, const std::string& channel) -> uint64_t {
     for (std::size_t i = 0; i < c.channels.size(); ++i) {
       if (c.channels[i] == channel) return c.channel_seqs[i];
@@ -390,7 +392,7 @@ TEST_F(RevisionStoreQueryTest, ChannelReadsFollowTheChannelSequence) {
     if (i % 2) article.mutable_instruments(0)->set_symbol("7203");  // Odd ones: Toyota.
     ASSERT_TRUE(PublishAt(article, kTime + i * kSecond));
   }
-  const std::string toyota = core::InstrumentChannel("7203", "XTKS");
+  const std::string toyota = core::InstrumentChannel("XTKS", "7203");
   EXPECT_EQ(*store_->LastStoredChannelSeq(toyota), 3u);
   auto items = store_->ReadChannel(toyota, 2, 10);
   ASSERT_TRUE(items);
@@ -400,13 +402,13 @@ TEST_F(RevisionStoreQueryTest, ChannelReadsFollowTheChannelSequence) {
   EXPECT_EQ((*items)[1].revision.article().id(), "s5");
   EXPECT_EQ(*store_->ChannelSeqAtOrAfter(toyota, 3), 2u);  // s3 is wire seq 4.
   EXPECT_EQ(*store_->ChannelSeqAtOrAfter(toyota, 7), 4u);
-  EXPECT_EQ(*store_->LastStoredChannelSeq(core::InstrumentChannel("7203X", "XTKS")), 0u);
+  EXPECT_EQ(*store_->LastStoredChannelSeq(core::InstrumentChannel("XTKS", "7203X")), 0u);
 }
 
 // A batch writes one index entry per channel for all its revisions: reads
 // must find every revision inside such runs, from any position.
 TEST_F(RevisionStoreQueryTest, ChannelReadsFindRevisionsInsideBatches) {
-  const std::string toyota = core::InstrumentChannel("7203", "XTKS");
+  const std::string toyota = core::InstrumentChannel("XTKS", "7203");
   std::vector<uint64_t> toyota_wire_seqs;
   for (int batch = 0; batch < 3; ++batch) {
     std::vector<PublishInput> inputs;
@@ -508,11 +510,7 @@ TEST_F(RevisionStoreQueryTest, FeedHeadsPageInIdOrder) {
 TEST_F(RevisionStoreQueryTest, FailedCommitLeavesNothingAndTakesNoSequence) {
   ASSERT_TRUE(PublishOne(MakeArticle("a", "one")));
   bool fail = true;
-  store_.reset();
-  StoreOptions options;
-  options.path = dir_.path() + "/store";
-  options.inject_commit_failure = [&] { return fail; };
-  store_ = std::move(*RevisionStore::Open(options));
+  testing::ArmedSyncPoint write("store.write", [&] { return fail; });
 
   auto failed = PublishOne(MakeArticle("b", "one"), 0, "key-b");
   ASSERT_FALSE(failed);
@@ -564,11 +562,7 @@ TEST_F(RevisionStoreQueryTest, EventAndRecordBytesAreTheMessagesOwnEncoding) {
 TEST_F(RevisionStoreQueryTest, FailedCommitDoesNotBecomeTheNextBase) {
   ASSERT_TRUE(PublishOne(MakeArticle("a", "one")));
   bool fail = false;
-  store_.reset();
-  StoreOptions options;
-  options.path = dir_.path() + "/store";
-  options.inject_commit_failure = [&] { return fail; };
-  store_ = std::move(*RevisionStore::Open(options));
+  testing::ArmedSyncPoint write("store.write", [&] { return fail; });
   ASSERT_TRUE(PublishOne(MakeArticle("a", "two")));  // v2, now cached.
   fail = true;
   ASSERT_FALSE(PublishOne(MakeArticle("a", "three")));
@@ -594,30 +588,27 @@ TEST_F(RevisionStoreQueryTest, FailedCommitDoesNotBecomeTheNextBase) {
 class PipelinedStoreTest : public RevisionStoreTest {
  protected:
   void OpenFailing() {
-    store_.reset();
-    StoreOptions options;
-    options.path = dir_.path() + "/store";
-    options.inject_commit_failure = [this] { return fail_; };
-    store_ = std::move(*RevisionStore::Open(options));
+    write_ = std::make_unique<testing::ArmedSyncPoint>("store.write", [this] { return fail_; });
   }
 
-  std::unique_ptr<PreparedBatch> Prepare(v1::Article article, std::string key = "") {
+  std::unique_ptr<StagedBatch> Stage(v1::Article article, std::string key = "") {
     std::vector<PublishInput> inputs;
     inputs.push_back({"tester", std::move(key), 0, std::move(article)});
-    return store_->Prepare(std::move(inputs), kTime);
+    return store_->Stage(std::move(inputs), kTime);
   }
 
-  Result<Committed> WriteAndSettle(std::unique_ptr<PreparedBatch> batch) {
+  Result<Committed> WriteAndSettle(std::unique_ptr<StagedBatch> batch) {
     auto written = store_->Write(*batch);
     return std::move(store_->Settle(std::move(batch), std::move(written)).at(0));
   }
 
   bool fail_ = false;
+  std::unique_ptr<testing::ArmedSyncPoint> write_;
 };
 
 TEST_F(PipelinedStoreTest, TheNextBatchBuildsOnOneNotYetWritten) {
-  auto first = Prepare(MakeArticle("a", "one"), "key-1");
-  auto second = Prepare(MakeArticle("a", "two"));
+  auto first = Stage(MakeArticle("a", "one"), "key-1");
+  auto second = Stage(MakeArticle("a", "two"));
   auto retry = WriteAndSettle(std::move(first));
   ASSERT_TRUE(retry) << retry.error().ToString();
   auto v2 = WriteAndSettle(std::move(second));
@@ -642,7 +633,7 @@ TEST_F(PipelinedStoreTest, AnUnwrittenHeadIsNeverEvicted) {
     for (int i = 0; i < 6; ++i) {
       inputs.push_back({"tester", "", 0, MakeArticle(Numbered("s", i), headline)});
     }
-    return store_->Prepare(std::move(inputs), kTime);
+    return store_->Stage(std::move(inputs), kTime);
   };
   auto first = batch_of("one");
   auto second = batch_of("two");  // Builds on six heads not yet written.
@@ -659,8 +650,8 @@ TEST_F(PipelinedStoreTest, AnUnwrittenHeadIsNeverEvicted) {
 }
 
 TEST_F(PipelinedStoreTest, ARetryOfAPublishNotYetWrittenIsADuplicate) {
-  auto first = Prepare(MakeArticle("a", "one"), "key-1");
-  auto again = Prepare(MakeArticle("a", "one"), "key-1");
+  auto first = Stage(MakeArticle("a", "one"), "key-1");
+  auto again = Stage(MakeArticle("a", "one"), "key-1");
   auto original = WriteAndSettle(std::move(first));
   auto duplicate = WriteAndSettle(std::move(again));
   ASSERT_TRUE(original && duplicate);
@@ -671,10 +662,10 @@ TEST_F(PipelinedStoreTest, ARetryOfAPublishNotYetWrittenIsADuplicate) {
 
 TEST_F(PipelinedStoreTest, AFailedWriteFailsTheBatchBuiltOnItAndLeavesNothing) {
   OpenFailing();
-  ASSERT_TRUE(WriteAndSettle(Prepare(MakeArticle("a", "one"))));
+  ASSERT_TRUE(WriteAndSettle(Stage(MakeArticle("a", "one"))));
   fail_ = true;
-  auto doomed = Prepare(MakeArticle("a", "two"), "key-2");
-  auto built_on_it = Prepare(MakeArticle("b", "one"), "key-b");
+  auto doomed = Stage(MakeArticle("a", "two"), "key-2");
+  auto built_on_it = Stage(MakeArticle("b", "one"), "key-b");
   auto lost = WriteAndSettle(std::move(doomed));
   fail_ = false;  // The disk is fine again, yet the second batch followed the first.
   auto also_lost = WriteAndSettle(std::move(built_on_it));
@@ -685,12 +676,12 @@ TEST_F(PipelinedStoreTest, AFailedWriteFailsTheBatchBuiltOnItAndLeavesNothing) {
   EXPECT_EQ(store_->GetHead("b").error().code, v1::ERROR_CODE_NOT_FOUND);
 
   // Retries start from what is durable: contiguous, no duplicate records.
-  auto b = WriteAndSettle(Prepare(MakeArticle("b", "one"), "key-b"));
+  auto b = WriteAndSettle(Stage(MakeArticle("b", "one"), "key-b"));
   ASSERT_TRUE(b) << b.error().ToString();
   EXPECT_FALSE(b->ack.duplicate());
   EXPECT_EQ(b->ack.wire_seq(), 2u);
   EXPECT_EQ(b->channel_seqs[1], 2u) << "the feed channel stays contiguous";
-  auto a = WriteAndSettle(Prepare(MakeArticle("a", "two"), "key-2"));
+  auto a = WriteAndSettle(Stage(MakeArticle("a", "two"), "key-2"));
   ASSERT_TRUE(a) << a.error().ToString();
   EXPECT_EQ(a->ack.version(), 2u);
   EXPECT_EQ(a->ack.wire_seq(), 3u);

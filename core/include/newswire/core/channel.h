@@ -21,8 +21,18 @@ inline constexpr char kChannelTerminator = '|';
 // Topic frame of the channel that carries every revision.
 std::string WireChannel();
 std::string FeedChannel(std::string_view feed);
-std::string InstrumentChannel(std::string_view symbol, std::string_view exchange);
+// "i/EXCHANGE:SYMBOL|", e.g. InstrumentChannel("XTKS", "9984") is "i/XTKS:9984|".
+std::string InstrumentChannel(std::string_view exchange, std::string_view symbol);
 std::string TopicChannel(std::string_view topic);
+// The daemon's once-a-second v1::StatsEvent (not a revision channel).
+std::string StatsChannel();
+
+enum class ChannelKind { kWire, kFeed, kInstrument, kTopic, kStats, kCount };
+// The kind of a channel topic, by its prefix (kWire for anything unknown).
+ChannelKind KindOf(std::string_view channel);
+// The name inside a feed, instrument or topic channel ("equities-asia",
+// "XTKS:9984", "M&A"); empty for the wire and stats channels.
+std::string_view ChannelName(std::string_view channel);
 
 // Every channel `article` goes out on, the wire channel first.
 std::vector<std::string> ChannelsOf(const v1::Article& article);

@@ -38,8 +38,6 @@ struct DaemonOptions {
   // Payload of events: the smallest of zstd delta, structured diff and full
   // article ("smallest", true), or never a delta ("diff", false).
   bool deltas = true;
-  // Tests only: passed to the store (see StoreOptions).
-  std::function<bool()> inject_commit_failure;
 };
 
 class WireDaemon {

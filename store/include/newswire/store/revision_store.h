@@ -7,7 +7,7 @@
 // write. A revision's outcome is returned only once that write is durable in
 // the configured mode, so the caller may ack it.
 //
-// Threads: `Publish` (or Prepare and Settle) must be called from one thread
+// Threads: `Publish` (or Stage and Settle) must be called from one thread
 // at a time (the daemon's ingest loop); Write from any one thread at a time;
 // every read from any thread concurrently. Reads see what is written.
 #pragma once
@@ -49,9 +49,6 @@ struct StoreOptions {
   // Open without taking the lock, for reading (verify, backup) while a
   // daemon runs on the folder; sees what was durable at open. Publish fails.
   bool read_only = false;
-  // Tests only: called before each commit; returning true makes the commit
-  // fail as a full disk would, after every other step has run.
-  std::function<bool()> inject_commit_failure;
 };
 
 // One publish, as received from a publisher.
@@ -60,9 +57,6 @@ struct PublishInput {
   std::string publisher_key;  // Empty: no idempotency record.
   uint32_t base_version = 0;  // 0: append after the head.
   v1::Article article;
-  // Set by the store itself when an embargo ends: the held record to delete
-  // in the same write. Publishers leave it empty.
-  std::string held_key;
   // The article still encoded, as received (`article` is then ignored): the
   // store parses it on the batch's arena. Bytes that are not an Article (or
   // hold invalid UTF-8) fail as MALFORMED and take no sequence; as for any
@@ -80,10 +74,12 @@ struct Committed {
   std::vector<uint64_t> channel_seqs;  // Sequence in each channel.
 };
 
-// A batch Prepare has built and Settle has not yet answered for.
-class PreparedBatch {
+// A batch Stage has built in memory and Settle has not yet answered for.
+// Owned by the caller from Stage to Settle, which takes it back; it refers
+// to the store, which must outlive it. Opaque: only the store reads it.
+class StagedBatch {
  public:
-  virtual ~PreparedBatch() = default;
+  virtual ~StagedBatch() = default;
 };
 
 // A revision read from a log, with its sequence in that log.
@@ -112,35 +108,41 @@ class RevisionStore {
   // affect the others. If the write itself fails every input that would have
   // been written gets STORE_FAILURE and nothing is stored.
   std::vector<Result<Committed>> Publish(std::vector<PublishInput> inputs, int64_t wire_time_ns) {
-    auto batch = Prepare(std::move(inputs), wire_time_ns);
+    auto batch = Stage(std::move(inputs), wire_time_ns);
     auto written = Write(*batch);
     return Settle(std::move(batch), std::move(written));
   }
 
-  // Publish in three steps, so that the next batch can be prepared while
-  // one is being written. Prepare validates, versions, diffs and encodes a
-  // batch on top of every batch prepared before it; Write makes it durable
-  // and may run on another thread (one batch at a time, in prepare order);
-  // Settle, back on the writer thread and in the same order, gives the
-  // results, which may be acked. When a write fails, that batch and every
-  // batch prepared after it get STORE_FAILURE (nothing of them is stored)
-  // and the store goes on from what is durable. At most two batches may be
-  // unsettled at once: Settle one before preparing a third.
-  virtual std::unique_ptr<PreparedBatch> Prepare(std::vector<PublishInput> inputs,
-                                                 int64_t wire_time_ns) = 0;
-  virtual Result<void> Write(PreparedBatch& batch) = 0;
-  virtual std::vector<Result<Committed>> Settle(std::unique_ptr<PreparedBatch> batch,
+  // Publish in three steps, so that the next batch can be staged while one
+  // is being written (pipelining; not RocksDB's two-phase commit: nothing
+  // reaches RocksDB before Write). Stage validates, versions, diffs and
+  // encodes a batch in memory, on top of every batch staged before it;
+  // Write makes it durable in one atomic rocksdb::WriteBatch and may run on
+  // another thread (one batch at a time, in staging order); Settle, back on
+  // the staging thread and in the same order, gives the results, which may
+  // then be acked. When a write fails, that batch and every batch staged
+  // after it get STORE_FAILURE (nothing of them is stored) and the store
+  // goes on from what is durable. At most two batches may be unsettled at
+  // once: Settle one before staging a third.
+  virtual std::unique_ptr<StagedBatch> Stage(std::vector<PublishInput> inputs,
+                                             int64_t wire_time_ns) = 0;
+  virtual Result<void> Write(StagedBatch& batch) = 0;
+  virtual std::vector<Result<Committed>> Settle(std::unique_ptr<StagedBatch> batch,
                                                 Result<void> written) = 0;
 
   // Articles whose `embargoed` time is later than the wire time are not
   // published: Publish validates them, holds them durably and acks them with
-  // `embargoed_until`. ReleaseDue publishes every held article whose embargo
-  // is at or before `wire_time_ns`, in embargo order, exactly as Publish
-  // would (and updates the idempotency record to the final ack). Writer
+  // `embargoed_until`. The latest publish of a story is the truth: a later
+  // publish of it replaces what is held (README "Embargoes"). ReleaseDue
+  // publishes every held article whose embargo is at or before
+  // `wire_time_ns`, in embargo order, exactly as Publish would (and updates
+  // the idempotency record to the final ack); a held record that does not
+  // parse is moved aside (quarantined) and reported as STORE_FAILURE. Writer
   // thread only, like Publish, with no batch unsettled.
   virtual std::vector<Result<Committed>> ReleaseDue(int64_t wire_time_ns) = 0;
 
-  // When the next held article is due (nullopt: none held). Writer thread.
+  // When the next held article is due (nullopt: none held), counting
+  // batches staged and not yet settled. From memory. Writer thread.
   virtual std::optional<int64_t> NextEmbargoNs() const = 0;
 
   // The latest version of an article; NOT_FOUND if it was never published.

@@ -1,0 +1,103 @@
+#include "fanout.h"
+
+#include <atomic>
+#include <cstring>
+
+#include "newswire/core/channel.h"
+#include "newswire/core/socket_monitor.h"
+
+namespace newswire::daemon {
+
+Fanout::Fanout(zmq::context_t& context, const store::RevisionStore& store, Metrics& metrics,
+               int hwm)
+    : store_(store),
+      metrics_(metrics),
+      socket_(context, zmq::socket_type::xpub),
+      monitor_(context, zmq::socket_type::pair) {
+  socket_.set(zmq::sockopt::linger, 0);
+  // Every subscribe reaches us, so each new subscriber gets its welcome
+  // heartbeat.
+  socket_.set(zmq::sockopt::xpub_verbose, 1);
+  socket_.set(zmq::sockopt::sndhwm, hwm);
+}
+
+Result<void> Fanout::Monitor() {
+  static std::atomic<int> counter{0};
+  const std::string address = "inproc://newswired-fanout-monitor-" + std::to_string(++counter);
+  if (zmq_socket_monitor(socket_.handle(), address.c_str(),
+                         ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0) {
+    return Fail(v1::ERROR_CODE_INTERNAL, "cannot monitor the fan-out socket");
+  }
+  monitor_.connect(address);
+  return {};
+}
+
+void Fanout::Send(const store::Committed& committed) {
+  for (const auto& channel : committed.channels) {
+    metrics_.fanout[static_cast<std::size_t>(core::KindOf(channel))].fetch_add(
+        1, std::memory_order_relaxed);
+  }
+  zmq::message_t event(committed.event.data(), committed.event.size());
+  for (std::size_t i = 0; i < committed.channels.size(); ++i) {
+    zmq::message_t payload;
+    payload.copy(event);  // A reference count, not a copy of the bytes.
+    socket_.send(zmq::buffer(committed.channels[i]), zmq::send_flags::sndmore);
+    socket_.send(zmq::buffer(core::EncodeSequence(committed.channel_seqs[i])),
+                 zmq::send_flags::sndmore);
+    socket_.send(payload, zmq::send_flags::none);
+  }
+}
+
+void Fanout::SendStats(const std::string& stats_event) {
+  socket_.send(zmq::buffer(core::StatsChannel()), zmq::send_flags::sndmore);
+  socket_.send(zmq::buffer(core::EncodeSequence(++stats_seq_)), zmq::send_flags::sndmore);
+  socket_.send(zmq::buffer(stats_event), zmq::send_flags::none);
+}
+
+void Fanout::OnSubscriptions() {
+  while (true) {
+    zmq::message_t message;
+    if (!socket_.recv(message, zmq::recv_flags::dontwait)) return;
+    auto bytes = message.to_string_view();
+    if (bytes.empty()) continue;
+    std::string channel(bytes.substr(1));
+    if (bytes[0] == 1) {
+      subscribed_.insert(channel);
+      SendHeartbeat(channel);
+    } else if (bytes[0] == 0) {
+      subscribed_.erase(channel);  // Only the last unsubscribe reaches us.
+    }
+  }
+}
+
+void Fanout::SendHeartbeats() {
+  for (const auto& channel : subscribed_) SendHeartbeat(channel);
+}
+
+// A heartbeat carries the channel's latest sequence, so a subscriber can
+// tell a quiet channel from a lost last message. The stats channel counts
+// its own events.
+uint64_t Fanout::LastSeq(const std::string& channel) const {
+  if (core::KindOf(channel) == core::ChannelKind::kStats) return stats_seq_;
+  return store_.LastChannelSeq(channel);
+}
+
+void Fanout::SendHeartbeat(const std::string& channel) {
+  socket_.send(zmq::buffer(channel), zmq::send_flags::sndmore);
+  socket_.send(zmq::buffer(core::EncodeSequence(LastSeq(channel))), zmq::send_flags::sndmore);
+  socket_.send(zmq::message_t(), zmq::send_flags::none);
+  metrics_.heartbeats.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Fanout::OnMonitorEvents() {
+  while (true) {
+    zmq::message_t event, address;
+    if (!monitor_.recv(event, zmq::recv_flags::dontwait)) return;
+    if (event.more()) (void)monitor_.recv(address, zmq::recv_flags::dontwait);
+    const uint16_t id = core::MonitorEventId(event.to_string_view());
+    if (id == ZMQ_EVENT_ACCEPTED) metrics_.connected_subscribers.fetch_add(1);
+    if (id == ZMQ_EVENT_DISCONNECTED) metrics_.connected_subscribers.fetch_sub(1);
+  }
+}
+
+}  // namespace newswire::daemon

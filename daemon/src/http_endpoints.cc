@@ -1,0 +1,68 @@
+#include "http_endpoints.h"
+
+#include <charconv>
+
+#include <httplib.h>
+
+namespace newswire::daemon {
+
+HttpEndpoints::HttpEndpoints(store::RevisionStore& store, const Metrics& metrics,
+                             const core::Clock& clock)
+    : store_(store), metrics_(metrics), clock_(clock) {}
+
+HttpEndpoints::~HttpEndpoints() {
+  if (!thread_.joinable()) return;
+  server_->stop();
+  thread_.join();
+}
+
+Result<void> HttpEndpoints::Bind(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  uint16_t port = 0;
+  const char* end = listen.data() + listen.size();
+  if (colon == std::string::npos ||
+      std::from_chars(listen.data() + colon + 1, end, port).ptr != end ||
+      colon + 1 == listen.size()) {
+    return Fail(v1::ERROR_CODE_MALFORMED,
+                "metrics address must be HOST:PORT, not '" + listen + "'");
+  }
+  const std::string host = listen.substr(0, colon);
+  server_ = std::make_unique<httplib::Server>();
+  const int bound =
+      port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
+  if (bound < 0) {
+    return Fail(v1::ERROR_CODE_UNAVAILABLE, "cannot serve metrics on " + listen + " (port taken?)");
+  }
+  address_ = "http://" + host + ":" + std::to_string(bound);
+  return {};
+}
+
+void HttpEndpoints::Start() {
+  if (!server_) return;
+  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
+    response.set_content(metrics_.RenderPrometheus(store_, clock_.NowNs()),
+                         "text/plain; version=0.0.4");
+  });
+  server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
+    auto probe = store_.Probe();
+    const int64_t last = metrics_.last_commit_ns.load();
+    std::string body =
+        std::string("{\"status\":\"") + (probe ? "ok" : "unhealthy") +
+        "\",\"store_writable\":" + (probe ? "true" : "false") +
+        ",\"sockets_bound\":true,\"wire_seq\":" + std::to_string(store_.LastWireSeq()) +
+        ",\"last_commit_age_s\":" +
+        (last == 0 ? std::string("null")
+                   : std::to_string((clock_.NowNs() - last) / 1'000'000'000)) +
+        "}";
+    response.status = probe ? 200 : 503;
+    response.set_content(body, "application/json");
+  });
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // stop() is a no-op until the server runs: wait for it (bounded), or a
+  // quick SIGTERM would leave the HTTP thread serving forever.
+  for (int i = 0; i < 5000 && !server_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+}  // namespace newswire::daemon
