@@ -117,6 +117,51 @@ void PrintArticleBody(const v1::Article& a) {
   if (!a.ednote().empty()) std::cout << "\n  (" << a.ednote() << ")\n";
 }
 
+// What became of a publish: "published", "held" (under embargo),
+// "withdrawn" (a kill withdrew held text), or "unchanged" (a re-send of the
+// current version).
+const char* AckStatus(const v1::PublishAck& ack) {
+  if (ack.withdrawn()) return "withdrawn";
+  if (ack.has_embargoed_until()) return "held";
+  if (ack.unchanged()) return "unchanged";
+  return "published";
+}
+
+void PrintAck(const CommonOptions& common, const v1::PublishAck& ack, const std::string& file) {
+  const std::string status = AckStatus(ack);
+  if (common.json) {
+    nlohmann::json line = {{"file", file},
+                           {"status", status},
+                           {"article_id", ack.article_id()},
+                           {"duplicate", ack.duplicate()}};
+    if (status == "held") line["embargoed_until"] = FormatUtc(ack.embargoed_until());
+    if (status == "published" || status == "unchanged") {
+      line["version"] = ack.version();
+      line["wire_seq"] = ack.wire_seq();
+      line["content_hash"] = core::Hex(ack.content_hash());
+      line["wire_time"] = FormatUtc(ack.wire_time());
+    }
+    std::cout << line.dump() << std::endl;
+    return;
+  }
+  const std::string again = ack.duplicate() ? "already " : "";
+  if (status == "held") {
+    std::cout << again << "held " << ack.article_id() << " under embargo until "
+              << FormatUtc(ack.embargoed_until())
+              << ": it goes out then, unless a later publish of the story replaces it  (" << file
+              << ")" << std::endl;
+  } else if (status == "withdrawn") {
+    std::cout << again << "withdrew " << ack.article_id() << ": its held text will never go out  ("
+              << file << ")" << std::endl;
+  } else {
+    std::cout << again << (status == "unchanged" ? "unchanged " : "published ") << ack.article_id()
+              << " v" << ack.version() << "  wire #" << ack.wire_seq() << "  sha256 "
+              << ShortHash(ack.content_hash())
+              << (status == "unchanged" ? "  (the current version: nothing sent)" : "") << "  ("
+              << file << ")" << std::endl;
+  }
+}
+
 }  // namespace
 
 int RunPublish(const CommonOptions& common, const PublishOptions& options) {
@@ -141,20 +186,7 @@ int RunPublish(const CommonOptions& common, const PublishOptions& options) {
     params.publisher_key = options.key;
     auto ack = (*publisher)->Publish(*article, params);
     if (!ack) return Report(common, "publish", file, ack.error());
-    if (common.json) {
-      nlohmann::json line = {{"file", file},
-                             {"article_id", ack->article_id()},
-                             {"version", ack->version()},
-                             {"wire_seq", ack->wire_seq()},
-                             {"content_hash", core::Hex(ack->content_hash())},
-                             {"wire_time", FormatUtc(ack->wire_time())},
-                             {"duplicate", ack->duplicate()}};
-      std::cout << line.dump() << std::endl;
-    } else {
-      std::cout << (ack->duplicate() ? "already published " : "published ") << ack->article_id()
-                << " v" << ack->version() << "  wire #" << ack->wire_seq() << "  sha256 "
-                << ShortHash(ack->content_hash()) << "  (" << file << ")" << std::endl;
-    }
+    PrintAck(common, *ack, file);
   }
   return kOk;
 }

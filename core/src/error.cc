@@ -14,6 +14,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case v1::ERROR_CODE_UNAVAILABLE: return "unavailable";
     case v1::ERROR_CODE_DIFF_MISMATCH: return "diff_mismatch";
     case v1::ERROR_CODE_INTERNAL: return "internal";
+    case v1::ERROR_CODE_IDEMPOTENCY_KEY_REUSED: return "idempotency_key_reused";
     default: return "unspecified";
   }
 }

@@ -44,12 +44,13 @@ class ZmqPublisher final : public Publisher {
         }
         if (reply->request_id() != request_id) continue;  // Stale reply.
         if (reply->has_error()) return Fail(Error::FromProto(reply->error()));
-        // An ack names an article and a version (or an embargo); anything
-        // else is not a daemon's answer. (A retry's ack names the article
-        // first sent with its publisher key, flagged `duplicate`.)
+        // An ack names an article and a version (or an embargo, or the
+        // withdrawal of held text); anything else is not a daemon's answer.
+        // (A retry's ack names the article first sent with its publisher
+        // key, flagged `duplicate`.)
         const v1::PublishAck& ack = reply->ack();
         if (!reply->has_ack() || ack.article_id().empty() ||
-            (ack.version() == 0 && !ack.has_embargoed_until())) {
+            (ack.version() == 0 && !ack.has_embargoed_until() && !ack.withdrawn())) {
           return Fail(v1::ERROR_CODE_MALFORMED,
                       endpoint_ + " answered with neither an error nor an ack");
         }

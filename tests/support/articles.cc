@@ -24,6 +24,15 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
+void WriteArticleJson(const std::string& path, const v1::Article& article) {
+  std::string json;
+  auto status = google::protobuf::util::MessageToJsonString(article, &json);
+  if (!status.ok()) throw std::runtime_error(std::string(status.message()));
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << json;
+  if (!file) throw std::runtime_error("cannot write " + path);
+}
+
 v1::Article ExampleStory(int version) {
   v1::Article article;
   auto path = ExamplesDir() + "/tokyo-talks/v" + std::to_string(version) + ".json";

@@ -15,6 +15,9 @@ v1::Article MakeArticle(const std::string& id, const std::string& headline, int 
 
 std::string ReadFile(const std::string& path);
 
+// Writes `article` to `path` as the JSON the CLI reads (protobuf mapping).
+void WriteArticleJson(const std::string& path, const v1::Article& article);
+
 // prefix + n, e.g. Numbered("s", 7) == "s7". (Spelled out as "s" +
 // std::to_string(n), GCC 12 warns falsely (-Wrestrict) at -O3.)
 std::string Numbered(const std::string& prefix, long long n);
