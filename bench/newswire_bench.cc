@@ -528,9 +528,9 @@ void RunLatency(Context& ctx, const std::string& workload, double rate, uint64_t
       }
       if (!next->has_value()) continue;
       const auto& notice = **next;
-      if (notice.gap) ++gaps;
-      if (!notice.revision) continue;
-      const auto& d = *notice.revision;
+      if (std::holds_alternative<subscriber::Gap>(notice)) ++gaps;
+      if (!std::holds_alternative<subscriber::Delivery>(notice)) continue;
+      const auto& d = std::get<subscriber::Delivery>(notice);
       auto it = position.find(RevisionKey(d.event.article_id(), d.event.version()));
       if (it == position.end()) {
         ++unmatched;
@@ -708,10 +708,11 @@ void RunFanout(Context& ctx) {
         auto next = subs[i]->Next(milliseconds(50));
         if (!next) break;
         if (!next->has_value()) continue;
-        if ((*next)->gap) ++t.gaps;
-        if (!(*next)->revision) continue;
+        if (std::holds_alternative<subscriber::Gap>(**next)) ++t.gaps;
+        auto* delivery = std::get_if<subscriber::Delivery>(&**next);
+        if (!delivery) continue;
         ++t.delivered;
-        if (!(*next)->revision->verified) ++t.unverified;
+        if (!delivery->verified) ++t.unverified;
         t.last_ns = NowNs();
       }
     });

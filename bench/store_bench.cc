@@ -254,7 +254,7 @@ void ReadBenchmarks(std::size_t count) {
   while (joiner && caught < logged) {
     auto notice = (*joiner)->Next(std::chrono::milliseconds(2000));
     if (!notice || !*notice) break;
-    if ((*notice)->revision) ++caught;
+    if (std::holds_alternative<subscriber::Delivery>(**notice)) ++caught;
   }
   Print("catchup", "msgs_per_s", static_cast<double>(caught) / Seconds(Clock::now() - t0));
   Print("catchup", "msgs", static_cast<double>(caught));

@@ -405,10 +405,13 @@ int RunTail(const CommonOptions& common, const TailOptions& options) {
     auto notice = (*subscriber)->Next(std::chrono::milliseconds(200));
     if (!notice) return Report(common, "tail", "", notice.error());
     if (!notice->has_value()) continue;
-    if ((*notice)->gap) printer.PrintGap(*(*notice)->gap);
-    if ((*notice)->connection) printer.PrintConnection(*(*notice)->connection);
-    if (!(*notice)->revision) continue;
-    printer.Print(*(*notice)->revision);
+    if (auto* gap = std::get_if<subscriber::Gap>(&**notice)) printer.PrintGap(*gap);
+    if (auto* change = std::get_if<subscriber::ConnectionChange>(&**notice)) {
+      printer.PrintConnection(*change);
+    }
+    auto* delivery = std::get_if<subscriber::Delivery>(&**notice);
+    if (!delivery) continue;
+    printer.Print(*delivery);
     ++delivered;
     // After printing: a crash in between repeats one revision, never loses one.
     if (!cursor.empty() && !WriteCursor(cursor, (*subscriber)->last_delivered_wire_seq())) {

@@ -5,6 +5,7 @@
 
 #include "newswire/core/channel.h"
 #include "newswire/core/socket_monitor.h"
+#include "newswire/core/sync_point.h"
 
 namespace newswire::daemon {
 
@@ -37,7 +38,10 @@ void Fanout::Send(const store::Committed& committed) {
     metrics_.fanout[static_cast<std::size_t>(core::KindOf(channel))].fetch_add(
         1, std::memory_order_relaxed);
   }
-  zmq::message_t event(committed.event.data(), committed.event.size());
+  // A test may damage what goes out, as a corrupted frame would arrive.
+  static const std::string kDamaged(8, '\xff');
+  const std::string& bytes = NEWSWIRE_SYNC_POINT("fanout.damage") ? kDamaged : committed.event;
+  zmq::message_t event(bytes.data(), bytes.size());
   for (std::size_t i = 0; i < committed.channels.size(); ++i) {
     zmq::message_t payload;
     payload.copy(event);  // A reference count, not a copy of the bytes.

@@ -12,6 +12,7 @@
 #include "newswire/core/channel.h"
 #include "newswire/core/clock.h"
 #include "newswire/core/hub.h"
+#include "newswire/core/socket_monitor.h"
 #include "newswire/subscriber/query_client.h"
 #include "rebuilder.h"
 
@@ -274,9 +275,8 @@ class ZmqSubscriber final : public Subscriber {
     zmq::message_t event, address;
     if (!monitor_.recv(event, zmq::recv_flags::dontwait)) return false;
     if (event.more()) (void)monitor_.recv(address, zmq::recv_flags::dontwait);
-    if (event.size() < 2) return true;
-    uint16_t id;
-    std::memcpy(&id, event.data(), sizeof id);
+    const uint16_t id = core::MonitorEventId(event.to_string_view());
+    if (id != ZMQ_EVENT_CONNECTED && id != ZMQ_EVENT_DISCONNECTED) return true;
     const bool connected = id == ZMQ_EVENT_CONNECTED;
     if (!ever_connected_) {  // The first connect is not news.
       ever_connected_ = connected_ = connected;
@@ -284,9 +284,7 @@ class ZmqSubscriber final : public Subscriber {
     }
     if (connected == connected_) return true;
     connected_ = connected;
-    Notice notice;
-    notice.connection = ConnectionChange{connected, hub_.fanout};
-    pending_.push_back(std::move(notice));
+    pending_.push_back(ConnectionChange{connected, hub_.fanout});
     return true;
   }
 
@@ -305,12 +303,14 @@ class ZmqSubscriber final : public Subscriber {
     }
     if (frames.seq <= last) return;  // Already seen on this channel.
     if (frames.seq > last + 1) Recover(frames.channel, last + 1, frames.seq - 1);
-    last_seq_[frames.channel] = frames.seq;
-
     v1::RevisionEvent event;
     if (!event.ParseFromArray(frames.payload.data(), static_cast<int>(frames.payload.size()))) {
+      // Damaged on the way: fetch that sequence from the store as if it
+      // had been lost (a Gap if even that fails), never drop it silently.
+      Recover(frames.channel, frames.seq, frames.seq);
       return;
     }
+    last_seq_[frames.channel] = frames.seq;
     if (IsDelivered(event.wire_seq())) return;  // A copy from another channel.
     Delivery delivery = rebuilder_.Rebuild(std::move(event), nullptr);
     delivery.channel = std::move(frames.channel);
@@ -350,11 +350,7 @@ class ZmqSubscriber final : public Subscriber {
         Deliver(std::move(delivery));
       }
     }
-    if (next <= last) {
-      Notice notice;
-      notice.gap = Gap{channel, next, last, reason};
-      pending_.push_back(std::move(notice));
-    }
+    if (next <= last) pending_.push_back(Gap{channel, next, last, reason});
     uint64_t& seen = last_seq_[channel];
     seen = std::max(seen, last);
   }
@@ -382,9 +378,7 @@ class ZmqSubscriber final : public Subscriber {
     last_lag_ns_ = delivery.lag_ns;
     delivered_.Insert(wire_seq);
     last_delivered_ = std::max(last_delivered_, wire_seq);
-    Notice notice;
-    notice.revision = std::move(delivery);
-    pending_.push_back(std::move(notice));
+    pending_.push_back(std::move(delivery));
   }
 
   SubscriberOptions options_;

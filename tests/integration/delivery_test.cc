@@ -14,6 +14,8 @@
 #include "newswire/subscriber/query_client.h"
 #include "newswire/subscriber/replayer.h"
 #include "newswire/subscriber/subscriber.h"
+#include "result_assertions.h"
+#include "sync_points.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define NEWSWIRE_ASAN 1
@@ -41,15 +43,11 @@ constexpr int64_t kStart = 1'795'590'300LL * kSecond;  // 2026-11-25T06:05:00Z
 std::unique_ptr<publisher::Publisher> NewPublisher(const std::string& hub) {
   publisher::PublisherOptions options;
   options.hub = hub;
-  auto publisher = publisher::Publisher::Connect(options);
-  EXPECT_TRUE(publisher);
-  return std::move(*publisher);
+  return testing::Unwrap(publisher::Publisher::Connect(options), "connecting a publisher");
 }
 
 std::unique_ptr<subscriber::Subscriber> NewSubscriber(subscriber::SubscriberOptions options) {
-  auto subscriber = subscriber::Subscriber::Connect(options);
-  EXPECT_TRUE(subscriber) << subscriber.error().ToString();
-  return subscriber ? std::move(*subscriber) : nullptr;
+  return testing::Unwrap(subscriber::Subscriber::Connect(options), "subscribing");
 }
 
 // Publishes `count` revisions pipelined (a window of acks in flight).
@@ -80,8 +78,11 @@ std::vector<subscriber::Delivery> Read(subscriber::Subscriber& subscriber, std::
     EXPECT_TRUE(notice) << notice.error().ToString();
     if (!notice) break;
     if (!notice->has_value()) continue;
-    EXPECT_FALSE((*notice)->gap) << "unrecovered gap on " << (*notice)->gap->channel;
-    if ((*notice)->revision) out.push_back(std::move(*(*notice)->revision));
+    auto* gap = std::get_if<subscriber::Gap>(&**notice);
+    EXPECT_EQ(gap, nullptr) << "unrecovered gap on " << gap->channel;
+    if (auto* delivery = std::get_if<subscriber::Delivery>(&**notice)) {
+      out.push_back(std::move(*delivery));
+    }
   }
   EXPECT_EQ(out.size(), count) << "revisions missing at the deadline";
   return out;
@@ -183,7 +184,8 @@ TEST_F(DeliveryTest, LateJoinerOnAnInstrumentGetsItsHistoryThenLive) {
   EXPECT_FALSE(got[6].recovered);
   auto more = subscriber->Next(300ms);
   ASSERT_TRUE(more);
-  EXPECT_FALSE(more->has_value() && (*more)->revision) << "nothing else is on XNAS:NVDA";
+  EXPECT_FALSE(more->has_value() && std::holds_alternative<subscriber::Delivery>(**more))
+      << "nothing else is on XNAS:NVDA";
 }
 
 TEST_F(DeliveryTest, KillAndCorrectionAreSurfaced) {
@@ -207,6 +209,27 @@ TEST_F(DeliveryTest, KillAndCorrectionAreSurfaced) {
   EXPECT_TRUE(got[2].killed());
   EXPECT_TRUE(got[2].flash());
   EXPECT_TRUE(got[2].verified);
+}
+
+// A live event that arrives damaged (it does not parse) is fetched from the
+// store like a lost one: never dropped without a word.
+TEST_F(DeliveryTest, ADamagedLiveEventIsRepairedFromTheStore) {
+  testing::ManualClock clock(kStart);
+  testing::InProcessDaemon daemon(dir_.path() + "/store", clock);
+  subscriber::SubscriberOptions options;
+  options.hub = daemon.hub();
+  auto subscriber = NewSubscriber(options);
+  auto publisher = NewPublisher(daemon.hub());
+  std::atomic<int> sends{0};
+  testing::ArmedSyncPoint damage("fanout.damage", [&] { return ++sends == 2; });
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(publisher->Publish(MakeArticle(Numbered("s", i), "h")));
+  auto got = Read(*subscriber, 3);
+  ASSERT_EQ(got.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(got[i].event.wire_seq(), i + 1);
+    EXPECT_TRUE(got[i].verified) << got[i].problem;
+    EXPECT_EQ(got[i].recovered, i == 1) << "only the damaged one came from the store";
+  }
 }
 
 TEST_F(DeliveryTest, EmbargoedRevisionGoesOutAtItsTimeInOrder) {
@@ -233,6 +256,7 @@ TEST_F(DeliveryTest, EmbargoedRevisionGoesOutAtItsTimeInOrder) {
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].event.article_id(), "open");
   auto query = subscriber::QueryClient::Connect(daemon.hub(), 5s);
+  ASSERT_OK(query);
   EXPECT_EQ((*query)->GetArticle("early", 0).error().code, v1::ERROR_CODE_NOT_FOUND)
       << "an embargoed story must not be readable early";
 

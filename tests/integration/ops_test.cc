@@ -16,6 +16,7 @@
 #include "in_process_daemon.h"
 #include "manual_clock.h"
 #include "newswire/publisher/publisher.h"
+#include "result_assertions.h"
 #include "sync_points.h"
 
 namespace newswire {
@@ -125,6 +126,7 @@ TEST_F(OpsTest, StatsChannelDeliversOnTheWire) {
   publisher::PublisherOptions options;
   options.hub = daemon.hub();
   auto publisher = publisher::Publisher::Connect(options);
+  ASSERT_OK(publisher);
   ASSERT_TRUE((*publisher)->Publish(testing::ExampleStory(1)));
   auto stats = testing::Run({testing::NewswirePath(), "stats", "--hub", daemon.hub(), "--json"});
   ASSERT_EQ(stats.exit_code, 0) << stats.err;

@@ -73,8 +73,10 @@ class PublishRulesTest : public ::testing::Test {
       const auto deadline = std::chrono::steady_clock::now() + 10s;
       while (std::chrono::steady_clock::now() < deadline) {
         auto notice = subscriber_->Next(100ms);
-        if (!notice || !*notice || !(*notice)->revision) continue;
-        auto& delivery = *(*notice)->revision;
+        if (!notice || !*notice) continue;
+        auto* revision = std::get_if<subscriber::Delivery>(&**notice);
+        if (!revision) continue;
+        auto& delivery = *revision;
         const uint64_t seq = delivery.event.wire_seq();
         if (delivery.event.article_id().rfind("marker-", 0) != 0) out.push_back(delivery);
         if (seq == marker_seq) break;

@@ -11,6 +11,7 @@
 #include "newswire/publisher/publisher.h"
 #include "newswire/subscriber/query_client.h"
 #include "newswire/subscriber/subscriber.h"
+#include "result_assertions.h"
 
 namespace newswire {
 namespace {
@@ -30,23 +31,17 @@ class WireTest : public ::testing::Test {
     publisher::PublisherOptions options;
     options.hub = hub.empty() ? daemon_->hub() : hub;
     options.publisher_id = "wire-test";
-    auto publisher = publisher::Publisher::Connect(options);
-    EXPECT_TRUE(publisher);
-    return std::move(*publisher);
+    return testing::Unwrap(publisher::Publisher::Connect(options), "connecting a publisher");
   }
 
   std::unique_ptr<subscriber::Subscriber> NewSubscriber(
       subscriber::SubscriberOptions options = {}) {
     options.hub = daemon_->hub();
-    auto subscriber = subscriber::Subscriber::Connect(options);
-    EXPECT_TRUE(subscriber) << subscriber.error().ToString();
-    return std::move(*subscriber);
+    return testing::Unwrap(subscriber::Subscriber::Connect(options), "subscribing");
   }
 
   std::unique_ptr<subscriber::QueryClient> NewQuery() {
-    auto client = subscriber::QueryClient::Connect(daemon_->hub(), 5s);
-    EXPECT_TRUE(client);
-    return std::move(*client);
+    return testing::Unwrap(subscriber::QueryClient::Connect(daemon_->hub(), 5s), "query client");
   }
 
   static subscriber::Delivery NextRevision(subscriber::Subscriber& subscriber) {
@@ -56,8 +51,9 @@ class WireTest : public ::testing::Test {
       EXPECT_TRUE(notice) << notice.error().ToString();
       if (!notice) break;
       if (notice->has_value()) {
-        EXPECT_FALSE((*notice)->gap) << "unexpected gap on " << (*notice)->gap->channel;
-        if ((*notice)->revision) return *(*notice)->revision;
+        auto* gap = std::get_if<subscriber::Gap>(&**notice);
+        EXPECT_EQ(gap, nullptr) << "unexpected gap on " << gap->channel;
+        if (auto* delivery = std::get_if<subscriber::Delivery>(&**notice)) return *delivery;
       }
     }
     ADD_FAILURE() << "no revision within the deadline";
@@ -274,7 +270,8 @@ TEST_F(WireTest, RevisionOnSeveralFollowedChannelsIsDeliveredOnce) {
   EXPECT_EQ(NextRevision(*subscriber).event.article_id(), "b");
   auto more = subscriber->Next(300ms);
   ASSERT_TRUE(more);
-  EXPECT_FALSE(more->has_value() && (*more)->revision) << "a copy was delivered twice";
+  EXPECT_FALSE(more->has_value() && std::holds_alternative<subscriber::Delivery>(**more))
+      << "a copy was delivered twice";
 }
 
 TEST_F(WireTest, RefusesToStartWhenTheStoreIsLocked) {

@@ -3,9 +3,13 @@
 // non-fatal EXPECT. The error's text is printed.
 #pragma once
 
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 #include <gtest/gtest.h>
+
+#include "newswire/core/error.h"
 
 #define NW_RESULT_CONCAT_INNER(a, b) a##b
 #define NW_RESULT_CONCAT(a, b) NW_RESULT_CONCAT_INNER(a, b)
@@ -25,3 +29,16 @@
   auto tmp = (expr);                                      \
   ASSERT_TRUE(tmp.has_value()) << tmp.error().ToString(); \
   lhs = std::move(*tmp)
+
+namespace newswire::testing {
+
+// The value `result` holds. When it holds an error, throws: GoogleTest
+// reports the test failed with the error's text and stops it. For helper
+// functions that return a value (where ASSERT_* cannot be used).
+template <typename T>
+T Unwrap(Result<T> result, const char* what = "") {
+  if (!result) throw std::runtime_error(std::string(what) + ": " + result.error().ToString());
+  return std::move(*result);
+}
+
+}  // namespace newswire::testing

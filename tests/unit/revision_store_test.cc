@@ -380,7 +380,8 @@ TEST_F(RevisionStoreQueryTest, LogReadsPageInWireOrder) {
   ASSERT_TRUE(rest);
   ASSERT_EQ(rest->size(), 6u);
   EXPECT_EQ(rest->back().revision.article().id(), "s9");
-  EXPECT_TRUE(store_->ReadLog(11, 10)->empty());
+  ASSERT_OK_AND_ASSIGN(auto past_end, store_->ReadLog(11, 10));
+  EXPECT_TRUE(past_end.empty());
   EXPECT_EQ(*store_->FirstSeqAtOrAfter(kTime + 3 * kSecond), 4u);
   EXPECT_EQ(*store_->FirstSeqAtOrAfter(kTime + 3 * kSecond + 1), 5u);
   EXPECT_EQ(*store_->FirstSeqAtOrAfter(kTime + 99 * kSecond), 11u);
@@ -402,7 +403,9 @@ TEST_F(RevisionStoreQueryTest, ChannelReadsFollowTheChannelSequence) {
   EXPECT_EQ((*items)[1].revision.article().id(), "s5");
   EXPECT_EQ(*store_->ChannelSeqAtOrAfter(toyota, 3), 2u);  // s3 is wire seq 4.
   EXPECT_EQ(*store_->ChannelSeqAtOrAfter(toyota, 7), 4u);
-  EXPECT_EQ(*store_->LastStoredChannelSeq(core::InstrumentChannel("XTKS", "7203X")), 0u);
+  ASSERT_OK_AND_ASSIGN(auto other,
+                       store_->LastStoredChannelSeq(core::InstrumentChannel("XTKS", "7203X")));
+  EXPECT_EQ(other, 0u);
 }
 
 // A batch writes one index entry per channel for all its revisions: reads
@@ -748,7 +751,8 @@ TEST_F(RevisionStoreQueryTest, VerifyReportsATamperedDelta) {
   ASSERT_TRUE(PublishOne(ExampleStory(1)));
   ASSERT_TRUE(PublishOne(ExampleStory(2)));
   const std::string id = "nw-20261125-kaito-minato";
-  const std::string delta = store_->GetRevision(id, 2)->delta();
+  ASSERT_OK_AND_ASSIGN(auto v2, store_->GetRevision(id, 2));
+  const std::string delta = v2.delta();
   ASSERT_GT(delta.size(), 16u);
   store_.reset();
   std::string key = id;
@@ -767,7 +771,8 @@ TEST_F(RevisionStoreQueryTest, VerifyReportsATamperedDelta) {
 TEST_F(RevisionStoreQueryTest, VerifyReportsATamperedEventInTheLog) {
   ASSERT_TRUE(PublishOne(ExampleStory(1)));
   ASSERT_TRUE(PublishOne(ExampleStory(2)));
-  const std::string delta = store_->GetRevision("nw-20261125-kaito-minato", 2)->delta();
+  ASSERT_OK_AND_ASSIGN(auto v2, store_->GetRevision("nw-20261125-kaito-minato", 2));
+  const std::string delta = v2.delta();
   ASSERT_GT(delta.size(), 16u);
   store_.reset();
   std::string key(7, '\0');
@@ -879,7 +884,8 @@ TEST_F(RetentionTest, RemovesOldRevisionsAndChainsStillVerify) {
   ASSERT_TRUE(log);
   ASSERT_EQ(log->size(), 2u);
   EXPECT_EQ(log->front().seq, 4u);
-  EXPECT_TRUE(store_->GetFeedHeads("test-feed", "", 10)->size() == 2u) << "old is gone";
+  ASSERT_OK_AND_ASSIGN(auto heads, store_->GetFeedHeads("test-feed", "", 10));
+  EXPECT_EQ(heads.size(), 2u) << "old is gone";
 
   auto verified = store_->Verify();
   EXPECT_TRUE(verified) << verified.error().ToString();

@@ -9,7 +9,8 @@
 //
 // Points: "store.write" (a commit; failing it fails the write as a full
 // disk would, after every other step ran), "store.probe" (the health
-// probe), "daemon.settled" (a batch is durable, before fan-out and acks).
+// probe), "daemon.settled" (a batch is durable, before fan-out and acks),
+// "fanout.damage" (failing it sends the event's bytes damaged).
 #pragma once
 
 #include <functional>

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <google/protobuf/timestamp.pb.h>
@@ -119,11 +120,9 @@ struct ConnectionChange {
   std::string endpoint;
 };
 
-struct Notice {
-  std::optional<Delivery> revision;
-  std::optional<Gap> gap;
-  std::optional<ConnectionChange> connection;
-};
+// What Next hands the application: exactly one of a revision, a gap that
+// could not be filled, or a change of the live connection.
+using Notice = std::variant<Delivery, Gap, ConnectionChange>;
 
 class Subscriber {
  public:
@@ -133,7 +132,12 @@ class Subscriber {
 
   virtual ~Subscriber() = default;
 
-  // Waits up to `timeout` for the next notice; nullopt on timeout.
+  // Waits up to `timeout` for the next notice; nullopt on timeout. Errors:
+  // UNAVAILABLE when the live socket fails (not when the daemon goes away:
+  // that is a ConnectionChange, and ZeroMQ reconnects), or when catching
+  // up (since_*) cannot read the store's history. Anything a peer sends
+  // that is not a valid message is skipped or repaired, never an error;
+  // what cannot be repaired is a Gap.
   virtual Result<std::optional<Notice>> Next(std::chrono::milliseconds timeout) = 0;
 
   // Highest wire sequence delivered so far (0 before any). Persist it and
