@@ -227,8 +227,9 @@ class DeliveryPrinter {
       char ratio[32];
       std::snprintf(ratio, sizeof ratio, "%.1fx",
                     static_cast<double>(e.full_bytes()) / static_cast<double>(wire_bytes));
-      std::cout << "  " << api::PayloadName(e) << ": " << Thousands(wire_bytes) << " B on the wire vs "
-                << Thousands(e.full_bytes()) << " B full article (" << ratio << " smaller)";
+      std::cout << "  " << api::PayloadName(e) << ": " << Thousands(wire_bytes)
+                << " B on the wire vs " << Thousands(e.full_bytes()) << " B full article (" << ratio
+                << " smaller)";
     }
     std::cout << ", " << (d.verified ? "verified" : "NOT VERIFIED: " + d.problem)
               << (d.repaired && d.verified ? " after repair" : "");

@@ -30,9 +30,8 @@ int RunDiff(const CommonOptions& common, const std::string& article_id, uint32_t
     return 0;
   }
   Style style{common.color};
-  std::cout << style.Bold() << article_id << " v" << base.version() << " -> v"
-            << result.version() << style.Reset() << "  ("
-            << Thousands(diff.ByteSizeLong()) << " B diff vs "
+  std::cout << style.Bold() << article_id << " v" << base.version() << " -> v" << result.version()
+            << style.Reset() << "  (" << Thousands(diff.ByteSizeLong()) << " B diff vs "
             << Thousands(result.ByteSizeLong()) << " B article)\n"
             << RenderArticleDiff(base, diff, style);
   return 0;
@@ -49,8 +48,8 @@ int RunBlame(const CommonOptions& common, const std::string& article_id) {
     } else {
       std::string text = line.text.size() > 70 ? line.text.substr(0, 67) + "..." : line.text;
       std::cout << "v" << line.since_version << "  "
-                << FormatTime(line.since_wire_time, blame->latest.time_zone()) << "  "
-                << line.kind << " " << line.index << ": " << text << "\n";
+                << FormatTime(line.since_wire_time, blame->latest.time_zone()) << "  " << line.kind
+                << " " << line.index << ": " << text << "\n";
     }
   }
   return 0;

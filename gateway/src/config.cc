@@ -35,23 +35,32 @@ Result<void> LoadConfigFile(const std::string& path, GatewayOptions& options) {
     };
     int64_t ms = 0;
     Result<void> ok;
-    if (key == "hub") ok = text(options.hub);
-    else if (key == "listen") ok = text(options.listen);
-    else if (key == "access_file") ok = text(options.access_file);
-    else if (key == "www_dir") ok = text(options.www_dir);
+    if (key == "hub")
+      ok = text(options.hub);
+    else if (key == "listen")
+      ok = text(options.listen);
+    else if (key == "access_file")
+      ok = text(options.access_file);
+    else if (key == "www_dir")
+      ok = text(options.www_dir);
     else if (key == "heartbeat_ms") {
       ok = ReadCount(node, where, ms, 100);
       options.heartbeat = std::chrono::milliseconds(ms);
     } else if (key == "query_timeout_ms") {
       ok = ReadCount(node, where, ms, 10);
       options.query_timeout = std::chrono::milliseconds(ms);
-    } else if (key == "recent_events") ok = ReadCount(node, where, options.recent_events, 1);
+    } else if (key == "recent_events")
+      ok = ReadCount(node, where, options.recent_events, 1);
     else if (key == "client_buffer_bytes") {
       ok = ReadCount(node, where, options.client_buffer_bytes, 4096);
-    } else if (key == "query_workers") ok = ReadCount(node, where, options.query_workers, 1);
-    else if (key == "max_catchups") ok = ReadCount(node, where, options.max_catchups, 1);
-    else if (key == "max_replays") ok = ReadCount(node, where, options.max_replays, 1);
-    else return Fail(v1::ERROR_CODE_MALFORMED, where + ": unknown key");
+    } else if (key == "query_workers")
+      ok = ReadCount(node, where, options.query_workers, 1);
+    else if (key == "max_catchups")
+      ok = ReadCount(node, where, options.max_catchups, 1);
+    else if (key == "max_replays")
+      ok = ReadCount(node, where, options.max_replays, 1);
+    else
+      return Fail(v1::ERROR_CODE_MALFORMED, where + ": unknown key");
     if (!ok) return ok;
   }
   return {};

@@ -78,7 +78,7 @@ class GatewayImpl : public Gateway {
       stopping_ = true;
     }
     if (live_) live_->Stop();  // Joins the subscriber and catch-up threads.
-    io_.stop();                 // No handler runs after this; connections close with io_.
+    io_.stop();                // No handler runs after this; connections close with io_.
     if (io_thread_.joinable()) io_thread_.join();
     routes_.reset();  // Waits for queries and replays in progress.
     std::lock_guard lock(mutex_);

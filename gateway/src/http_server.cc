@@ -17,9 +17,9 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 
-constexpr auto kIdleTimeout = std::chrono::seconds(60);   // A keep-alive connection's wait.
-constexpr auto kCloseLinger = std::chrono::seconds(5);    // Flushing a closed stream.
-constexpr std::size_t kHeaderLimit = 16 * 1024;           // Request line and headers.
+constexpr auto kIdleTimeout = std::chrono::seconds(60);  // A keep-alive connection's wait.
+constexpr auto kCloseLinger = std::chrono::seconds(5);   // Flushing a closed stream.
+constexpr std::size_t kHeaderLimit = 16 * 1024;          // Request line and headers.
 constexpr std::size_t kMaxBuffersPerWrite = 64;
 
 int HexValue(char c) {
@@ -34,7 +34,8 @@ std::string Decode(std::string_view text, bool query) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 && HexValue(text[i + 2]) >= 0) {
+    if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
+        HexValue(text[i + 2]) >= 0) {
       out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
       i += 2;
     } else if (query && text[i] == '+') {
@@ -89,8 +90,11 @@ std::vector<std::string> Request::Params(const std::string& key) const {
 // the public calls post to it.
 class Session : public std::enable_shared_from_this<Session>, public Exchange, public Stream {
  public:
-  Session(tcp::socket socket, std::shared_ptr<const Handler> handler, std::atomic<std::size_t>& open)
-      : stream_(std::move(socket)), linger_(stream_.get_executor()), handler_(std::move(handler)),
+  Session(tcp::socket socket, std::shared_ptr<const Handler> handler,
+          std::atomic<std::size_t>& open)
+      : stream_(std::move(socket)),
+        linger_(stream_.get_executor()),
+        handler_(std::move(handler)),
         open_(open) {
     ++open_;
   }
@@ -282,8 +286,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   std::atomic<std::size_t> open{0};
 };
 
-HttpServer::HttpServer(net::io_context& io, const std::string& host, uint16_t port,
-                       Handler handler)
+HttpServer::HttpServer(net::io_context& io, const std::string& host, uint16_t port, Handler handler)
     : impl_(std::make_shared<Impl>(io, std::move(handler))) {
   tcp::endpoint endpoint(net::ip::make_address(host), port);
   impl_->acceptor.open(endpoint.protocol());

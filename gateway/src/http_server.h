@@ -29,10 +29,10 @@ namespace newswire::gateway {
 
 struct Request {
   std::string method;
-  std::string path;                              // Decoded, without the query.
+  std::string path;                               // Decoded, without the query.
   std::multimap<std::string, std::string> query;  // Decoded; a key may repeat.
-  std::string authorization;                     // The Authorization header.
-  std::string last_event_id;                     // The Last-Event-ID header.
+  std::string authorization;                      // The Authorization header.
+  std::string last_event_id;                      // The Last-Event-ID header.
   std::string accept;
 
   // The first value of a query parameter, or "".

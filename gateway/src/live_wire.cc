@@ -9,10 +9,10 @@
 #include <mutex>
 #include <thread>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 namespace newswire::gateway {
 namespace {
@@ -79,9 +79,9 @@ class LiveWireImpl : public LiveWire {
     client->selection = std::move(selection);
     client->cursor = last_event_id ? std::min(*last_event_id, last_seq_.load()) : last_seq_.load();
     client->last_sent = client->cursor;
-    client->stream->Send(std::make_shared<const std::string>(
-        "retry: 2000\n: newswire-gateway, from wire #" + std::to_string(client->cursor + 1) +
-        "\n\n"));
+    client->stream->Send(
+        std::make_shared<const std::string>("retry: 2000\n: newswire-gateway, from wire #" +
+                                            std::to_string(client->cursor + 1) + "\n\n"));
     clients_.push_back(client);
     client_count_ = clients_.size();
     std::weak_ptr<Client> weak = client;
@@ -127,7 +127,8 @@ class LiveWireImpl : public LiveWire {
       if ((*notice)->revision) event = builder.Build(*(*notice)->revision);
       if ((*notice)->gap) event = EventBuilder::Gap(*(*notice)->gap);
       if ((*notice)->connection) {
-        spdlog::warn("live wire: {} {}", (*notice)->connection->connected ? "reconnected to" : "lost",
+        spdlog::warn("live wire: {} {}",
+                     (*notice)->connection->connected ? "reconnected to" : "lost",
                      (*notice)->connection->endpoint);
       }
       if (!event) continue;
@@ -302,7 +303,8 @@ class LiveWireImpl : public LiveWire {
     Offer(c, *event, /*cut_when_full=*/false);
   }
 
-  void FinishCatchUp(const std::shared_ptr<Client>& c, uint64_t passed, const std::string& failure) {
+  void FinishCatchUp(const std::shared_ptr<Client>& c, uint64_t passed,
+                     const std::string& failure) {
     auto catch_up = std::move(c->catch_up);
     if (catch_up->thread.joinable()) catch_up->thread.join();
     {
@@ -354,7 +356,7 @@ class LiveWireImpl : public LiveWire {
 }  // namespace
 
 Result<std::unique_ptr<LiveWire>> LiveWire::Start(net::io_context& io,
-                                                   const GatewayOptions& options) {
+                                                  const GatewayOptions& options) {
   auto live = std::make_unique<LiveWireImpl>(io, options);
   if (auto ok = live->Open(); !ok) return Fail(ok.error());
   return std::unique_ptr<LiveWire>(std::move(live));

@@ -38,9 +38,10 @@ int main(int argc, char** argv) {
   std::size_t client_buffer = 0, recent = 0;
   app.add_option("--config", config_path, "TOML file; its keys mirror these flags")
       ->check(CLI::ExistingFile);
-  auto* hub_opt = app.add_option("--hub", hub, "the daemon, tcp://HOST:PORT (tcp://127.0.0.1:7700)");
-  auto* listen_opt =
-      app.add_option("--listen", listen, "HOST:PORT to serve HTTP on (127.0.0.1:8080; port 0 picks one)");
+  auto* hub_opt =
+      app.add_option("--hub", hub, "the daemon, tcp://HOST:PORT (tcp://127.0.0.1:7700)");
+  auto* listen_opt = app.add_option(
+      "--listen", listen, "HOST:PORT to serve HTTP on (127.0.0.1:8080; port 0 picks one)");
   auto* access_opt = app.add_option("--access-file", access_file,
                                     "bearer tokens and feed grants (TOML); none: open access");
   auto* www_opt = app.add_option("--www-dir", www_dir, "serve the page from this folder");

@@ -9,9 +9,9 @@
 #include <thread>
 #include <vector>
 
+#include <google/protobuf/util/time_util.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <google/protobuf/util/time_util.h>
 #include <nlohmann/json.hpp>
 
 #include "assets.h"
@@ -30,8 +30,8 @@ Response JsonResponse(const nlohmann::json& body, unsigned status = 200) {
 }
 
 Response ErrorResponse(const Error& error, unsigned status = 0) {
-  Response response = JsonResponse({{"error", api::ErrorJson(error)}},
-                                   status ? status : HttpStatus(error.code));
+  Response response =
+      JsonResponse({{"error", api::ErrorJson(error)}}, status ? status : HttpStatus(error.code));
   if (response.status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer");
   return response;
 }
@@ -48,8 +48,8 @@ Result<uint32_t> ParseVersion(const std::string& text, const char* name) {
     if (used == text.size() && value <= UINT32_MAX) return static_cast<uint32_t>(value);
   } catch (const std::exception&) {
   }
-  return Fail(v1::ERROR_CODE_MALFORMED, std::string(name) + " wants a version number, not '" +
-                                            text + "'");
+  return Fail(v1::ERROR_CODE_MALFORMED,
+              std::string(name) + " wants a version number, not '" + text + "'");
 }
 
 Result<google::protobuf::Timestamp> ParseTime(const std::string& text, const char* name) {
@@ -167,7 +167,9 @@ struct Routes::Impl {
         }
       }
     } else if (const Asset* asset = FindAsset(path)) {
-      return exchange.Reply({200, std::string(asset->content_type), std::string(asset->bytes),
+      return exchange.Reply({200,
+                             std::string(asset->content_type),
+                             std::string(asset->bytes),
                              {{"Cache-Control", "no-cache"}}});
     }
     exchange.Reply(ErrorResponse({v1::ERROR_CODE_NOT_FOUND, "no such page: " + path, 0}));
@@ -182,9 +184,9 @@ struct Routes::Impl {
       try {
         last_id = std::stoull(last);
       } catch (const std::exception&) {
-        return exchange->Reply(ErrorResponse(
-            {v1::ERROR_CODE_MALFORMED, "Last-Event-ID wants a wire sequence, not '" + last + "'",
-             0}));
+        return exchange->Reply(
+            ErrorResponse({v1::ERROR_CODE_MALFORMED,
+                           "Last-Event-ID wants a wire sequence, not '" + last + "'", 0}));
       }
     }
     Selection selection = SelectionOf(request);
@@ -220,8 +222,8 @@ struct Routes::Impl {
   }
 
   // Worker thread.
-  Response Answer(subscriber::QueryClient& client, const Request& request,
-                  const Identity& identity, const std::string& id, const std::string& view) {
+  Response Answer(subscriber::QueryClient& client, const Request& request, const Identity& identity,
+                  const std::string& id, const std::string& view) {
     if (view.empty()) {
       Result<v1::ArticleReply> reply = Fail(v1::ERROR_CODE_INTERNAL, "");
       auto version = ParseVersion(request.Param("version"), "version");
@@ -316,7 +318,8 @@ struct Routes::Impl {
     }).detach();
   }
 
-  void RunReplay(gateway::Stream& stream, const Identity& identity, subscriber::Replayer& replayer) {
+  void RunReplay(gateway::Stream& stream, const Identity& identity,
+                 subscriber::Replayer& replayer) {
     struct Drained {
       std::mutex mutex;
       std::condition_variable cv;

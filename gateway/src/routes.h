@@ -20,7 +20,7 @@ unsigned HttpStatus(ErrorCode code);
 class Routes {
  public:
   Routes(const GatewayOptions& options, const Authenticator& auth, LiveWire& live);
-  ~Routes();  // Waits for queries and replays in progress.
+  ~Routes();                                        // Waits for queries and replays in progress.
   void Handle(std::shared_ptr<Exchange> exchange);  // io thread; never blocks.
 
  private:

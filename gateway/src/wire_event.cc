@@ -61,7 +61,8 @@ std::shared_ptr<const WireEvent> EventBuilder::Build(const subscriber::Delivery&
                            {"wire_seq", e.wire_seq()},
                            {"verified", false},
                            {"problem", d.problem}};
-    out->text = std::make_shared<const std::string>(SseEvent("unverified", e.wire_seq(), data.dump()));
+    out->text =
+        std::make_shared<const std::string>(SseEvent("unverified", e.wire_seq(), data.dump()));
     return out;
   }
   const v1::Article& article = d.article();

@@ -35,8 +35,8 @@ using testing::Process;
 class GatewayProcess {
  public:
   GatewayProcess(const std::string& hub, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {NEWSWIRE_TEST_GATEWAY, "--hub", hub, "--listen",
-                                     "127.0.0.1:0", "--heartbeat-ms", "200"};
+    std::vector<std::string> argv = {NEWSWIRE_TEST_GATEWAY, "--hub",          hub,  "--listen",
+                                     "127.0.0.1:0",         "--heartbeat-ms", "200"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     process_ = std::make_unique<Process>(argv);
     auto ready = process_->ReadStdoutLine(15s);
@@ -201,15 +201,15 @@ TEST_F(GatewayTest, RestAnswersEqualTheCliAndErrorsCarryTheWireCode) {
   same("/v1/articles/" + id + "/diff?from=1&to=2", CliLines({"diff", id, "1", "2"}).at(0));
   same("/v1/articles/" + id + "/history",
        json{{"article_id", id}, {"versions", CliLines({"history", id})}});
-  same("/v1/articles/" + id + "/blame", json{{"article_id", id}, {"lines", CliLines({"blame", id})}});
+  same("/v1/articles/" + id + "/blame",
+       json{{"article_id", id}, {"lines", CliLines({"blame", id})}});
   EXPECT_EQ(CliLines({"blame", id}).size(), 4u + 6u);  // Key points and paragraphs of v2.
 
   auto missing = gateway.Get("/v1/articles/no-such-story");
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 404);
   EXPECT_EQ(json::parse(missing->body)["error"]["code"], "not_found");
-  EXPECT_EQ(json::parse(missing->body)["error"],
-            CliLines({"get", "no-such-story"}).at(0)["error"]);
+  EXPECT_EQ(json::parse(missing->body)["error"], CliLines({"get", "no-such-story"}).at(0)["error"]);
   auto bad_time = gateway.Get("/v1/articles/" + id + "?as_of=yesterday");
   EXPECT_EQ(bad_time->status, 400);
   EXPECT_EQ(json::parse(bad_time->body)["error"]["code"], "malformed");

@@ -30,11 +30,11 @@ namespace newswire::gateway {
 struct GatewayOptions {
   std::string hub = "tcp://127.0.0.1:7700";
   std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free one.
-  std::string access_file;  // Bearer tokens and grants (auth.h); empty: open access.
-  std::string www_dir;      // Serve the page from this folder, not the built-in copy.
-  std::chrono::milliseconds heartbeat{15000};       // SSE comment when nothing else went out.
-  std::chrono::milliseconds query_timeout{3000};    // Per query to the daemon.
-  std::size_t recent_events = 10000;                // Held for Last-Event-ID resumes.
+  std::string access_file;                // Bearer tokens and grants (auth.h); empty: open access.
+  std::string www_dir;                    // Serve the page from this folder, not the built-in copy.
+  std::chrono::milliseconds heartbeat{15000};         // SSE comment when nothing else went out.
+  std::chrono::milliseconds query_timeout{3000};      // Per query to the daemon.
+  std::size_t recent_events = 10000;                  // Held for Last-Event-ID resumes.
   std::size_t client_buffer_bytes = 4 * 1024 * 1024;  // Unsent per client before cut-off.
   unsigned query_workers = 4;
   unsigned max_catchups = 8;  // Concurrent Last-Event-ID catch-ups from the store.
