@@ -310,6 +310,7 @@ TEST_F(GatewayTest, StreamHonoursFiltersAndResumesFromTheStoreWithThem) {
   us.set_feed("equities-us");
   Publish(asia);
   Publish(us);
+  asia.set_headline("Asia, updated");  // An unchanged re-send would make no revision.
   Publish(asia);
   GatewayProcess gateway(daemon_->hub());
   SseClient client(gateway.port(), "/v1/stream?feed=equities-asia", "Last-Event-ID: 0\r\n");
@@ -333,7 +334,8 @@ TEST_F(GatewayTest, ASlowClientIsCutOffWithALastEventAndMemoryStaysBounded) {
   constexpr int kRevisions = 600;
   std::vector<uint64_t> seqs;
   for (int i = 0; i < kRevisions; ++i) {
-    Publish(testing::MakeArticle(testing::Numbered("big-", i % 20), "Big", 150));
+    Publish(
+        testing::MakeArticle(testing::Numbered("big-", i % 20), testing::Numbered("Big ", i), 150));
     if (i % 50 == 49) ReadRevisions(reader, static_cast<std::size_t>(i + 1), seqs);
   }
   const std::size_t rss_after = gateway.Rss();
@@ -384,6 +386,8 @@ TEST_F(GatewayTest, BearerTokensMapToIdentitiesAndFeedGrantsFilterEveryAnswer) {
   std::vector<uint64_t> seqs;
   ReadRevisions(stream, 1, seqs);
   EXPECT_EQ(seqs, std::vector<uint64_t>{1});
+  us.set_headline("US, updated");
+  asia.set_headline("Asia, updated");
   Publish(us);
   Publish(asia);
   ReadRevisions(stream, 2, seqs);
