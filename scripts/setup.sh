@@ -16,6 +16,7 @@ PACKAGES=(
   libexpected-dev                   # Result<T> (tl::expected)
   nlohmann-json3-dev                # CLI JSON lines
   libcpp-httplib-dev                # the daemon's /metrics and /healthz
+  libboost-dev                      # Boost.Beast/Asio: the HTTP gateway's server
   libssl-dev                        # SHA-256 content hashes (libcrypto)
   libzstd-dev                       # zstd deltas between versions on the wire
   libgoogle-perftools-dev           # tcmalloc, the daemon's allocator
@@ -24,6 +25,8 @@ PACKAGES=(
   clang-format                      # format check
   clang libclang-rt-14-dev          # libFuzzer build of the diff fuzz target
   tzdata                            # story time zones (Asia/Tokyo, ...)
+  chromium chromium-driver python3-selenium  # the gateway page's browser test
+  fonts-noto-cjk fonts-noto-color-emoji      # Japanese and emoji in its screenshots
 )
 
 missing=()

@@ -17,6 +17,7 @@ build/bench/newswire-bench --quick >/dev/null
 build/bench/newswire-diff-bench --quick >/dev/null
 build/bench/newswire-store-bench --quick >/dev/null
 build/bench/newswire-rss-bench --quick >/dev/null
+/usr/bin/python3 bench/gateway_bench.py --quick >/dev/null
 
 echo "== libFuzzer: the diff engine, 30 seconds" >&2
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \

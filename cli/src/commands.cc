@@ -11,6 +11,7 @@
 
 #include <filesystem>
 
+#include "newswire/api/answers.h"
 #include "newswire/core/article.h"
 #include "newswire/core/diff.h"
 #include "newswire/publisher/publisher.h"
@@ -193,13 +194,6 @@ int RunPublish(const CommonOptions& common, const PublishOptions& options) {
 
 namespace {
 
-// How an event carried its version: "full", "diff" (structured edits) or
-// "delta" (zstd against the previous version's bytes).
-const char* PayloadName(const v1::RevisionEvent& e) {
-  if (e.has_full()) return "full";
-  return e.has_delta() ? "delta" : "diff";
-}
-
 // Prints deliveries the same way for tail and replay, so a tool can consume
 // either: JSON lines, or human text with a word diff against the version
 // printed before.
@@ -213,27 +207,7 @@ class DeliveryPrinter {
     // Live: the bytes of the message; from the store: the same event's size.
     const std::size_t wire_bytes = d.event_bytes ? d.event_bytes : e.ByteSizeLong();
     if (json_) {
-      nlohmann::json line = {{"article_id", e.article_id()},
-                             {"version", e.version()},
-                             {"wire_seq", e.wire_seq()},
-                             {"wire_time", FormatUtc(e.wire_time())},
-                             {"channel", d.channel},
-                             {"channel_seq", d.channel_seq},
-                             {"payload", PayloadName(e)},
-                             {"diff_bytes", wire_bytes},
-                             {"full_bytes", e.full_bytes()},
-                             {"content_hash", core::Hex(e.content_hash())},
-                             {"verified", d.verified},
-                             {"repaired", d.repaired},
-                             {"recovered", d.recovered},
-                             {"urgency", d.article().urgency()},
-                             {"flash", d.flash()},
-                             {"kill", d.killed()},
-                             {"correction", d.correction()},
-                             {"lag_us", d.lag_ns / 1000},
-                             {"article", ArticleJson(d.article())}};
-      if (!d.problem.empty()) line["problem"] = d.problem;
-      std::cout << line.dump() << std::endl;
+      std::cout << api::DeliveryJson(d).dump() << std::endl;
     } else {
       PrintHuman(d, wire_bytes);
     }
@@ -285,8 +259,9 @@ class DeliveryPrinter {
       char ratio[32];
       std::snprintf(ratio, sizeof ratio, "%.1fx",
                     static_cast<double>(e.full_bytes()) / static_cast<double>(wire_bytes));
-      std::cout << "  " << PayloadName(e) << ": " << Thousands(wire_bytes) << " B on the wire vs "
-                << Thousands(e.full_bytes()) << " B full article (" << ratio << " smaller)";
+      std::cout << "  " << api::PayloadName(e) << ": " << Thousands(wire_bytes)
+                << " B on the wire vs " << Thousands(e.full_bytes()) << " B full article (" << ratio
+                << " smaller)";
     }
     std::cout << ", " << (d.verified ? "verified" : "NOT VERIFIED: " + d.problem)
               << (d.repaired && d.verified ? " after repair" : "");
@@ -484,13 +459,7 @@ int RunGet(const CommonOptions& common, const GetOptions& options) {
   }
   if (!reply) return Report(common, "get", article_id, reply.error());
   if (common.json) {
-    nlohmann::json line = {{"article_id", reply->article().id()},
-                           {"version", reply->article().version()},
-                           {"wire_seq", reply->wire_seq()},
-                           {"wire_time", FormatUtc(reply->wire_time())},
-                           {"content_hash", core::Hex(reply->content_hash())},
-                           {"article", ArticleJson(reply->article())}};
-    std::cout << line.dump() << std::endl;
+    std::cout << api::ArticleReplyJson(*reply).dump() << std::endl;
   } else {
     Style style{common.color};
     std::cout << Header(reply->article(), reply->wire_time(), style) << "  wire #"
@@ -507,18 +476,7 @@ int RunHistory(const CommonOptions& common, const std::string& article_id) {
   if (!reply) return Report(common, "history", article_id, reply.error());
   for (const auto& e : reply->entries()) {
     if (common.json) {
-      nlohmann::json line = {{"article_id", reply->article_id()},
-                             {"version", e.version()},
-                             {"wire_seq", e.wire_seq()},
-                             {"wire_time", FormatUtc(e.wire_time())},
-                             {"versioncreated", FormatUtc(e.versioncreated())},
-                             {"publisher_id", e.publisher_id()},
-                             {"headline", e.headline()},
-                             {"ednote", e.ednote()},
-                             {"content_hash", core::Hex(e.content_hash())},
-                             {"full_bytes", e.full_bytes()},
-                             {"diff_bytes", e.diff_bytes()}};
-      std::cout << line.dump() << std::endl;
+      std::cout << api::HistoryEntryJson(reply->article_id(), e).dump() << std::endl;
     } else {
       std::cout << "v" << e.version() << "  " << FormatUtc(e.wire_time()) << "  wire #"
                 << e.wire_seq() << "  " << Thousands(e.diff_bytes()) << " B sent / "

@@ -6,6 +6,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
+#include "newswire/api/answers.h"
 #include "newswire/core/utf8.h"
 
 namespace newswire::cli {
@@ -77,9 +78,7 @@ std::string FormatTime(const google::protobuf::Timestamp& ts, const std::string&
   return buffer;
 }
 
-std::string FormatUtc(const google::protobuf::Timestamp& ts) {
-  return google::protobuf::util::TimeUtil::ToString(ts);
-}
+std::string FormatUtc(const google::protobuf::Timestamp& ts) { return api::FormatUtc(ts); }
 
 std::string Thousands(uint64_t n) {
   std::string digits = std::to_string(n);
@@ -159,19 +158,8 @@ std::string RenderArticleDiff(const v1::Article& base, const v1::ArticleDiff& di
   return out;
 }
 
-nlohmann::json ArticleJson(const v1::Article& article) {
-  std::string text;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(article, &text, options);
-  return nlohmann::json::parse(text);
-}
+nlohmann::json ArticleJson(const v1::Article& article) { return api::ProtoJson(article); }
 
-nlohmann::json ErrorJson(const Error& error) {
-  nlohmann::json out = {{"code", std::string(ErrorCodeName(error.code))},
-                        {"message", error.message}};
-  if (error.code == v1::ERROR_CODE_VERSION_CONFLICT) out["current_version"] = error.current_version;
-  return out;
-}
+nlohmann::json ErrorJson(const Error& error) { return api::ErrorJson(error); }
 
 }  // namespace newswire::cli
