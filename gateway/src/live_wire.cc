@@ -124,12 +124,13 @@ class LiveWireImpl : public LiveWire {
       }
       if (!*notice) continue;
       std::shared_ptr<const WireEvent> event;
-      if ((*notice)->revision) event = builder.Build(*(*notice)->revision);
-      if ((*notice)->gap) event = EventBuilder::Gap(*(*notice)->gap);
-      if ((*notice)->connection) {
-        spdlog::warn("live wire: {} {}",
-                     (*notice)->connection->connected ? "reconnected to" : "lost",
-                     (*notice)->connection->endpoint);
+      if (auto* delivery = std::get_if<subscriber::Delivery>(&**notice)) {
+        event = builder.Build(*delivery);
+      } else if (auto* gap = std::get_if<subscriber::Gap>(&**notice)) {
+        event = EventBuilder::Gap(*gap);
+      } else if (auto* change = std::get_if<subscriber::ConnectionChange>(&**notice)) {
+        spdlog::warn("live wire: {} {}", change->connected ? "reconnected to" : "lost",
+                     change->endpoint);
       }
       if (!event) continue;
       {
@@ -283,11 +284,11 @@ class LiveWireImpl : public LiveWire {
         }
         if (!*notice) continue;
         std::shared_ptr<const WireEvent> event;
-        if ((*notice)->revision) {
-          event = builder.Build(*(*notice)->revision);
+        if (auto* delivery = std::get_if<subscriber::Delivery>(&**notice)) {
+          event = builder.Build(*delivery);
           passed = event->wire_seq;
-        } else if ((*notice)->gap) {
-          event = EventBuilder::Gap(*(*notice)->gap);
+        } else if (auto* gap = std::get_if<subscriber::Gap>(&**notice)) {
+          event = EventBuilder::Gap(*gap);
         }
         if (event) net::post(io_, [this, client, event] { OfferCatchUp(*client, event); });
       }
