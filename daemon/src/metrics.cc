@@ -119,6 +119,9 @@ std::string Metrics::RenderPrometheus(const store::RevisionStore& store, int64_t
          static_cast<double>(embargoes_held.load()));
   Single(out, "newswire_embargoes_released_total", "counter", "Embargoed revisions released.",
          static_cast<double>(embargoes_released.load()));
+  Single(out, "newswire_embargo_release_failures_total", "counter",
+         "Held publishes that could not be released (refused, or quarantined unreadable).",
+         static_cast<double>(embargo_release_failures.load()));
   commit_batch_size.Render(out, "newswire_commit_batch_size",
                            "Publishes group-committed in one atomic write.");
   commit_seconds.Render(out, "newswire_commit_seconds", "Time of one group commit (incl. fsync).");

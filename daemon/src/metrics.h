@@ -39,6 +39,9 @@ struct Metrics {
   std::atomic<uint64_t> duplicates{0};
   std::atomic<uint64_t> embargoes_held{0};
   std::atomic<uint64_t> embargoes_released{0};
+  // Held publishes that could not be released (refused on release, or a
+  // record that did not parse and was quarantined).
+  std::atomic<uint64_t> embargo_release_failures{0};
   std::array<std::atomic<uint64_t>, 16> rejected{};  // By v1::ErrorCode.
   std::array<std::atomic<uint64_t>, static_cast<std::size_t>(core::ChannelKind::kCount)> fanout{};
   std::atomic<uint64_t> heartbeats{0};

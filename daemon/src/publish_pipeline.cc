@@ -194,6 +194,7 @@ void PublishPipeline::ReleaseDueEmbargoes() {
       metrics_.embargoes_released.fetch_add(1, std::memory_order_relaxed);
     } else {
       spdlog::error("an embargoed revision could not be released: {}", result.error().ToString());
+      metrics_.embargo_release_failures.fetch_add(1, std::memory_order_relaxed);
     }
   }
   Deliver(batch, std::move(results));

@@ -154,6 +154,22 @@ Result<void> RocksRevisionStore::Verify() const {
     return Broken("wire log", "holds " + std::to_string(expected_seq - first_seq) +
                                   " entries for " + std::to_string(revisions) + " revisions");
   }
+
+  // Pass 3: records set aside because they did not parse. The store keeps
+  // them for the operator rather than deleting data; until they are dealt
+  // with, the store is not clean.
+  it.reset(db_->NewIterator({}, cf(kMeta)));
+  it->Seek(keys::kQuarantinePrefix);
+  if (it->Valid() && it->key().starts_with(keys::kQuarantinePrefix)) {
+    auto name = it->key().ToStringView().substr(keys::kQuarantinePrefix.size());
+    auto slash = name.find('/');
+    return Broken("quarantine", "a " + std::string(name.substr(0, slash)) +
+                                    " record did not parse and was set aside (meta key " +
+                                    std::string(keys::kQuarantinePrefix) +
+                                    std::string(name.substr(0, slash)) + "/" +
+                                    core::Hex(name.substr(slash + 1)) + ")");
+  }
+  if (!it->status().ok()) return StoreFailure("reading the quarantine", it->status());
   return {};
 }
 

@@ -747,6 +747,44 @@ TEST_F(RevisionStoreQueryTest, VerifyReportsAFlippedByteWithArticleAndVersion) {
       << verified.error().message;
 }
 
+// A held publish that no longer parses is never destroyed: when it comes
+// due it is set aside in the quarantine, reported, and verify names it.
+TEST_F(RevisionStoreQueryTest, AnUnreadableHeldPublishIsQuarantinedNotDeleted) {
+  auto article = MakeArticle("held", "for later");
+  article.mutable_embargoed()->set_seconds(kTime / kSecond + 3600);
+  ASSERT_OK_AND_ASSIGN(auto held, PublishOne(article));
+  ASSERT_TRUE(held.ack.has_embargoed_until());
+  store_.reset();
+  std::string key;
+  EditFamily(dir_.path() + "/store", "embargoes",
+             [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* handle) {
+               std::unique_ptr<rocksdb::Iterator> it(db.NewIterator({}, handle));
+               it->SeekToFirst();
+               ASSERT_TRUE(it->Valid());
+               key = it->key().ToString();
+               ASSERT_TRUE(db.Put({}, handle, key, "\xff\xff not a held publish").ok());
+             });
+  Reopen();
+  ASSERT_TRUE(store_->NextEmbargoNs().has_value()) << "it still comes due";
+  auto released = store_->ReleaseDue(kTime + 7200 * kSecond);
+  ASSERT_EQ(released.size(), 1u);
+  ASSERT_FALSE(released[0]);
+  EXPECT_EQ(released[0].error().code, v1::ERROR_CODE_STORE_FAILURE);
+  EXPECT_NE(released[0].error().message.find("quarantined"), std::string::npos);
+  EXPECT_FALSE(store_->NextEmbargoNs().has_value()) << "and is not retried forever";
+  auto verified = store_->Verify();
+  ASSERT_FALSE(verified);
+  EXPECT_NE(verified.error().message.find("quarantine"), std::string::npos)
+      << verified.error().message;
+  store_.reset();
+  EditFamily(dir_.path() + "/store", "meta",
+             [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* handle) {
+               std::string value;
+               ASSERT_TRUE(db.Get({}, handle, "quarantine/embargoes/" + key, &value).ok());
+               EXPECT_EQ(value, "\xff\xff not a held publish") << "the bytes are kept";
+             });
+}
+
 TEST_F(RevisionStoreQueryTest, VerifyReportsATamperedDelta) {
   ASSERT_TRUE(PublishOne(ExampleStory(1)));
   ASSERT_TRUE(PublishOne(ExampleStory(2)));
