@@ -37,7 +37,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "corpus.h"
-#include "daemon_process.h"
+#include "daemon_process.h"  // tests/support: one way to start a daemon
 #include "newswire/core/article.h"
 #include "newswire/core/diff.h"
 #include "newswire/publisher/publisher.h"
@@ -51,6 +51,7 @@ namespace newswire::bench {
 namespace {
 
 using std::chrono::milliseconds;
+using testing::DaemonProcess;
 
 // ---------------------------------------------------------------- clocks, output
 
@@ -278,11 +279,15 @@ std::unique_ptr<DaemonProcess> StartDaemon(const Settings& settings, const std::
         settings.daemon_path,
         {"--listen", "tcp://" + settings.host + ":" + std::to_string(port), "--data-dir", data_dir,
          "--durability", mode, "--log-level", "warn", "--metrics-listen", settings.host + ":0"},
-        data_dir + ".log", std::chrono::seconds(20));
+        std::chrono::seconds(20), data_dir + ".log");
   };
   auto daemon = start(settings.port);
   if (!daemon && settings.port != 0) daemon = start(0);
-  return daemon;
+  if (!daemon) {
+    std::fprintf(stderr, "# %s\n", daemon.error().message.c_str());
+    return nullptr;
+  }
+  return std::move(*daemon);
 }
 
 // ---------------------------------------------------------------- corpus helpers
@@ -829,10 +834,10 @@ void RunReplay(Context& ctx) {
 // Runs every workload against one hub; daemon CPU is charged per workload.
 void RunAll(Context& ctx) {
   auto timed = [&](const std::string& name, auto&& run) {
-    const double cpu_before = ctx.daemon ? ctx.daemon->CpuSeconds() : 0;
+    const double cpu_before = ctx.daemon ? ctx.daemon->Usage().cpu_seconds : 0;
     run();
     if (ctx.daemon) {
-      ctx.report.Figure("daemon", name + "_cpu_s", ctx.daemon->CpuSeconds() - cpu_before, 2);
+      ctx.report.Figure("daemon", name + "_cpu_s", ctx.daemon->Usage().cpu_seconds - cpu_before, 2);
     }
   };
   const Settings& s = ctx.settings;
@@ -931,9 +936,10 @@ int Main(int argc, char** argv) {
     report.Figure("config", "window", s.window);
     Context ctx{s, daemon->hub(), report, daemon.get(), {}};
     RunAll(ctx);
-    report.Figure("daemon", "cpu_s", daemon->CpuSeconds(), 2);
-    report.Figure("daemon", "peak_rss_mib", daemon->StatusMiB("VmHWM"), 1);
-    report.Figure("daemon", "rss_mib", daemon->StatusMiB("VmRSS"), 1);
+    const auto usage = daemon->Usage();
+    report.Figure("daemon", "cpu_s", usage.cpu_seconds, 2);
+    report.Figure("daemon", "peak_rss_mib", usage.peak_resident_bytes / (1 << 20), 1);
+    report.Figure("daemon", "rss_mib", usage.resident_bytes / (1 << 20), 1);
     daemon->Stop();
     std::error_code ignored;
     std::filesystem::remove_all(data_dir, ignored);

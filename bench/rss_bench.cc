@@ -42,6 +42,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
+using testing::DaemonProcess;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -141,9 +142,9 @@ std::unique_ptr<DaemonProcess> StartDaemon(const std::string& path, const std::s
       DaemonProcess::Start(path,
                            {"--listen", "tcp://127.0.0.1:0", "--data-dir", data_dir, "--durability",
                             "async", "--metrics-listen", "127.0.0.1:0", "--log-level", "warn"},
-                           data_dir + ".log", std::chrono::seconds(60));
-  if (!daemon) Fail("newswired did not start");
-  return daemon;
+                           std::chrono::seconds(60), data_dir + ".log");
+  if (!daemon) Fail(daemon.error().message);
+  return std::move(*daemon);
 }
 
 // The store's own sizes from /metrics (block cache, memtables): what of the
@@ -219,8 +220,8 @@ Memory RunWorkload(const Settings& s, const std::string& label, const std::strin
                    const std::vector<std::string>& ids) {
   auto daemon_process = StartDaemon(s.daemon_path, data_dir);
   DaemonProcess& daemon = *daemon_process;
-  const double rss_start = daemon.StatusMiB("VmRSS");
-  const double hwm_start = daemon.StatusMiB("VmHWM");  // Open and WAL recovery.
+  const double rss_start = daemon.Usage().resident_bytes / (1 << 20);
+  const double hwm_start = daemon.Usage().peak_resident_bytes / (1 << 20);  // Open, WAL recovery.
   const auto start = Clock::now();
 
   publisher::PublisherOptions options;
@@ -257,8 +258,8 @@ Memory RunWorkload(const Settings& s, const std::string& label, const std::strin
   }
 
   const double secs = Seconds(Clock::now() - start);
-  const double rss = daemon.StatusMiB("VmRSS");
-  const double hwm = daemon.StatusMiB("VmHWM");
+  const double rss = daemon.Usage().resident_bytes / (1 << 20);
+  const double hwm = daemon.Usage().peak_resident_bytes / (1 << 20);
   Print(label, "rss_start_mib", rss_start);
   Print(label, "hwm_start_mib", hwm_start);
   Print(label, "rss_mib", rss);

@@ -1,12 +1,10 @@
 #include "metrics.h"
 
-#include <unistd.h>
-
 #include <cinttypes>
 #include <cstdio>
-#include <fstream>
 
 #include "newswire/core/error.h"
+#include "newswire/core/process_stats.h"
 
 namespace newswire::daemon {
 namespace {
@@ -29,27 +27,6 @@ void Single(std::string& out, const std::string& name, const char* type, const s
             double value) {
   Header(out, name, type, help);
   Line(out, name, "", value);
-}
-
-// CPU seconds and resident bytes of this process, from /proc.
-std::pair<double, double> ProcessUsage() {
-  double cpu = 0, rss = 0;
-  std::ifstream stat("/proc/self/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  auto close = text.rfind(')');
-  if (close != std::string::npos) {
-    unsigned long utime = 0, stime = 0;
-    long rss_pages = 0;
-    // Fields after the command: state(3) ... utime(14) stime(15) ... rss(24).
-    if (std::sscanf(text.c_str() + close + 2,
-                    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d %*d %*d "
-                    "%*u %*u %ld",
-                    &utime, &stime, &rss_pages) == 3) {
-      cpu = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-      rss = static_cast<double>(rss_pages) * static_cast<double>(sysconf(_SC_PAGESIZE));
-    }
-  }
-  return {cpu, rss};
 }
 
 }  // namespace
@@ -157,9 +134,10 @@ std::string Metrics::RenderPrometheus(const store::RevisionStore& store, int64_t
   for (const auto& [name, value] : store.Sizes()) {
     Line(out, "newswire_store_bytes", "part=\"" + name + "\"", static_cast<double>(value));
   }
-  auto [cpu, rss] = ProcessUsage();
-  Single(out, "process_cpu_seconds_total", "counter", "CPU time of the daemon.", cpu);
-  Single(out, "process_resident_memory_bytes", "gauge", "Resident memory of the daemon.", rss);
+  const auto usage = core::ReadProcessStats().value_or(core::ProcessStats{});
+  Single(out, "process_cpu_seconds_total", "counter", "CPU time of the daemon.", usage.cpu_seconds);
+  Single(out, "process_resident_memory_bytes", "gauge", "Resident memory of the daemon.",
+         usage.resident_bytes);
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "newswire/core/channel.h"
+#include "newswire/core/process_stats.h"
 
 namespace newswire::daemon {
 namespace {
@@ -80,6 +81,10 @@ std::string StatsChannel::Next() {
   uint64_t store_bytes = 0;
   for (const auto& [name, bytes] : store_.Sizes()) store_bytes += bytes;
   stats.set_store_bytes(store_bytes);
+  if (auto usage = core::ReadProcessStats()) {
+    stats.set_process_cpu_seconds(usage->cpu_seconds);
+    stats.set_resident_bytes(usage->resident_bytes);
+  }
   return stats.SerializeAsString();
 }
 

@@ -41,7 +41,8 @@ class ZmqWireDaemon final : public WireDaemon {
   Result<void> Bind() {
     auto hub = core::ParseHub(options_.listen);
     if (!hub) return Fail(hub.error());
-    auto bound = hub->port != 0 ? BindAt(*hub) : BindFree(hub->host);
+    const bool pick_ports = hub->port == 0 && !hub->host.empty();
+    auto bound = pick_ports ? BindFree(hub->host) : BindAt(*hub);
     if (!bound) return bound;
     if (auto ok = fanout_->Monitor(); !ok) return ok;
     if (!options_.metrics_listen.empty()) {
@@ -54,9 +55,7 @@ class ZmqWireDaemon final : public WireDaemon {
     return {};
   }
 
-  std::string hub() const override {
-    return "tcp://" + hub_.host + ":" + std::to_string(hub_.port);
-  }
+  std::string hub() const override { return hub_.address; }
   std::string metrics_address() const override { return http_.address(); }
 
   void Run(const std::atomic<bool>& stop) override {

@@ -144,7 +144,9 @@ class ZmqPublisher final : public Publisher {
 Result<std::unique_ptr<Publisher>> Publisher::Connect(const PublisherOptions& options) {
   auto hub = core::ParseHub(options.hub);
   if (!hub) return Fail(hub.error());
-  if (hub->port == 0) return Fail(v1::ERROR_CODE_MALFORMED, "hub port must not be 0");
+  if (hub->port == 0 && !hub->host.empty()) {
+    return Fail(v1::ERROR_CODE_MALFORMED, "hub port must not be 0");
+  }
   return std::unique_ptr<Publisher>(std::make_unique<ZmqPublisher>(options, hub->ingest));
 }
 

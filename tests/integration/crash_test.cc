@@ -122,7 +122,9 @@ class CrashTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(CrashTest, EveryAckedRevisionSurvivesRepeatedKill9) {
-  auto daemon = StartDaemon("tcp://127.0.0.1:0");
+  // Restarted on the same address after each kill: an ipc:// hub in the
+  // test's own folder, which no other test can take meanwhile.
+  auto daemon = StartDaemon("ipc://" + dir_.path() + "/hub");
   const std::string hub = daemon->hub();
   std::vector<std::thread> publishers;
   for (int t = 0; t < 4; ++t)

@@ -10,6 +10,7 @@
 #include "manual_clock.h"
 #include "newswire/core/article.h"
 #include "newswire/core/channel.h"
+#include "newswire/core/process_stats.h"
 #include "newswire/publisher/publisher.h"
 #include "newswire/subscriber/query_client.h"
 #include "newswire/subscriber/replayer.h"
@@ -135,8 +136,10 @@ TEST_F(DeliveryTest, RestartedSubscriberResumesWithoutGapOrDuplicate) {
 }
 
 TEST_F(DeliveryTest, DaemonRestartDuringAStreamIsSurvivedWithoutGaps) {
-  auto daemon = std::make_unique<testing::Daemon>(
-      dir_.path() + "/store", std::vector<std::string>{"--durability", "async"});
+  // Restarted on the same address: an ipc:// hub only this test can take.
+  auto daemon = std::make_unique<testing::Daemon>(dir_.path() + "/store",
+                                                  std::vector<std::string>{"--durability", "async"},
+                                                  "ipc://" + dir_.path() + "/hub");
   const std::string hub = daemon->hub();
   subscriber::SubscriberOptions options;
   options.hub = hub;
@@ -343,12 +346,8 @@ long MemoryInUseKb() {
 #if NEWSWIRE_ASAN
   return static_cast<long>(__sanitizer_get_current_allocated_bytes() / 1024);
 #else
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return 0;
+  return static_cast<long>(core::ReadProcessStats().value_or(core::ProcessStats{}).resident_bytes /
+                           1024);
 #endif
 }
 

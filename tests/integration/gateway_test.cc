@@ -21,6 +21,7 @@
 #include "articles.h"
 #include "daemon.h"
 #include "newswire/core/article.h"
+#include "newswire/core/process_stats.h"
 #include "newswire/publisher/publisher.h"
 
 namespace newswire {
@@ -53,12 +54,8 @@ class GatewayProcess {
   }
   // Resident memory from /proc, in bytes.
   std::size_t Rss() const {
-    std::ifstream status("/proc/" + std::to_string(pid()) + "/status");
-    std::string line;
-    while (std::getline(status, line)) {
-      if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6)) * 1024;
-    }
-    return 0;
+    auto stats = core::ReadProcessStats(pid());
+    return stats ? static_cast<std::size_t>(stats->resident_bytes) : 0;
   }
   httplib::Result Get(const std::string& path, const std::string& token = "") const {
     httplib::Client client("127.0.0.1", port_);

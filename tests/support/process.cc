@@ -23,7 +23,8 @@ int MillisLeft(SteadyClock::time_point deadline) {
 
 }  // namespace
 
-Process::Process(std::vector<std::string> argv, std::optional<std::string> stdin_text) {
+Process::Process(std::vector<std::string> argv, std::optional<std::string> stdin_text,
+                 const std::string& stderr_path) {
   int out_pipe[2], err_pipe[2], in_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 ||
       pipe2(in_pipe, O_CLOEXEC) != 0) {
@@ -34,7 +35,10 @@ Process::Process(std::vector<std::string> argv, std::optional<std::string> stdin
   if (pid_ == 0) {
     dup2(in_pipe[0], STDIN_FILENO);
     dup2(out_pipe[1], STDOUT_FILENO);
-    dup2(err_pipe[1], STDERR_FILENO);
+    const int log = stderr_path.empty() ? -1
+                                        : open(stderr_path.c_str(),
+                                               O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    dup2(log >= 0 ? log : err_pipe[1], STDERR_FILENO);
     std::vector<char*> args;
     for (auto& arg : argv) args.push_back(arg.data());
     args.push_back(nullptr);

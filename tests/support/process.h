@@ -14,9 +14,11 @@ namespace newswire::testing {
 class Process {
  public:
   // Starts `argv[0]` with `argv`. stdin is /dev/null unless `stdin_text` is
-  // given, which is written and closed.
+  // given, which is written and closed. stderr is captured, or appended to
+  // the file `stderr_path` when one is named (long runs that nobody reads).
   explicit Process(std::vector<std::string> argv,
-                   std::optional<std::string> stdin_text = std::nullopt);
+                   std::optional<std::string> stdin_text = std::nullopt,
+                   const std::string& stderr_path = "");
   ~Process();  // SIGKILLs the child if it is still running.
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;

@@ -199,9 +199,18 @@ TEST(HubTest, DerivesThreeConsecutivePorts) {
   EXPECT_EQ(hub->query, "tcp://127.0.0.1:7702");
 }
 
+TEST(HubTest, AnIpcHubNamesThreeSocketPaths) {
+  auto hub = ParseHub("ipc:///run/newswire/hub");
+  ASSERT_TRUE(hub);
+  EXPECT_EQ(hub->address, "ipc:///run/newswire/hub");
+  EXPECT_EQ(hub->ingest, "ipc:///run/newswire/hub.ingest");
+  EXPECT_EQ(hub->fanout, "ipc:///run/newswire/hub.fanout");
+  EXPECT_EQ(hub->query, "ipc:///run/newswire/hub.query");
+}
+
 TEST(HubTest, RejectsMalformedAddresses) {
-  for (auto* bad :
-       {"127.0.0.1:7700", "tcp://127.0.0.1", "tcp://:7700", "tcp://h:99999", "tcp://h:77x"}) {
+  for (auto* bad : {"127.0.0.1:7700", "tcp://127.0.0.1", "tcp://:7700", "tcp://h:99999",
+                    "tcp://h:77x", "ipc://", "udp://h:7700"}) {
     auto hub = ParseHub(bad);
     ASSERT_FALSE(hub) << bad;
     EXPECT_EQ(hub.error().code, v1::ERROR_CODE_MALFORMED);
