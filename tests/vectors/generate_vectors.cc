@@ -311,6 +311,7 @@ Json PublishErrorCase(store::RevisionStore& store, const Json& input, int64_t& n
   Json out;
   out["name"] = input.at("name");
   if (!input.value("setup", Json::array()).empty()) out["setup"] = input.at("setup");
+  if (input.contains("setup_key")) out["setup_key"] = input.at("setup_key");
   if (input.contains("article_hex")) {
     publish.article_bytes = Unhex(input.at("article_hex"));
     out["article_hex"] = core::Hex(publish.article_bytes);
