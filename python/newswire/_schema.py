@@ -6,7 +6,7 @@ stubs) are never checked in. They are written next to this file:
 * by ``pip install``/``setup.py`` (the build step runs protoc), or
 * on first import from a source checkout, and again whenever the ``.proto``
   files change (a fingerprint of their bytes is kept beside the modules), or
-* by hand: ``/usr/bin/python3 -m newswire._schema [PROTO_DIR]``.
+* by hand: ``/usr/bin/python3 python/newswire/_schema.py [PROTO_DIR]``.
 
 This module imports nothing from the rest of the package, so the build step
 can load it on its own.
@@ -73,11 +73,11 @@ def ensure_generated() -> None:
             generate(proto_dir)
     elif not stamp.exists():
         raise ImportError("newswire: the generated protobuf modules are missing; build them with "
-                          "/usr/bin/python3 -m newswire._schema PROTO_DIR (needs protoc)")
+                          f"/usr/bin/python3 {__file__} PROTO_DIR (needs protoc)")
 
 
 if __name__ == "__main__":
     directory = Path(sys.argv[1]) if len(sys.argv) > 1 else source_proto_dir()
     if directory is None:
-        sys.exit("usage: python3 -m newswire._schema PROTO_DIR")
+        sys.exit("usage: python3 newswire/_schema.py PROTO_DIR")
     generate(directory.resolve())

@@ -68,6 +68,7 @@ def replay(hub: str | Hub, start: TimeLike, end: TimeLike | None = None, *,
         query.close()
 
 
+_NAT = -(1 << 63)  # numpy's NaT as int64 nanoseconds.
 COLUMNS = (
     "wire_seq", "wire_time", "superseded_at", "article_id", "version", "feed", "pubstatus",
     "urgency", "flash", "update", "correction", "killed", "withheld", "headline", "key_points",
@@ -77,7 +78,7 @@ COLUMNS = (
 
 
 def _ns(article: article_pb2.Article, name: str) -> int | None:
-    if not article.HasField(name):
+    if name not in article_pb2.Article.DESCRIPTOR.fields_by_name or not article.HasField(name):
         return None
     ts = getattr(article, name)
     return int(ts.seconds) * 1_000_000_000 + int(ts.nanos)
@@ -85,18 +86,23 @@ def _ns(article: article_pb2.Article, name: str) -> int | None:
 
 def _row(d: Delivery) -> dict[str, Any]:
     a = d.article
+    known = article_pb2.Article.DESCRIPTOR.fields_by_name
+
+    def text(name: str) -> str | None:  # None for a field this schema does not have.
+        return getattr(a, name) if name in known else None
+
     return {
         "wire_seq": d.wire_seq, "wire_time": d.wire_time_ns, "superseded_at": None,
         "article_id": d.article_id, "version": d.version, "feed": a.feed,
         "pubstatus": article_pb2.PubStatus.Name(a.pubstatus).removeprefix("PUB_STATUS_"),
         "urgency": a.urgency, "flash": d.flash, "update": d.update, "correction": d.correction,
         "killed": d.killed, "withheld": d.withheld, "headline": a.headline,
-        "key_points": list(a.key_points), "body": list(a.body), "ednote": a.ednote,
-        "byline": a.byline, "source": a.source, "language": a.language,
+        "key_points": list(a.key_points), "body": list(a.body), "ednote": text("ednote"),
+        "byline": text("byline"), "source": text("source"), "language": text("language"),
         "instruments": [f"{i.exchange}:{i.symbol}" for i in a.instruments],
         "topics": list(a.topics), "firstcreated": _ns(a, "firstcreated"),
         "versioncreated": _ns(a, "versioncreated"), "embargoed": _ns(a, "embargoed"),
-        "time_zone": a.time_zone, "payload": d.payload, "event_bytes": len(d.event_bytes),
+        "time_zone": text("time_zone"), "payload": d.payload, "event_bytes": len(d.event_bytes),
         "full_bytes": d.event.full_bytes, "content_hash": d.event.content_hash.hex(),
         "verified": d.verified, "repaired": d.repaired,
     }
@@ -119,6 +125,7 @@ def replay_frame(hub: str | Hub, start: TimeLike, end: TimeLike | None = None,
     speed. Needs pandas (the ``pandas`` extra; Debian: python3-pandas).
     """
     try:
+        import numpy
         import pandas
     except ImportError:
         raise ImportError("replay_frame needs pandas (Debian: apt-get install python3-pandas; "
@@ -131,5 +138,9 @@ def replay_frame(hub: str | Hub, start: TimeLike, end: TimeLike | None = None,
         latest[row["article_id"]] = row["wire_time"]
     frame = pandas.DataFrame(rows, columns=list(COLUMNS))
     for column in ("wire_time", "superseded_at", "firstcreated", "versioncreated", "embargoed"):
-        frame[column] = pandas.to_datetime(frame[column], unit="ns", utc=True)
+        # Through int64 nanoseconds (the smallest int64 is NaT): a float column
+        # would lose the nanoseconds.
+        nanos = numpy.array([_NAT if r[column] is None else r[column] for r in rows],
+                            dtype="int64")
+        frame[column] = pandas.to_datetime(nanos.view("datetime64[ns]"), utc=True)
     return frame
