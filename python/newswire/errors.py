@@ -84,10 +84,17 @@ class Internal(NewswireError):
     CODE, NAME = 10, "internal"
 
 
+class IdempotencyKeyReused(NewswireError):
+    """The publisher key was already used for a different request (another
+    article, text or base version): nothing was done (code 11). A true retry
+    gets the original ack instead."""
+    CODE, NAME = 11, "idempotency_key_reused"
+
+
 _BY_CODE: dict[int, type[NewswireError]] = {
     cls.CODE: cls
     for cls in (Malformed, InvalidArticle, VersionConflict, TooLarge, StoreFailure, NotFound,
-                Unauthorized, Unavailable, DiffMismatch, Internal)
+                Unauthorized, Unavailable, DiffMismatch, Internal, IdempotencyKeyReused)
 }
 
 

@@ -22,10 +22,13 @@ import zmq
 from google.protobuf import json_format
 
 from ._pb import article_pb2, wire_pb2
-from .errors import Malformed, NewswireError, Unavailable, from_wire
+from .errors import Malformed, NewswireError, TooLarge, Unavailable, from_wire
 from .wire import Hub, length_delimited, parse_hub
 
 ArticleLike = Union[article_pb2.Article, Mapping[str, Any], str, bytes]
+# The largest frame the daemon's sockets take: ZeroMQ drops the connection,
+# without an answer, for anything larger, so it is refused before sending.
+MAX_FRAME_BYTES = 64 << 20
 
 
 def encode_article(article: ArticleLike) -> bytes:
@@ -55,6 +58,12 @@ class Ack:
     wire_time_ns: int  # When it became available to subscribers.
     duplicate: bool  # This answers a retry of an earlier publish with the same key.
     embargoed_until_ns: int | None  # Set when held: it goes out at this time.
+    # The article was exactly the current version: nothing was written or
+    # sent; version, wire_seq, content_hash and wire time name that version.
+    unchanged: bool = False
+    # A kill of a story that never went out withdrew its held (embargoed)
+    # text: nothing of it was or will be sent; version and wire_seq are 0.
+    withdrawn: bool = False
 
     @property
     def held(self) -> bool:
@@ -66,7 +75,8 @@ class Ack:
             return int(ts.seconds) * 1_000_000_000 + int(ts.nanos)
         return Ack(ack.article_id, ack.version, ack.wire_seq, ack.content_hash, ns(ack.wire_time),
                    ack.duplicate,
-                   ns(ack.embargoed_until) if ack.HasField("embargoed_until") else None)
+                   ns(ack.embargoed_until) if ack.HasField("embargoed_until") else None,
+                   ack.unchanged, ack.withdrawn)
 
 
 class Publisher:
@@ -152,8 +162,11 @@ class Publisher:
             publisher_key=publisher_key or secrets.token_hex(16), base_version=base_version)
         # The article (field 5, the last) spliced on as encoded: bytes given
         # by the caller go out exactly as they are.
-        return self._last_id, request.SerializeToString() + length_delimited(
-            5, encode_article(article))
+        encoded = request.SerializeToString() + length_delimited(5, encode_article(article))
+        if len(encoded) > MAX_FRAME_BYTES:
+            raise TooLarge(f"request is {len(encoded)} bytes, more than any daemon takes "
+                           f"({MAX_FRAME_BYTES})")
+        return self._last_id, encoded
 
     def _connect(self) -> zmq.Socket:
         socket = self._context.socket(zmq.DEALER)
@@ -186,8 +199,8 @@ def _outcome(reply: wire_pb2.PublishReply, hub: Hub) -> Ack:
     if reply.HasField("error"):
         raise from_wire(reply.error)
     ack = reply.ack
-    # An ack names an article and a version, or an embargo.
+    # An ack names an article and a version, an embargo, or a withdrawal.
     if (not reply.HasField("ack") or not ack.article_id or
-            (ack.version == 0 and not ack.HasField("embargoed_until"))):
+            (ack.version == 0 and not ack.HasField("embargoed_until") and not ack.withdrawn)):
         raise Malformed(f"{hub.ingest} answered with neither an error nor an ack")
     return Ack.from_wire(ack)

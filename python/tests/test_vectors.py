@@ -95,9 +95,12 @@ def test_refused_publishes_get_the_vector_error_from_a_real_daemon(start_daemon:
             if "ack" in case:
                 ack = publisher.publish(sent, base_version=case["base_version"],
                                         publisher_key=case["publisher_key"] or None)
-                assert (ack.article_id, ack.version, ack.duplicate, ack.content_hash.hex()) == (
-                    case["ack"]["article_id"], case["ack"]["version"], case["ack"]["duplicate"],
-                    case["ack"]["content_hash"]), case["name"]
+                expected_ack = case["ack"]
+                assert (ack.article_id, ack.version, ack.duplicate, ack.content_hash.hex(),
+                        ack.unchanged, ack.withdrawn, ack.held) == (
+                    expected_ack["article_id"], expected_ack["version"], expected_ack["duplicate"],
+                    expected_ack["content_hash"], expected_ack["unchanged"],
+                    expected_ack["withdrawn"], "embargoed_until" in expected_ack), case["name"]
                 continue
             expected = case["error"]
             with pytest.raises(errors.NewswireError) as raised:

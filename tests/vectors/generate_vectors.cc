@@ -113,6 +113,11 @@ Json AckJson(const v1::PublishAck& ack) {
   json["content_hash"] = core::Hex(ack.content_hash());
   json["wire_time"] = TimeUtil::ToString(ack.wire_time());
   json["duplicate"] = ack.duplicate();
+  if (ack.has_embargoed_until()) {
+    json["embargoed_until"] = TimeUtil::ToString(ack.embargoed_until());
+  }
+  json["unchanged"] = ack.unchanged();
+  json["withdrawn"] = ack.withdrawn();
   return json;
 }
 
