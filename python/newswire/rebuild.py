@@ -173,12 +173,24 @@ def _apply_set(base: list[tuple[bytes, bytes]], removed: list[tuple[bytes, bytes
 
 # ---- applying a structured diff at the field level ---------------------------------------
 
-def _grouped(message: bytes) -> dict[int, list[bytes]]:
-    """Records of ``message`` by field number, each field's records in order."""
-    out: dict[int, list[bytes]] = {}
-    for f in fields(message):
-        out.setdefault(f.number, []).append(f.record)
-    return out
+class _Records:
+    """An encoded message as its field records, in the order they came."""
+
+    def __init__(self, message: bytes) -> None:
+        self.items = [(f.number, f.record) for f in fields(message)]
+
+    def get(self, number: int) -> list[bytes]:
+        return [record for n, record in self.items if n == number]
+
+    def replace(self, number: int, records: list[bytes]) -> None:
+        """The field's records replaced where they stand; a field that was
+        absent goes before the first field with a higher number."""
+        at = next((i for i, (n, _) in enumerate(self.items) if n >= number), len(self.items))
+        self.items = [item for item in self.items if item[0] != number]
+        self.items[at:at] = [(number, record) for record in records]
+
+    def encode(self) -> bytes:
+        return b"".join(record for _, record in self.items)
 
 
 def _values(records: Iterable[bytes]) -> list[bytes]:
@@ -203,8 +215,8 @@ def apply_diff(base: bytes, diff: bytes) -> bytes:
         d = diff_pb2.ArticleDiff.FromString(diff)
     except Exception as e:  # google.protobuf.message.DecodeError, or invalid UTF-8.
         raise DiffMismatch(f"diff does not parse: {e}") from None
-    out = _grouped(base)
-    replaced = _grouped(embedded(diff, 2) or b"")
+    out = _Records(base)
+    replaced = _Records(embedded(diff, 2) or b"")
     seen: set[int] = set()
     for number in d.replaced_fields:
         if number == 0 or number in NOT_REPLACEABLE:
@@ -212,30 +224,30 @@ def apply_diff(base: bytes, diff: bytes) -> bytes:
         if number in seen:
             raise DiffMismatch(f"diff replaces field {number} twice")
         seen.add(number)
-        out[number] = replaced.get(number, [])  # Listed but unset: cleared.
+        out.replace(number, replaced.get(number))  # Listed but unset: cleared.
     for number, name in ((HEADLINE, "headline"), (EDNOTE, "ednote")):
         if d.HasField(name):
-            text = apply_text_diff(_text(out.get(number, [])), getattr(d, name))
-            out[number] = [length_delimited(number, text)] if text else []
+            text = apply_text_diff(_text(out.get(number)), getattr(d, name))
+            out.replace(number, [length_delimited(number, text)] if text else [])
     for number, name in ((KEY_POINTS, "key_points"), (BODY, "body")):
         if d.HasField(name):
-            items = apply_list_diff(_values(out.get(number, [])), getattr(d, name))
-            out[number] = [length_delimited(number, item) for item in items]
+            items = apply_list_diff(_values(out.get(number)), getattr(d, name))
+            out.replace(number, [length_delimited(number, item) for item in items])
     if d.instruments_removed or d.instruments_added:
-        out[INSTRUMENTS] = _apply_set(
-            [(_instrument_key(v), r) for v, r in zip(_values(out.get(INSTRUMENTS, [])),
-                                                      out.get(INSTRUMENTS, []))],
+        held = out.get(INSTRUMENTS)
+        out.replace(INSTRUMENTS, _apply_set(
+            [(_instrument_key(v), r) for v, r in zip(_values(held), held)],
             [(_instrument_key(m), b"") for m in embedded_all(diff, 7)],
             [(_instrument_key(m), length_delimited(INSTRUMENTS, m)) for m in embedded_all(diff, 8)],
-            "instruments")
+            "instruments"))
     if d.topics_removed or d.topics_added:
-        out[TOPICS] = _apply_set(
-            [(v, r) for v, r in zip(_values(out.get(TOPICS, [])), out.get(TOPICS, []))],
+        held = out.get(TOPICS)
+        out.replace(TOPICS, _apply_set(
+            [(v, r) for v, r in zip(_values(held), held)],
             [(t.encode(), b"") for t in d.topics_removed],
             [(t.encode(), length_delimited(TOPICS, t.encode())) for t in d.topics_added],
-            "topics")
-    # Deterministic encoding: fields in number order, each field's records in order.
-    return b"".join(record for number in sorted(out) for record in out[number])
+            "topics"))
+    return out.encode()
 
 
 # ---- the zstd delta ------------------------------------------------------------------
