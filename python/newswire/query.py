@@ -267,7 +267,7 @@ def _request_id(reply: bytes) -> int:
     try:
         for f in fields(reply):
             if f.number == 1 and f.wire_type == VARINT:
-                return int(f.value)
+                return f.varint
     except Malformed:
         pass
     return 0
@@ -278,7 +278,7 @@ def _result(reply: bytes, expected: int) -> bytes:
     found: tuple[int, bytes] | None = None
     for f in fields(reply):
         if f.wire_type == LEN and _ERROR <= f.number <= _BACKUP:
-            found = (f.number, f.value)  # type: ignore[assignment]
+            found = (f.number, f.data)
     if found is None:
         raise Malformed("reply holds no result")
     number, value = found
@@ -294,17 +294,17 @@ def _log_page(reply: bytes) -> LogPage:
     next_seq = last_seq = 0
     for f in fields(reply):
         if f.number == 1 and f.wire_type == LEN:
-            seq, event, full = 0, b"", None
-            for g in fields(f.value):  # type: ignore[arg-type]
+            seq, event, full = 0, b"", b""
+            for g in fields(f.data):
                 if g.number == 1 and g.wire_type == VARINT:
-                    seq = int(g.value)
+                    seq = g.varint
                 elif g.number == 2 and g.wire_type == LEN:
-                    event = g.value  # type: ignore[assignment]
+                    event = g.data
                 elif g.number == 3 and g.wire_type == LEN:
-                    full = g.value  # type: ignore[assignment]
+                    full = g.data
             records.append(LogRecord(seq, event, full or None))
         elif f.number == 2 and f.wire_type == VARINT:
-            next_seq = int(f.value)
+            next_seq = f.varint
         elif f.number == 3 and f.wire_type == VARINT:
-            last_seq = int(f.value)
+            last_seq = f.varint
     return LogPage(records, next_seq, last_seq)

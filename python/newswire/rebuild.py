@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Sequence, TypeVar
 
 import zstandard
 
@@ -127,18 +127,21 @@ def apply_list_diff(items: Sequence[bytes], diff: diff_pb2.ListDiff) -> list[byt
 
 # ---- sets (instruments, topics) ------------------------------------------------------
 
+# A topic, or an instrument's (exchange, symbol).
+_Key = TypeVar("_Key", bytes, tuple[bytes, bytes])
+
 def _instrument_key(message: bytes) -> tuple[bytes, bytes]:
     """Instruments sort by (exchange, symbol), compared as bytes."""
     symbol = exchange = b""
     for f in fields(message):
         if f.number == 1 and f.wire_type == LEN:
-            symbol = f.value  # type: ignore[assignment]
+            symbol = f.data
         elif f.number == 2 and f.wire_type == LEN:
-            exchange = f.value  # type: ignore[assignment]
+            exchange = f.data
     return exchange, symbol
 
 
-def _includes(base: list[bytes], removed: list[bytes]) -> bool:
+def _includes(base: list[_Key], removed: list[_Key]) -> bool:
     """std::includes on sorted lists: every removed item (with repeats) is in base."""
     i = 0
     for item in removed:
@@ -150,8 +153,8 @@ def _includes(base: list[bytes], removed: list[bytes]) -> bool:
     return True
 
 
-def _apply_set(base: list[tuple[bytes, bytes]], removed: list[tuple[bytes, bytes]],
-               added: list[tuple[bytes, bytes]], what: str) -> list[bytes]:
+def _apply_set(base: list[tuple[_Key, bytes]], removed: list[tuple[_Key, bytes]],
+               added: list[tuple[_Key, bytes]], what: str) -> list[bytes]:
     """Sorted-set edit over (key, record) pairs; returns the result's records."""
     base_keys = [k for k, _ in base]
     removed_keys = [k for k, _ in removed]
@@ -159,7 +162,7 @@ def _apply_set(base: list[tuple[bytes, bytes]], removed: list[tuple[bytes, bytes
     if (removed_keys != sorted(removed_keys) or added_keys != sorted(added_keys) or
             not _includes(base_keys, removed_keys)):
         raise DiffMismatch(f"{what} removed are not all in the base")
-    kept: list[tuple[bytes, bytes]] = []
+    kept: list[tuple[_Key, bytes]] = []
     pending = list(removed_keys)
     for key, record in base:  # Multiset difference, as std::set_difference.
         if pending and pending[0] == key:
@@ -194,7 +197,7 @@ class _Records:
 
 
 def _values(records: Iterable[bytes]) -> list[bytes]:
-    return [f.value for record in records for f in fields(record)]  # type: ignore[misc]
+    return [f.data for record in records for f in fields(record)]
 
 
 def _text(records: list[bytes]) -> bytes:
@@ -300,15 +303,15 @@ def read_event(event: bytes) -> EventPayload:
     kinds = {8: "full", 9: "diff", 10: "delta"}
     for f in fields(event):
         if f.number == 1 and f.wire_type == LEN:
-            article_id = f.value.decode()  # type: ignore[union-attr]
+            article_id = f.data.decode()
         elif f.number == 2 and f.wire_type == VARINT:
-            version = f.value  # type: ignore[assignment]
+            version = f.varint
         elif f.number == 5 and f.wire_type == LEN:
-            digest = f.value  # type: ignore[assignment]
+            digest = f.data
         elif f.number == 7 and f.wire_type == VARINT:
-            full_bytes = f.value  # type: ignore[assignment]
+            full_bytes = f.varint
         elif f.number in kinds and f.wire_type == LEN:
-            kind, payload = kinds[f.number], f.value  # type: ignore[assignment]
+            kind, payload = kinds[f.number], f.data
     return EventPayload(article_id, version, digest, full_bytes, kind, payload)
 
 
@@ -317,7 +320,7 @@ def version_of(canonical: bytes) -> int:
     version = 0
     for f in fields(canonical):
         if f.number == VERSION and f.wire_type == VARINT:
-            version = f.value  # type: ignore[assignment]
+            version = f.varint
     return version
 
 

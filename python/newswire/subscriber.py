@@ -292,7 +292,7 @@ class Subscriber:
             streams.append(((channel, r) for r in self.query.iter_log(read, until_seq=head)))
         if not streams:
             return None
-        return heapq.merge(*streams, key=lambda item: item[1].event.wire_seq)
+        return iter(heapq.merge(*streams, key=lambda item: item[1].event.wire_seq))
 
     def _catch_up_one(self) -> None:
         assert self._catch_up is not None

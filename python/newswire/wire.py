@@ -131,7 +131,8 @@ class Field(NamedTuple):
     number: int
     wire_type: int
     record: bytes  # The whole record: tag, length (if any) and value.
-    value: bytes | int  # LEN and fixed types: the bytes; VARINT: the number.
+    data: bytes  # LEN: the value's bytes; I64, I32: the 8 or 4 bytes; VARINT: b"".
+    varint: int  # VARINT: the number; otherwise 0.
 
 
 def read_varint(buf: bytes, pos: int) -> tuple[int, int]:
@@ -169,22 +170,22 @@ def fields(buf: bytes) -> Iterator[Field]:
         number, wire_type = tag >> 3, tag & 7
         if number == 0:
             raise Malformed("field number 0")
-        value: bytes | int
+        data, varint = b"", 0
         if wire_type == VARINT:
-            value, pos = read_varint(buf, pos)
+            varint, pos = read_varint(buf, pos)
         elif wire_type == LEN:
             length, pos = read_varint(buf, pos)
             if length > len(buf) - pos:
                 raise Malformed("length-delimited field runs past the end")
-            value, pos = bytes(buf[pos:pos + length]), pos + length
+            data, pos = bytes(buf[pos:pos + length]), pos + length
         elif wire_type in (I64, I32):
             size = 8 if wire_type == I64 else 4
             if size > len(buf) - pos:
                 raise Malformed("fixed-size field runs past the end")
-            value, pos = bytes(buf[pos:pos + size]), pos + size
+            data, pos = bytes(buf[pos:pos + size]), pos + size
         else:
             raise Malformed(f"wire type {wire_type} is not used by this protocol")
-        yield Field(number, wire_type, bytes(buf[start:pos]), value)
+        yield Field(number, wire_type, bytes(buf[start:pos]), data, varint)
 
 
 def embedded(buf: bytes, number: int) -> bytes | None:
@@ -193,14 +194,13 @@ def embedded(buf: bytes, number: int) -> bytes | None:
     Several occurrences of one embedded field merge; for messages that is
     the concatenation of their bytes. None when the field is absent.
     """
-    parts = [f.value for f in fields(buf) if f.number == number and f.wire_type == LEN]
-    return b"".join(parts) if parts else None  # type: ignore[arg-type]
+    parts = [f.data for f in fields(buf) if f.number == number and f.wire_type == LEN]
+    return b"".join(parts) if parts else None
 
 
 def embedded_all(buf: bytes, number: int) -> list[bytes]:
     """Every occurrence of repeated sub-message field ``number``, in order."""
-    return [f.value for f in fields(buf)  # type: ignore[misc]
-            if f.number == number and f.wire_type == LEN]
+    return [f.data for f in fields(buf) if f.number == number and f.wire_type == LEN]
 
 
 def length_delimited(number: int, value: bytes) -> bytes:
