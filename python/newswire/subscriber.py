@@ -363,13 +363,14 @@ class Subscriber:
             return
         if frames.seq > last + 1:
             self._recover(frames.channel, last + 1, frames.seq - 1)
-        self._last_seq[frames.channel] = frames.seq
         try:
             wire_seq = wire_pb2.RevisionEvent.FromString(frames.payload).wire_seq
-        except Exception:  # Not an event: reported as the gap it leaves.
-            self._pending.append(Gap(frames.channel, frames.seq, frames.seq,
-                                     "the message is not a RevisionEvent"))
+        except Exception:
+            # Damaged on the way: fetched from the store as if it had been
+            # lost (a Gap if even that fails), never dropped silently.
+            self._recover(frames.channel, frames.seq, frames.seq)
             return
+        self._last_seq[frames.channel] = frames.seq
         if wire_seq in self._delivered:
             return  # A copy from another channel.
         self._deliver(self._rebuilder.rebuild(frames.payload), frames.payload,
