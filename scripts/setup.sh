@@ -27,6 +27,11 @@ PACKAGES=(
   tzdata                            # story time zones (Asia/Tokyo, ...)
   chromium chromium-driver python3-selenium  # the gateway page's browser test
   fonts-noto-cjk fonts-noto-color-emoji      # Japanese and emoji in its screenshots
+  python3 python3-zmq               # the Python client (python/): Debian's python3, ZeroMQ
+  python3-protobuf                  # the Python client: the protobuf runtime (protoc is above)
+  python3-zstandard                 # the Python client: zstd deltas
+  python3-pandas                    # the Python client's replay_frame (an optional extra)
+  python3-pytest                    # the Python client's tests
 )
 
 missing=()

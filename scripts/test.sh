@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs every test: the regular build's tests, a
-# clang-format check, the load generator's quick sanity run, a short
-# libFuzzer run of the diff engine, then every test again under
-# AddressSanitizer + UBSan.
+# Sets up, builds and runs every test: the regular build's tests, the
+# Python client's tests against this build's daemon, a clang-format check,
+# the load generator's quick sanity run, a short libFuzzer run of the diff
+# engine, then every test again under AddressSanitizer + UBSan (the Python
+# client's too, against the sanitized daemon).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
-(cd build && ctest --output-on-failure -j2 --timeout 300)
+(cd build && ctest --output-on-failure -j2 --timeout 300 --label-exclude python)
+
+# Debian's python3 (/usr/bin/python3) has the packages setup.sh installs; a
+# pyenv or venv python3 earlier on PATH may not.
+echo "== Python client (python/tests) against build/daemon/newswired" >&2
+(cd python && NEWSWIRED="$PWD/../build/daemon/newswired" /usr/bin/python3 -m pytest -q \
+  -p no:cacheprovider)
 
 echo "== clang-format check" >&2
 git ls-files '*.cc' '*.h' | xargs clang-format --dry-run -Werror
