@@ -37,6 +37,13 @@ ChannelKind KindOf(std::string_view channel) {
   return ChannelKind::kWire;
 }
 
+bool IsChannelTopic(std::string_view topic) {
+  if (topic.empty() || topic.size() > 256 || topic.back() != kChannelTerminator) return false;
+  if (topic == "w|" || topic == "s|") return true;
+  return (topic.starts_with("f/") || topic.starts_with("i/") || topic.starts_with("t/")) &&
+         topic.size() > 3 && topic.find(kChannelTerminator) == topic.size() - 1;
+}
+
 std::string_view ChannelName(std::string_view channel) {
   switch (KindOf(channel)) {
     case ChannelKind::kFeed:

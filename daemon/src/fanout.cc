@@ -10,16 +10,34 @@
 namespace newswire::daemon {
 
 Fanout::Fanout(zmq::context_t& context, const store::RevisionStore& store, Metrics& metrics,
-               int hwm)
+               int hwm, std::size_t queue_bytes, std::function<void()> release_memory)
     : store_(store),
       metrics_(metrics),
       socket_(context, zmq::socket_type::xpub),
-      monitor_(context, zmq::socket_type::pair) {
+      monitor_(context, zmq::socket_type::pair),
+      max_hwm_(std::max(hwm, 1)),
+      queue_bytes_(std::max<std::size_t>(queue_bytes, 1)),
+      release_memory_(std::move(release_memory)) {
   socket_.set(zmq::sockopt::linger, 0);
   // Every subscribe reaches us, so each new subscriber gets its welcome
   // heartbeat.
   socket_.set(zmq::sockopt::xpub_verbose, 1);
+  socket_.set(zmq::sockopt::maxmsgsize, kMaxSubscriptionBytes);
+  FitQueue(static_cast<std::size_t>(event_bytes_));
+}
+
+// Sets the high-water mark so that a full queue holds about queue_bytes_ of
+// events this size: at once for a larger event, and as the recent size
+// drifts. ZeroMQ applies a new mark to the queues that exist too.
+void Fanout::FitQueue(std::size_t event_bytes) {
+  const double size = static_cast<double>(event_bytes);
+  event_bytes_ = size > event_bytes_ ? size : event_bytes_ * 0.999 + size * 0.001;
+  const double fit = static_cast<double>(queue_bytes_) / std::max(event_bytes_, 64.0);
+  const int hwm = static_cast<int>(std::clamp(fit, 16.0, static_cast<double>(max_hwm_)));
+  if (hwm_ != 0 && hwm * 5 > hwm_ * 4 && hwm * 4 < hwm_ * 5) return;  // Within 25%: leave it.
   socket_.set(zmq::sockopt::sndhwm, hwm);
+  hwm_ = hwm;
+  metrics_.fanout_hwm.store(hwm, std::memory_order_relaxed);
 }
 
 Result<void> Fanout::Monitor() {
@@ -41,6 +59,7 @@ void Fanout::Send(const store::Committed& committed) {
   // A test may damage what goes out, as a corrupted frame would arrive.
   static const std::string kDamaged(8, '\xff');
   const std::string& bytes = NEWSWIRE_SYNC_POINT("fanout.damage") ? kDamaged : committed.event;
+  FitQueue(bytes.size() + 64);  // The event and its two small frames.
   zmq::message_t event(bytes.data(), bytes.size());
   for (std::size_t i = 0; i < committed.channels.size(); ++i) {
     zmq::message_t payload;
@@ -65,6 +84,12 @@ void Fanout::OnSubscriptions() {
     auto bytes = message.to_string_view();
     if (bytes.empty()) continue;
     std::string channel(bytes.substr(1));
+    if (!core::IsChannelTopic(channel)) {
+      // ZeroMQ applied it anyway (it filters, we cannot refuse): nothing
+      // ever matches it, so it costs the peer's own queue only.
+      metrics_.refused_subscriptions.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
     if (bytes[0] == 1) {
       subscribed_.insert(channel);
       SendHeartbeat(channel);
@@ -100,8 +125,21 @@ void Fanout::OnMonitorEvents() {
     if (event.more()) (void)monitor_.recv(address, zmq::recv_flags::dontwait);
     const uint16_t id = core::MonitorEventId(event.to_string_view());
     if (id == ZMQ_EVENT_ACCEPTED) metrics_.connected_subscribers.fetch_add(1);
-    if (id == ZMQ_EVENT_DISCONNECTED) metrics_.connected_subscribers.fetch_sub(1);
+    if (id == ZMQ_EVENT_DISCONNECTED) {
+      metrics_.connected_subscribers.fetch_sub(1);
+      ReleaseMemory();
+    }
   }
+}
+
+// A subscriber that leaves frees what its queue held; the allocator keeps
+// freed pages for reuse unless told to give them back.
+void Fanout::ReleaseMemory() {
+  if (!release_memory_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - released_ < std::chrono::seconds(10)) return;
+  released_ = now;
+  release_memory_();
 }
 
 }  // namespace newswire::daemon

@@ -6,9 +6,19 @@
 // Lossy by design at the high-water mark (never XPUB_NODROP): a slow
 // subscriber loses messages, sees the sequence gap and repairs it from the
 // query service, and cannot stall the wire for everyone else.
+//
+// Bounded per subscriber by bytes as well as by messages: ZeroMQ counts a
+// queue in messages, so the high-water mark is set from a byte budget and
+// the size of recent events (at once when a larger event comes, slowly as
+// they shrink), and a stuck subscriber holds at most about `queue_bytes`.
+// A subscription message is at most kMaxSubscriptionBytes (ZeroMQ drops
+// the connection of a peer that sends a larger one); one that names no
+// channel of ours is ignored and counted.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 
@@ -21,7 +31,13 @@ namespace newswire::daemon {
 
 class Fanout {
  public:
-  Fanout(zmq::context_t& context, const store::RevisionStore& store, Metrics& metrics, int hwm);
+  static constexpr int64_t kMaxSubscriptionBytes = 512;
+
+  // `hwm`: most messages queued per subscriber; `queue_bytes`: the byte
+  // budget that lowers it for large events. `release_memory` (may be null)
+  // is called, at most every 10 s, after a subscriber leaves.
+  Fanout(zmq::context_t& context, const store::RevisionStore& store, Metrics& metrics, int hwm,
+         std::size_t queue_bytes, std::function<void()> release_memory);
 
   zmq::socket_t& socket() { return socket_; }
   zmq::socket_t& monitor() { return monitor_; }
@@ -42,6 +58,8 @@ class Fanout {
  private:
   void SendHeartbeat(const std::string& channel);
   uint64_t LastSeq(const std::string& channel) const;
+  void FitQueue(std::size_t event_bytes);
+  void ReleaseMemory();
 
   const store::RevisionStore& store_;
   Metrics& metrics_;
@@ -49,6 +67,12 @@ class Fanout {
   zmq::socket_t monitor_;
   std::set<std::string> subscribed_;
   uint64_t stats_seq_ = 0;
+  const int max_hwm_;
+  const std::size_t queue_bytes_;
+  double event_bytes_ = 512;  // Recent event size, the HWM's divisor.
+  int hwm_ = 0;               // As set on the socket.
+  std::function<void()> release_memory_;
+  std::chrono::steady_clock::time_point released_{};
 };
 
 }  // namespace newswire::daemon

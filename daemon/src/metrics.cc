@@ -3,6 +3,7 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "library_log.h"
 #include "newswire/core/error.h"
 #include "newswire/core/process_stats.h"
 
@@ -116,6 +117,27 @@ std::string Metrics::RenderPrometheus(const store::RevisionStore& store, int64_t
          static_cast<double>(channel_reads.load()));
   Single(out, "newswire_connected_subscribers", "gauge", "Live fan-out connections.",
          static_cast<double>(connected_subscribers.load()));
+  Single(out, "newswire_fanout_queue_limit_messages", "gauge",
+         "Messages queued per subscriber before the fan-out drops for it (from the byte budget).",
+         static_cast<double>(fanout_hwm.load()));
+  Header(out, "newswire_refused_frames_total", "counter",
+         "Frames refused before parsing finished, by service and reason.");
+  static constexpr const char* kServices[] = {"ingest", "query"};
+  static constexpr const char* kReasons[] = {"envelope", "too_large", "not_a_request"};
+  for (std::size_t service = 0; service < std::size(kServices); ++service) {
+    for (std::size_t reason = 0; reason < std::size(kReasons); ++reason) {
+      Line(
+          out, "newswire_refused_frames_total",
+          std::string("service=\"") + kServices[service] + "\",reason=\"" + kReasons[reason] + "\"",
+          static_cast<double>(refused_frames[service][reason].load()));
+    }
+  }
+  Single(out, "newswire_library_log_lines_total", "counter",
+         "Lines the protobuf library logged (routed to the daemon's log, rate-limited).",
+         static_cast<double>(LibraryLogLines()));
+  Single(out, "newswire_refused_subscriptions_total", "counter",
+         "Subscriptions that named no channel of this wire.",
+         static_cast<double>(refused_subscriptions.load()));
   Header(out, "newswire_query_requests_total", "counter", "Query service requests, by kind.");
   static constexpr const char* kQueries[] = {"none",     "none",       "get",    "history",
                                              "read_log", "feed_heads", "backup", "none"};

@@ -32,6 +32,15 @@ class Histogram {
   std::atomic<uint64_t> sum_micros_{0};  // Sum in millionths, to stay integral.
 };
 
+// Why a frame was refused before it reached the store or the query code.
+enum class RefusedFrame {
+  kEnvelope,     // Not [identity][payload] (or [identity][][payload]).
+  kTooLarge,     // Over the request size limit.
+  kNotARequest,  // Does not parse as the service's request (or invalid UTF-8).
+  kCount,
+};
+enum class Service { kIngest, kQuery, kCount };
+
 struct Metrics {
   Metrics();
 
@@ -48,6 +57,16 @@ struct Metrics {
   std::atomic<uint64_t> channel_reads{0};          // ReadLog on a channel: mostly gap repairs.
   std::array<std::atomic<uint64_t>, 8> queries{};  // By QueryRequest::query_case().
   std::atomic<int64_t> connected_subscribers{0};
+  std::atomic<int64_t> fanout_hwm{0};              // Messages per subscriber queue now.
+  std::atomic<uint64_t> refused_subscriptions{0};  // Naming no channel of ours.
+  std::array<std::array<std::atomic<uint64_t>, static_cast<std::size_t>(RefusedFrame::kCount)>,
+             static_cast<std::size_t>(Service::kCount)>
+      refused_frames{};
+
+  void Refused(Service service, RefusedFrame why) {
+    refused_frames[static_cast<std::size_t>(service)][static_cast<std::size_t>(why)].fetch_add(
+        1, std::memory_order_relaxed);
+  }
   std::atomic<int64_t> last_commit_ns{0};
   Histogram commit_batch_size;
   Histogram commit_seconds;

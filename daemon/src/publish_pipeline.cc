@@ -79,6 +79,7 @@ std::vector<store::PublishInput> PublishPipeline::Receive(Batch& batch) {
     Envelope envelope;
     auto payload = SplitRequest(parts, envelope);
     if (!payload) {
+      metrics_.Refused(Service::kIngest, RefusedFrame::kEnvelope);
       SendReply(ingest_, envelope,
                 ErrorReply<v1::PublishReply>(
                     0, {v1::ERROR_CODE_MALFORMED, "expected one frame holding a PublishRequest"}));
@@ -100,6 +101,7 @@ std::optional<store::PublishInput> PublishPipeline::Read(zmq::message_t& payload
                                                          uint64_t& request_id) {
   const std::size_t max_request = options_.max_article_bytes + kRequestOverhead;
   if (payload.size() > max_request) {
+    metrics_.Refused(Service::kIngest, RefusedFrame::kTooLarge);
     SendReply(
         ingest_, envelope,
         ErrorReply<v1::PublishReply>(
@@ -110,6 +112,7 @@ std::optional<store::PublishInput> PublishPipeline::Read(zmq::message_t& payload
   // The article stays encoded: the store parses it (see PublishInput).
   v1::PublishRequestView request;
   if (!request.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    metrics_.Refused(Service::kIngest, RefusedFrame::kNotARequest);
     SendReply(ingest_, envelope,
               ErrorReply<v1::PublishReply>(
                   0, {v1::ERROR_CODE_MALFORMED,

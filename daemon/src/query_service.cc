@@ -2,10 +2,7 @@
 
 #include <filesystem>
 
-#include <spdlog/spdlog.h>
-
 #include "newswire/v1/views.pb.h"
-#include "zmq_frames.h"
 
 namespace newswire::daemon {
 namespace {
@@ -37,16 +34,16 @@ uint32_t PayloadBytes(const v1::StoredRevision& revision) {
   return static_cast<uint32_t>(revision.diff().ByteSizeLong());
 }
 
+// One page of an article's history; reads the page (and one more, to say
+// where the next starts), never the whole history.
 Result<v1::HistoryReply> History(const store::RevisionStore& store, const v1::GetHistory& query) {
-  auto history = store.GetHistory(query.article_id());
+  const uint32_t limit = PageSize(query.limit());
+  auto history = store.GetHistory(query.article_id(), query.from_version(), limit + 1u);
   if (!history) return Fail(history.error());
   v1::HistoryReply reply;
   reply.set_article_id(query.article_id());
-  const uint32_t first = std::max(1u, query.from_version());
-  const uint32_t limit = PageSize(query.limit());
   for (const auto& revision : *history) {
     const auto& a = revision.article();
-    if (a.version() < first) continue;
     if (static_cast<uint32_t>(reply.entries_size()) == limit) {
       reply.set_next_version(a.version());
       break;
@@ -187,40 +184,6 @@ std::string AnswerQuery(const store::RevisionStore& store, const v1::QueryReques
           Error{v1::ERROR_CODE_MALFORMED, "query request names no query", 0}.ToProto();
   }
   return reply.SerializeAsString();
-}
-
-void ServeQueries(zmq::socket_t& socket, const store::RevisionStore& store, Metrics& metrics,
-                  const std::atomic<bool>& stop) {
-  using SteadyClock = std::chrono::steady_clock;
-  while (!stop.load()) {
-    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-    try {
-      if (zmq::poll(&item, 1, std::chrono::milliseconds(100)) == 0) continue;
-      auto parts = ReceiveMultipart(socket);
-      Envelope envelope;
-      auto payload = SplitRequest(parts, envelope);
-      v1::QueryRequest request;
-      if (!payload || !request.ParseFromArray(payload->data(), static_cast<int>(payload->size()))) {
-        if (!parts.empty()) {
-          SendReply(socket, envelope,
-                    ErrorReply<v1::QueryReply>(
-                        0, {v1::ERROR_CODE_MALFORMED, "frame is not a valid QueryRequest"}));
-        }
-        continue;
-      }
-      const auto started = SteadyClock::now();
-      SendReply(socket, envelope, AnswerQuery(store, request));
-      metrics.queries[static_cast<std::size_t>(request.query_case()) % metrics.queries.size()]
-          .fetch_add(1, std::memory_order_relaxed);
-      if (request.has_read_log() && !request.read_log().channel().empty()) {
-        metrics.channel_reads.fetch_add(1, std::memory_order_relaxed);
-      }
-      metrics.query_seconds.Observe(
-          std::chrono::duration<double>(SteadyClock::now() - started).count());
-    } catch (const zmq::error_t& e) {
-      if (e.num() != EINTR) spdlog::error("query service: {}", e.what());
-    }
-  }
 }
 
 }  // namespace newswire::daemon

@@ -5,10 +5,11 @@
 
 #include "fanout.h"
 #include "http_endpoints.h"
+#include "library_log.h"
 #include "metrics.h"
 #include "newswire/core/hub.h"
 #include "publish_pipeline.h"
-#include "query_service.h"
+#include "query_broker.h"
 #include "reactor.h"
 #include "stats_channel.h"
 
@@ -59,7 +60,8 @@ class ZmqWireDaemon final : public WireDaemon {
   std::string metrics_address() const override { return http_.address(); }
 
   void Run(const std::atomic<bool>& stop) override {
-    std::thread query_thread([&] { ServeQueries(*query_, *store_, metrics_, stop); });
+    std::thread query_thread(
+        [&] { ServeQueries(context_, *query_, *store_, metrics_, options_.query_workers, stop); });
     http_.Start();
     Reactor reactor;
     // Connections first (the subscriber count), then subscriptions (each
@@ -89,7 +91,8 @@ class ZmqWireDaemon final : public WireDaemon {
   void CreateSockets() {
     ingest_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::router);
     query_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::router);
-    fanout_ = std::make_unique<Fanout>(context_, *store_, metrics_, options_.fanout_hwm);
+    fanout_ = std::make_unique<Fanout>(context_, *store_, metrics_, options_.fanout_hwm,
+                                       options_.fanout_queue_bytes, options_.release_memory);
     for (auto* socket : {ingest_.get(), query_.get()}) {
       socket->set(zmq::sockopt::linger, 0);
       socket->set(zmq::sockopt::maxmsgsize, kMaxFrameBytes);
@@ -170,6 +173,7 @@ class ZmqWireDaemon final : public WireDaemon {
 
 Result<std::unique_ptr<WireDaemon>> WireDaemon::Start(const DaemonOptions& options,
                                                       const core::Clock& clock) {
+  RouteLibraryLogs();
   store::StoreOptions store_options;
   store_options.path = options.data_dir;
   store_options.durability = options.durability;

@@ -351,19 +351,23 @@ Result<v1::StoredRevision> RocksRevisionStore::GetRevision(std::string_view arti
   return ParseRecord<v1::StoredRevision>(value, "revision");
 }
 
-Result<std::vector<v1::StoredRevision>> RocksRevisionStore::GetHistory(
-    std::string_view article_id) const {
+Result<std::vector<v1::StoredRevision>> RocksRevisionStore::GetHistory(std::string_view article_id,
+                                                                       uint32_t from_version,
+                                                                       std::size_t limit) const {
   std::vector<v1::StoredRevision> history;
-  std::string prefix = keys::ArticlePrefix(article_id);
+  const std::string prefix = keys::ArticlePrefix(article_id);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kRevisions)));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  for (it->Seek(keys::Revision(article_id, std::max(from_version, 1u)));
+       it->Valid() && it->key().starts_with(prefix) && history.size() < limit; it->Next()) {
     auto revision = ParseRecord<v1::StoredRevision>(it->value().ToStringView(), "revision");
     if (!revision) return Fail(revision.error());
     history.push_back(std::move(*revision));
   }
   if (!it->status().ok()) return StoreFailure("reading history", it->status());
-  if (history.empty())
-    return Fail(v1::ERROR_CODE_NOT_FOUND, "no article " + std::string(article_id));
+  if (history.empty() && limit > 0) {
+    // Past the head, or no such article at all?
+    if (auto head = GetHead(article_id); !head) return Fail(head.error());
+  }
   return history;
 }
 

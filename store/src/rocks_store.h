@@ -108,7 +108,9 @@ class RocksRevisionStore final : public RevisionStore {
   Result<v1::Head> GetHead(std::string_view article_id) const override;
   Result<v1::StoredRevision> GetRevision(std::string_view article_id,
                                          uint32_t version) const override;
-  Result<std::vector<v1::StoredRevision>> GetHistory(std::string_view article_id) const override;
+  Result<std::vector<v1::StoredRevision>> GetHistory(std::string_view article_id,
+                                                     uint32_t from_version,
+                                                     std::size_t limit) const override;
   Result<v1::StoredRevision> GetRevisionAsOf(std::string_view article_id,
                                              int64_t wire_time_ns) const override;
   Result<std::vector<LogItem>> ReadLog(uint64_t from_seq, std::size_t limit) const override;

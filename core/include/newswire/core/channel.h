@@ -30,6 +30,10 @@ std::string StatsChannel();
 enum class ChannelKind { kWire, kFeed, kInstrument, kTopic, kStats, kCount };
 // The kind of a channel topic, by its prefix (kWire for anything unknown).
 ChannelKind KindOf(std::string_view channel);
+// True when `topic` is a channel a subscriber may follow: one of the
+// kinds above, ending with the terminator, at most 256 bytes.
+bool IsChannelTopic(std::string_view topic);
+
 // The name inside a feed, instrument or topic channel ("equities-asia",
 // "XTKS:9984", "M&A"); empty for the wire and stats channels.
 std::string_view ChannelName(std::string_view channel);

@@ -29,6 +29,12 @@ struct DaemonOptions {
   // Messages queued per subscriber before the fan-out drops for it (the
   // subscriber then recovers the gap from the query service).
   int fanout_hwm = 100000;
+  // Bytes a subscriber's queue may hold before the fan-out drops for it:
+  // lowers the message count above for large events.
+  std::size_t fanout_queue_bytes = 64u << 20;
+  // Called (at most every 10 s) after a subscriber leaves, to give the
+  // memory its queue held back to the system; null: never.
+  std::function<void()> release_memory;
   // HTTP /metrics (Prometheus) and /healthz as HOST:PORT; port 0 picks a
   // free one; empty turns it off.
   std::string metrics_listen = "127.0.0.1:7780";
@@ -38,6 +44,9 @@ struct DaemonOptions {
   // Payload of events: the smallest of zstd delta, structured diff and full
   // article ("smallest", true), or never a delta ("diff", false).
   bool deltas = true;
+  // Threads answering queries (at least 2: one is kept for short requests
+  // while the others page the log for replays and catch-ups).
+  std::size_t query_workers = 4;
 };
 
 class WireDaemon {

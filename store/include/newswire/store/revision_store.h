@@ -152,8 +152,13 @@ class RevisionStore {
   virtual Result<v1::StoredRevision> GetRevision(std::string_view article_id,
                                                  uint32_t version) const = 0;
 
-  // Every revision of an article, oldest first. NOT_FOUND if none.
-  virtual Result<std::vector<v1::StoredRevision>> GetHistory(std::string_view article_id) const = 0;
+  // Revisions of an article from `from_version` (0 or 1: the first kept)
+  // on, oldest first, at most `limit`: reads only those. NOT_FOUND if the
+  // article has no revision at all (an empty page past its head is not an
+  // error).
+  virtual Result<std::vector<v1::StoredRevision>> GetHistory(
+      std::string_view article_id, uint32_t from_version = 0,
+      std::size_t limit = SIZE_MAX) const = 0;
 
   // The newest revision whose wire time is <= `wire_time_ns` (what a
   // subscriber could have seen then). NOT_FOUND if none was out yet.
