@@ -108,32 +108,26 @@ std::size_t HunkSize(const Hunk& h) {
   return size;
 }
 
-// Common prefix of `a` and `b`, cut back to a token boundary of both so
-// the middle starts with whole tokens (and never inside a character).
+// Common prefix of `a` and `b`, cut back to an anchor of both (see
+// text::IsAnchor) so that the middle tokenises as it does in the whole text
+// and starts with whole tokens.
 std::size_t TokenPrefix(std::string_view a, std::string_view b) {
   const std::size_t limit = std::min(a.size(), b.size());
   std::size_t p = static_cast<std::size_t>(
       std::mismatch(a.begin(), a.begin() + limit, b.begin()).first - a.begin());
-  while (p > 0 && !(text::IsTokenBoundary(a, p) && text::IsTokenBoundary(b, p))) {
-    p = text::UnitStartBefore(a, p);
-  }
+  while (p > 0 && !(text::IsAnchor(a, p) && text::IsAnchor(b, p))) --p;
   return p;
 }
 
 // Length of the common suffix that leaves at least `prefix` bytes before it
-// in both, moved forward to a token boundary of both.
+// in both, moved forward to an anchor of both.
 std::size_t TokenSuffix(std::string_view a, std::string_view b, std::size_t prefix) {
   const std::size_t limit = std::min(a.size(), b.size()) - prefix;
   std::size_t s = 0;
   while (s < limit && a[a.size() - 1 - s] == b[b.size() - 1 - s]) ++s;
   std::size_t ea = a.size() - s;
   std::size_t eb = b.size() - s;
-  // The suffix bytes are equal, so one step in `a` is the same step in `b`.
-  while (ea < a.size() && !(text::IsTokenBoundary(a, ea) && text::IsTokenBoundary(b, eb))) {
-    std::size_t next = text::UnitEnd(a, ea);
-    eb += next - ea;
-    ea = next;
-  }
+  while (ea < a.size() && !(text::IsAnchor(a, ea) && text::IsAnchor(b, eb))) ++ea, ++eb;
   return a.size() - ea;
 }
 
