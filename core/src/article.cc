@@ -47,18 +47,18 @@ std::string CodePoint(uint32_t c) {
 // one-line fields; then brought to NFC (W3C Character Model), so that
 // canonically equivalent text is the same bytes and the same hash.
 Result<void> CleanText(std::string_view field, std::string* text, bool allow_newlines) {
-  uint32_t culprit = 0;
-  switch (CheckTextBytes(*text, allow_newlines, &culprit)) {
+  TextFacts facts;
+  switch (CheckTextBytes(*text, allow_newlines, &facts)) {
     case TextFault::kNone: break;
     case TextFault::kInvalidUtf8: return Invalid(std::string(field) + " is not valid UTF-8");
     case TextFault::kControlCharacter:
-      return Invalid(std::string(field) + " contains a control character (" + CodePoint(culprit) +
-                     ")");
+      return Invalid(std::string(field) + " contains a control character (" +
+                     CodePoint(facts.culprit) + ")");
     case TextFault::kLineBreak:
       return Invalid(std::string(field) + " must be one line: it contains a line break (" +
-                     CodePoint(culprit) + ")");
+                     CodePoint(facts.culprit) + ")");
   }
-  NormalizeToNfc(*text);
+  if (facts.from_u0300) NormalizeToNfc(*text);  // Text below U+0300 is always NFC.
   return {};
 }
 

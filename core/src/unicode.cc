@@ -26,6 +26,16 @@ bool IsAscii(std::string_view text) {
   return (any & 0x8080808080808080ULL) == 0;
 }
 
+// True when no character is U+0300 or above (no lead byte from CC on):
+// such text is NFC, as every character below U+0300 is a starter whose
+// NFC_Quick_Check is Yes. Stops at the first such byte.
+bool BelowU0300(std::string_view text) {
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0xCC) return false;
+  }
+  return true;
+}
+
 const icu::Normalizer2* Nfc() {
   static const icu::Normalizer2* const kNfc = [] {
     UErrorCode status = U_ZERO_ERROR;
@@ -52,7 +62,7 @@ std::vector<std::size_t> CodePointBoundaries(std::string_view text) {
 }  // namespace
 
 bool IsNfc(std::string_view text) {
-  if (IsAscii(text) || Nfc() == nullptr) return true;
+  if (BelowU0300(text) || Nfc() == nullptr) return true;
   UErrorCode status = U_ZERO_ERROR;
   const bool yes = Nfc()->isNormalizedUTF8(Piece(text), status);
   return U_FAILURE(status) || yes;

@@ -62,12 +62,13 @@ TextFault FaultOf(uint32_t c, bool allow_newlines) {
 
 }  // namespace
 
-TextFault CheckTextBytes(std::string_view text, bool allow_newlines, uint32_t* culprit) {
+TextFault CheckTextBytes(std::string_view text, bool allow_newlines, TextFacts* facts) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const auto* end = p + text.size();
   // The first bad character; invalid UTF-8 anywhere outranks it.
   TextFault fault = TextFault::kNone;
   uint32_t first = 0;
+  bool high = false;
   auto check = [&](uint32_t c) {
     if (fault != TextFault::kNone) return;
     fault = FaultOf(c, allow_newlines);
@@ -89,13 +90,14 @@ TextFault CheckTextBytes(std::string_view text, bool allow_newlines, uint32_t* c
     }
     if (p >= end) break;
     if (*p < 0x80) {
-      check(*p);
+      if (*p < 0x20 || *p == 0x7F) check(*p);
       ++p;
       continue;
     }
     const Utf8Char ch =
         FirstChar({reinterpret_cast<const char*>(p), static_cast<std::size_t>(end - p)});
     if (ch.length == 0) return TextFault::kInvalidUtf8;
+    high |= ch.code_point >= 0x300;
     // C1 controls (C2 80-C2 9F) and U+2028/U+2029 (E2 80 A8/A9) are the only
     // multi-byte characters refused.
     if (ch.code_point <= 0x9F || ch.code_point == 0x2028 || ch.code_point == 0x2029) {
@@ -103,7 +105,7 @@ TextFault CheckTextBytes(std::string_view text, bool allow_newlines, uint32_t* c
     }
     p += ch.length;
   }
-  if (culprit != nullptr) *culprit = fault == TextFault::kNone ? 0 : first;
+  if (facts != nullptr) *facts = {fault == TextFault::kNone ? 0 : first, high};
   return fault;
 }
 

@@ -292,17 +292,21 @@ TEST(Utf8Test, LineBreaksAndControlsAreNamedInOneLineAndMultiLineFields) {
        0x01, TextFault::kControlCharacter, TextFault::kControlCharacter},
   };
   for (const Case& c : cases) {
-    uint32_t culprit = 0;
-    EXPECT_EQ(CheckTextBytes(c.text, false, &culprit), c.one_line) << std::hex << c.code_point;
-    EXPECT_EQ(culprit, c.code_point);
-    culprit = 0;
-    EXPECT_EQ(CheckTextBytes(c.text, true, &culprit), c.multi_line) << std::hex << c.code_point;
-    EXPECT_EQ(culprit, c.multi_line == TextFault::kNone ? 0 : c.code_point);
+    TextFacts facts;
+    EXPECT_EQ(CheckTextBytes(c.text, false, &facts), c.one_line) << std::hex << c.code_point;
+    EXPECT_EQ(facts.culprit, c.code_point);
+    EXPECT_EQ(CheckTextBytes(c.text, true, &facts), c.multi_line) << std::hex << c.code_point;
+    EXPECT_EQ(facts.culprit, c.multi_line == TextFault::kNone ? 0 : c.code_point);
   }
   EXPECT_EQ(CheckTextBytes("tab\tand\u00A0no-break space", false), TextFault::kNone);
-  uint32_t culprit = 0;
-  EXPECT_EQ(CheckTextBytes("first \u2028 then \x01", false, &culprit), TextFault::kLineBreak);
-  EXPECT_EQ(culprit, 0x2028u) << "the first offending character is named";
+  TextFacts facts;
+  EXPECT_EQ(CheckTextBytes("first \u2028 then \x01", false, &facts), TextFault::kLineBreak);
+  EXPECT_EQ(facts.culprit, 0x2028u) << "the first offending character is named";
+  EXPECT_TRUE(facts.from_u0300);
+  EXPECT_EQ(CheckTextBytes("Zoë Müller, Łódź", false, &facts), TextFault::kNone);
+  EXPECT_FALSE(facts.from_u0300) << "Latin-1 and Latin Extended: always NFC";
+  EXPECT_EQ(CheckTextBytes("e\u0301", false, &facts), TextFault::kNone);
+  EXPECT_TRUE(facts.from_u0300);
 }
 
 TEST(EmbeddedTest, SplicedArticleIsTheRequestsOwnSerialisation) {

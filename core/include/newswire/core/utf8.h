@@ -31,9 +31,15 @@ enum class TextFault { kNone, kInvalidUtf8, kControlCharacter, kLineBreak };
 //    U+0080-U+009F, e.g. U+009B, a terminal's CSI) or DEL, except tab; with
 //    `allow_newlines`, \n, U+0085, U+2028 and U+2029 are allowed (each is a
 //    line break, UAX #14 BK/NL) and \r, \v, \f are refused as controls.
-// `*culprit`, when given, is set to that character's code point. Eight
-// ASCII bytes at a time: every published article goes through it.
-TextFault CheckTextBytes(std::string_view text, bool allow_newlines, uint32_t* culprit = nullptr);
+// `facts`, when given, gets the offending character's code point and
+// whether the text holds any character from U+0300 on (text below it is
+// always in NFC, see unicode.h). Eight ASCII bytes at a time: every
+// published article goes through it.
+struct TextFacts {
+  uint32_t culprit = 0;     // Code point of the offending character; 0 when none.
+  bool from_u0300 = false;  // Some character is U+0300 or above.
+};
+TextFault CheckTextBytes(std::string_view text, bool allow_newlines, TextFacts* facts = nullptr);
 
 // True when `text[pos]` starts a character (or pos == size).
 inline bool IsCharBoundary(std::string_view text, std::size_t pos) {
