@@ -1,7 +1,9 @@
 // newswire-diff-bench: the diff engine on a corpus shaped by
 // ../shared/WORKLOAD.md (appended paragraph, corrected number, headline
-// rewrite, instrument added, paragraph moved, near-total rewrite, Japanese
-// and emoji stories, a seeded workload mix) and on adversarial inputs.
+// rewrite, instrument added, paragraph moved, near-total rewrite, Japanese,
+// emoji and Thai stories, grapheme clusters swapped, a seeded workload mix)
+// and on adversarial inputs; then ingest's NormalizeAndValidate (validation
+// and NFC) per story.
 //
 // Per case it reports the diff's size against the full canonical article and
 // against the zstd-compressed article (what a wire without diffs would send),

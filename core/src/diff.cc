@@ -194,6 +194,28 @@ void AlignTokens(std::string_view a, std::string_view b, std::size_t begin, std:
   // tokenising it; grant that much so a long text with many scattered edits
   // is not cut short. The budget still caps the quadratic part.
   budget.Grant(ta.size() + tb.size());
+  // The windows start and end at anchors, a few tokens before and after the
+  // bytes that differ: equal tokens there are kept as they stand, so that an
+  // ambiguous alignment never moves an edit away from them.
+  auto same = [&](const text::Token& x, const text::Token& y) {
+    return x.hash == y.hash &&
+           a.substr(x.begin, x.end - x.begin) == b.substr(y.begin, y.end - y.begin);
+  };
+  std::size_t lead = 0;
+  while (lead < ta.size() && lead < tb.size() && same(ta[lead], tb[lead])) ++lead;
+  std::size_t trail = 0;
+  while (trail < ta.size() - lead && trail < tb.size() - lead &&
+         same(ta[ta.size() - 1 - trail], tb[tb.size() - 1 - trail])) {
+    ++trail;
+  }
+  if (trail > 0) {
+    a_end = ta[ta.size() - trail].begin;
+    b_end = tb[tb.size() - trail].begin;
+    ta.resize(ta.size() - trail);
+    tb.resize(tb.size() - trail);
+  }
+  ta.erase(ta.begin(), ta.begin() + static_cast<std::ptrdiff_t>(lead));
+  tb.erase(tb.begin(), tb.begin() + static_cast<std::ptrdiff_t>(lead));
   // A token that occurs on one side only can match nothing: aligning
   // without such tokens finds a common subsequence just as long, and Myers'
   // quadratic part shrinks with them (two unrelated paragraphs, which
