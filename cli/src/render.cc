@@ -11,7 +11,6 @@
 #include "newswire/api/answers.h"
 #include "newswire/core/diff.h"
 #include "newswire/core/unicode.h"
-#include "newswire/core/utf8.h"
 
 namespace newswire::cli {
 namespace {

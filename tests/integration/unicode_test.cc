@@ -55,8 +55,10 @@ class UnicodeTest : public ::testing::Test {
     while (std::chrono::steady_clock::now() < deadline) {
       auto notice = subscriber.Next(200ms);
       if (!notice) return "";
-      if (notice->has_value() && (*notice)->revision)
-        return (*notice)->revision->event.article_id();
+      if (!notice->has_value()) continue;
+      if (auto* delivery = std::get_if<subscriber::Delivery>(&**notice)) {
+        return delivery->event.article_id();
+      }
     }
     return "";
   }
@@ -83,7 +85,7 @@ json Story(const std::string& id, const std::string& headline, std::vector<std::
           {"time_zone", "Asia/Tokyo"}};
 }
 
-TEST_F(UnicodeTest, StoryResentDecomposedIsTheSameTextAndHash) {
+TEST_F(UnicodeTest, StoryResentDecomposedIsTheSameStoryUnchanged) {
   auto publisher = NewPublisher();
   auto nfc = MakeArticle("societe-talks", kSocieteNfc + " in talks, ガソリン prices");
   nfc.set_body(0, "Les négociations de " + kSocieteNfc + " avancent.");
@@ -94,6 +96,10 @@ TEST_F(UnicodeTest, StoryResentDecomposedIsTheSameTextAndHash) {
   ASSERT_TRUE(first) << first.error().ToString();
   auto again = publisher->Publish(nfd);
   ASSERT_TRUE(again) << again.error().ToString();
+  // The same text: an unchanged re-send, no new version.
+  EXPECT_TRUE(again->unchanged());
+  EXPECT_EQ(again->version(), first->version());
+  EXPECT_EQ(again->content_hash(), first->content_hash());
 
   auto query = subscriber::QueryClient::Connect(daemon_->hub(), 5s);
   ASSERT_TRUE(query);
