@@ -1,7 +1,9 @@
 // newswire-diff-bench: the diff engine on a corpus shaped by
 // ../shared/WORKLOAD.md (appended paragraph, corrected number, headline
-// rewrite, instrument added, paragraph moved, near-total rewrite, Japanese
-// and emoji stories, a seeded workload mix) and on adversarial inputs.
+// rewrite, instrument added, paragraph moved, near-total rewrite, Japanese,
+// emoji and Thai stories, grapheme clusters swapped, a seeded workload mix)
+// and on adversarial inputs; then ingest's NormalizeAndValidate (validation
+// and NFC) per story.
 //
 // Per case it reports the diff's size against the full canonical article and
 // against the zstd-compressed article (what a wire without diffs would send),
@@ -190,6 +192,28 @@ const std::vector<std::string> kEmojiTemplates = {
     "\"{quote},\" said {analyst}, an analyst at {firm}.",
     "The company did not respond to a request for comment about the trading."};
 
+// Thai is written without spaces between words (a space ends a sentence
+// or clause) and figures are written against the words around them.
+const std::vector<std::string> kThaiCompanies = {
+    "สยามโรโบติกส์", "กรุงเทพเซนเซอร์", "ไทยพลังงานสะอาด", "เจ้าพระยาโลจิสติกส์", "ล้านนาฟาร์มา", "อันดามันเทค"};
+const std::vector<std::string> kThaiPeople = {"สมชายใจดี", "วรรณาศรีสุข", "ประเสริฐวงศ์ไทย", "อรุณีแก้วมณี"};
+const std::vector<std::string> kThaiFirms = {"บล.กรุงไทย", "บล.ภัทร", "บล.เอเซียพลัส", "บล.บัวหลวง"};
+const std::vector<std::string> kThaiTemplates = {
+    "หุ้น{co}ปรับตัวขึ้น{pct}%มาอยู่ที่{price}บาทในการซื้อขายวันนี้",
+    "แหล่งข่าวระบุว่า{co}อยู่ระหว่างเจรจาซื้อกิจการ{target}มูลค่าประมาณ{oku}ล้านบาท",
+    "\"ตลาดตอบรับข่าวนี้ในเชิงบวก\"{analyst}นักวิเคราะห์จาก{firm}กล่าว",
+    "\"ราคาค่อนข้างสูงแต่มีเหตุผลเชิงกลยุทธ์\"{analyst}จาก{firm}ระบุ",
+    "{co}รายงานกำไรสุทธิไตรมาสที่สามเพิ่มขึ้น{pct}%เป็น{oku}ล้านบาท",
+    "ดัชนีตลาดหลักทรัพย์แห่งประเทศไทยปิดที่{index}จุดเพิ่มขึ้น{pct}%",
+    "ราคาหุ้น{target}เพิ่มขึ้น{pct2}%นับตั้งแต่ต้นปี",
+    "{ceo}ประธานเจ้าหน้าที่บริหารกล่าวว่าบริษัทจะลงทุนเพิ่มอีก{bn}พันล้านบาทในปีหน้า",
+    "ตัวแทนของ{co}และ{target}ปฏิเสธที่จะให้ความเห็น",
+    "{target}ก่อตั้งเมื่อปี{year}และผลิตเซนเซอร์สำหรับโรงงานอุตสาหกรรม",
+    "นักลงทุนต่างชาติซื้อสุทธิ{oku}ล้านบาทขณะที่นักลงทุนสถาบันขายสุทธิ{oku}ล้านบาท",
+    "หุ้นของ{other}ปรับตัวขึ้นตาม{pct}%ในช่วงบ่าย",
+    "การเจรจาอาจได้ข้อสรุปภายใน{mult}สัปดาห์ตามที่แหล่งข่าวระบุ",
+    "คณะกรรมการนโยบายการเงินคงอัตราดอกเบี้ยไว้ที่{pct}%ตามที่ตลาดคาด"};
+
 const std::vector<std::string> kMonths = {"March", "June", "September", "December", "January"};
 const std::vector<std::string> kDays = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday"};
 const std::vector<std::string> kRegions = {"Europe", "the United States", "China", "Britain"};
@@ -284,17 +308,27 @@ std::string Fill(std::string_view tmpl, Rng& rng, const Cast& cast, bool japanes
   return out;
 }
 
-enum class Language { kEnglish, kJapanese, kEmoji };
+enum class Language { kEnglish, kJapanese, kEmoji, kThai };
 
 const std::vector<std::string>& Templates(Language language) {
   switch (language) {
     case Language::kJapanese: return kJapaneseTemplates;
     case Language::kEmoji: return kEmojiTemplates;
+    case Language::kThai: return kThaiTemplates;
     default: return kEnglishTemplates;
   }
 }
 
 Cast MakeCastOnce(Rng& rng, Language language) {
+  if (language == Language::kThai) {
+    return {rng.Pick(kThaiCompanies),
+            rng.Pick(kThaiCompanies),
+            rng.Pick(kThaiCompanies),
+            rng.Pick(kThaiPeople),
+            rng.Pick(kThaiFirms),
+            rng.Pick(kThaiPeople),
+            {}};
+  }
   if (language == Language::kJapanese) {
     return {rng.Pick(kJapaneseCompanies),
             rng.Pick(kJapaneseCompanies),
@@ -405,6 +439,35 @@ v1::Article MakeStory(Rng& rng, Language language, std::size_t body_bytes, int m
   *a.mutable_firstcreated() = At(kFirstCreated);
   *a.mutable_versioncreated() = At(kFirstCreated);
   a.set_time_zone(japanese ? "Asia/Tokyo" : "America/New_York");
+  return a;
+}
+
+// A Thai story of about `body_bytes` (the language MakeStory leaves out).
+v1::Article MakeThaiStory(Rng& rng, std::size_t body_bytes, const std::string& id) {
+  Cast cast = MakeCast(rng, Language::kThai);
+  v1::Article a;
+  a.set_id(id);
+  a.set_feed("equities-asia");
+  a.set_urgency(3);
+  a.set_headline(cast.company + "เจรจาซื้อกิจการ" + cast.target + "แหล่งข่าวเผย");
+  a.add_key_points(cast.company + "อยู่ระหว่างเจรจาซื้อ" + cast.target);
+  a.add_key_points("มูลค่าดีลประมาณ" + Thousands(rng.Between(500, 9000)) + "ล้านบาท");
+  a.add_key_points("หุ้น" + cast.target + "เพิ่มขึ้น" + Decimal(rng, 1, 9) + "%");
+  std::size_t bytes = 0;
+  while (a.body_size() < 20 && (bytes < body_bytes || a.body_size() < 8)) {
+    a.add_body((a.body_size() == 0 ? "กรุงเทพฯ " : "") + Paragraph(rng, cast, Language::kThai));
+    bytes += a.body(a.body_size() - 1).size();
+  }
+  a.set_byline("วรรณาศรีสุข");
+  a.set_source("Newswire Bangkok bureau");
+  a.set_language("th");
+  v1::Instrument* in = a.add_instruments();
+  in->set_symbol("SRBT");
+  in->set_exchange("XBKK");
+  for (const char* topic : {"M&A", "thailand"}) a.add_topics(topic);
+  *a.mutable_firstcreated() = At(kFirstCreated);
+  *a.mutable_versioncreated() = At(kFirstCreated);
+  a.set_time_zone("Asia/Bangkok");
   return a;
 }
 
@@ -836,6 +899,40 @@ std::vector<CaseResult> RunCorpus(const Settings& s) {
     CorrectNumber(next, 3);
     run("emoji: post added, emoji + number fixed", "emoji_update", emoji, std::move(next), false);
   }
+  {  // Thai, no spaces between words: a figure corrected where it touches them.
+    Rng thai_rng(s.seed ^ 0x7a1);  // Its own stream: the cases above keep their text.
+    const v1::Article th = MakeThaiStory(thai_rng, 4600, "nw-bench-th");
+    v1::Article next = th;
+    MarkRevision(next, "แก้ไขตัวเลข", true);
+    // The first amount in millions of baht: digits with Thai on both sides.
+    for (int i = 1; i < next.body_size(); ++i) {
+      std::string& p = *next.mutable_body(i);
+      const std::size_t at = p.find("ล้านบาท");
+      if (at == std::string::npos || at == 0) continue;
+      p[at - 1] = static_cast<char>('0' + (p[at - 1] - '0' + 2) % 10);
+      break;
+    }
+    run("Thai: number corrected", "thai_number", th, std::move(next), false);
+  }
+  {  // User-perceived characters of several code points: a flag, a skin tone
+    // and a ZWJ sequence, each swapped for another that shares its first
+    // code point.
+    v1::Article base = emoji;
+    base.mutable_body()->Add();
+    for (int i = base.body_size() - 1; i > 2; --i) base.set_body(i, base.body(i - 1));
+    base.set_body(
+        2,
+        "Top replies: \"see you in Tokyo 🇯🇵 after earnings\", \"👍🏽 bought more at the "
+        "open\" and \"up all night 👨‍💻 on the model\".");
+    v1::Article next = base;
+    MarkRevision(next, "Corrects quoted posts");
+    std::string& p = *next.mutable_body(2);
+    p.replace(p.find("🇯🇵"), std::string_view("🇯🇵").size(), "🇯🇲");
+    p.replace(p.find("👍🏽"), std::string_view("👍🏽").size(), "👍🏿");
+    p.replace(p.find("👨‍💻"), std::string_view("👨‍💻").size(), "👨‍🔬");
+    run("emoji clusters: flag, skin tone, ZWJ swapped", "grapheme_update", base, std::move(next),
+        false);
+  }
   {  // 200 stories revised with the WORKLOAD.md mix; sizes are means.
     Rng wr(s.seed ^ 0x5eed);
     std::vector<Pair> pairs;
@@ -975,6 +1072,63 @@ std::vector<Adversarial> RunAdversarial(const Settings& s) {
   return out;
 }
 
+// ---- ingest ---------------------------------------------------------------------
+
+// What ingest pays per article before any diff: NormalizeAndValidate, i.e.
+// validation and bringing every text field to NFC (a quick check when the
+// text already is, a real normalisation when it is not).
+struct IngestResult {
+  std::string name, slug;
+  double article_bytes = 0;
+  Percentiles us;
+};
+
+std::vector<IngestResult> RunIngest(const Settings& s) {
+  Rng rng(s.seed);
+  std::vector<std::pair<std::string, v1::Article>> articles;
+  articles.emplace_back("english", MakeStory(rng, Language::kEnglish, 4400, 12, 20, "nw-bench-en"));
+  articles.emplace_back("japanese",
+                        MakeStory(rng, Language::kJapanese, 4600, 12, 20, "nw-bench-ja"));
+  articles.emplace_back("emoji", MakeStory(rng, Language::kEmoji, 4400, 12, 20, "nw-bench-emoji"));
+  Rng thai_rng(s.seed ^ 0x7a1);
+  articles.emplace_back("thai", MakeThaiStory(thai_rng, 4600, "nw-bench-th"));
+  // The English story with every word-final e accented as e + U+0301: a
+  // publisher sending NFD, normalised on every publish.
+  v1::Article nfd = articles[0].second;
+  for (std::string& p : *nfd.mutable_body()) {
+    for (std::size_t at = p.find("e "); at != std::string::npos; at = p.find("e ", at + 4)) {
+      p.replace(at, 2, "e\u0301 ");
+    }
+  }
+  articles.emplace_back("decomposed_nfd", std::move(nfd));
+  const int iterations = s.quick ? 100 : 20000;
+  std::vector<IngestResult> out;
+  for (const auto& [slug, article] : articles) {
+    IngestResult r;
+    r.slug = "ingest_" + slug;
+    r.name = slug == "decomposed_nfd" ? "English with é decomposed (NFD)" : slug;
+    r.article_bytes = static_cast<double>(article.ByteSizeLong());
+    std::vector<double> us;
+    v1::Article copy;
+    for (int i = 0; i < iterations; ++i) {
+      copy = article;
+      Clock::time_point t0 = Clock::now();
+      auto ok = core::NormalizeAndValidate(copy);
+      Clock::time_point t1 = Clock::now();
+      if (!ok) {
+        std::fprintf(stderr, "newswire-diff-bench: %s: %s\n", slug.c_str(),
+                     ok.error().ToString().c_str());
+        std::exit(1);
+      }
+      g_sink = g_sink + copy.headline().size();
+      us.push_back(Micros(t1 - t0));
+    }
+    r.us = Summarise(std::move(us));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 // ---- output -------------------------------------------------------------------
 
 std::vector<std::string> g_lines;
@@ -1018,6 +1172,19 @@ void PrintCorpus(const std::vector<CaseResult>& cases) {
     Line(r.slug, "apply_verify_p50_us", r.apply.p50);
     Line(r.slug, "apply_verify_p99_us", r.apply.p99);
     Line(r.slug, "diff_apply_p50_us", r.both.p50);
+  }
+}
+
+void PrintIngest(const std::vector<IngestResult>& cases) {
+  std::printf(
+      "\n| ingest: NormalizeAndValidate (validation + NFC) | article B | p50 / p99 µs |\n"
+      "|---|--:|--:|\n");
+  for (const IngestResult& r : cases) {
+    std::printf("| %s | %s | %s / %s |\n", r.name.c_str(), Bytes(r.article_bytes).c_str(),
+                Fixed(r.us.p50, 2).c_str(), Fixed(r.us.p99, 2).c_str());
+    Line(r.slug, "article_bytes", r.article_bytes);
+    Line(r.slug, "validate_p50_us", r.us.p50);
+    Line(r.slug, "validate_p99_us", r.us.p99);
   }
 }
 
@@ -1077,6 +1244,7 @@ int Main(int argc, char** argv) {
   PrintCorpus(corpus);
   int over_bound = 0;
   PrintAdversarial(adversarial, &over_bound);
+  PrintIngest(RunIngest(s));
 
   // Targets from issue 4.
   double worst_ratio = 1e300, worst_typical_us = 0, worst_5kb_us = 0;

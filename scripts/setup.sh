@@ -18,6 +18,7 @@ PACKAGES=(
   libcpp-httplib-dev                # the daemon's /metrics and /healthz
   libboost-dev                      # Boost.Beast/Asio: the HTTP gateway's server
   libssl-dev                        # SHA-256 content hashes (libcrypto)
+  libicu-dev                        # Unicode: UAX #29 words and grapheme clusters, NFC, display width
   libzstd-dev                       # zstd deltas between versions on the wire
   libgoogle-perftools-dev           # tcmalloc, the daemon's allocator
   libgtest-dev libgmock-dev         # tests

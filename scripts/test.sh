@@ -31,7 +31,8 @@ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_
   -DNEWSWIRE_FUZZ=ON -DNEWSWIRE_BUILD_BENCH=OFF >/dev/null
 cmake --build build-fuzz --target diff_fuzz
 mkdir -p build-fuzz/corpus
-# tests/fuzz/seeds: inputs that once found a bug, run first every time.
+# tests/fuzz/seeds: inputs that once found a bug, and inputs that lead into
+# the tokenizer's ICU path (emoji clusters, scripts without spaces), run first.
 build-fuzz/tests/fuzz/diff_fuzz -max_total_time=30 -timeout=5 -rss_limit_mb=2048 \
   build-fuzz/corpus tests/fuzz/seeds 2>build-fuzz/fuzz.log || { tail -n 40 build-fuzz/fuzz.log; exit 1; }
 tail -n 2 build-fuzz/fuzz.log >&2

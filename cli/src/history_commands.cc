@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "newswire/api/answers.h"
+#include "newswire/core/unicode.h"
 #include "newswire/subscriber/query_client.h"
 #include "render.h"
 
@@ -46,7 +47,7 @@ int RunBlame(const CommonOptions& common, const std::string& article_id) {
     if (common.json) {
       std::cout << api::BlameLineJson(article_id, line).dump() << std::endl;
     } else {
-      std::string text = line.text.size() > 70 ? line.text.substr(0, 67) + "..." : line.text;
+      std::string text = core::TruncateToWidth(line.text, 70);
       std::cout << "v" << line.since_version << "  "
                 << FormatTime(line.since_wire_time, blame->latest.time_zone()) << "  " << line.kind
                 << " " << line.index << ": " << text << "\n";

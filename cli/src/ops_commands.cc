@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "newswire/core/channel.h"
 #include "newswire/core/hub.h"
+#include "newswire/core/unicode.h"
 #include "render.h"
 
 namespace newswire::cli {
@@ -119,8 +120,7 @@ std::string Screen(const std::string& hub, const v1::StatsEvent& s, const Style&
     std::string mark = r.pubstatus() == v1::PUB_STATUS_CANCELED ? std::string(style.Red()) + "KILL "
                        : r.urgency() == 1                       ? std::string(style.Red()) + "FLASH"
                                           : "u" + std::to_string(r.urgency()) + "   ";
-    std::string headline =
-        r.headline().size() > 50 ? r.headline().substr(0, 47) + "..." : r.headline();
+    std::string headline = core::TruncateToWidth(r.headline(), 50);
     out += "    " + FormatUtc(r.wire_time()).substr(11, 12) + "  " + mark +
            std::string(style.Reset()) + "  " + r.article_id() + " v" + std::to_string(r.version()) +
            "  " + headline + "\n";

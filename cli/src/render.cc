@@ -1,26 +1,52 @@
 #include "render.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
+#include <vector>
 
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
 #include "newswire/api/answers.h"
-#include "newswire/core/utf8.h"
+#include "newswire/core/diff.h"
+#include "newswire/core/unicode.h"
 
 namespace newswire::cli {
 namespace {
 
 constexpr std::size_t kContext = 40;  // Bytes of unchanged text kept around an edit.
 
+// At most the first (or, from_end, the last) `n` bytes of `text`, in whole
+// grapheme clusters: an elided context never shows half a character.
 std::string_view CutAt(std::string_view text, std::size_t n, bool from_end) {
   if (text.size() <= n) return text;
-  std::size_t pos = from_end ? text.size() - n : n;
-  while (pos > 0 && pos < text.size() && !core::IsCharBoundary(text, pos)) {
-    from_end ? ++pos : --pos;
+  const std::vector<std::size_t> bounds = core::GraphemeBoundaries(text);
+  if (from_end) {
+    const std::size_t pos = *std::lower_bound(bounds.begin(), bounds.end(), text.size() - n);
+    return text.substr(pos);
   }
-  return from_end ? text.substr(pos) : text.substr(0, pos);
+  const std::size_t pos = *(std::upper_bound(bounds.begin(), bounds.end(), n) - 1);
+  return text.substr(0, pos);
+}
+
+// True when every op of `diff` (which turns `base` into `result`) starts
+// and ends between grapheme clusters, on both sides. Diffs made by older
+// daemons cut between code points (a flag 🇯🇵 -> 🇯🇲 as 🇯 + a changed 🇵).
+bool KeepsClusters(std::string_view base, std::string_view result, const v1::TextDiff& diff) {
+  const std::vector<std::size_t> in_base = core::GraphemeBoundaries(base);
+  const std::vector<std::size_t> in_result = core::GraphemeBoundaries(result);
+  auto on = [](const std::vector<std::size_t>& bounds, std::size_t pos) {
+    return std::binary_search(bounds.begin(), bounds.end(), pos);
+  };
+  std::size_t pos = 0, out = 0;
+  for (const auto& op : diff.ops()) {
+    if (op.has_retain()) pos += op.retain(), out += op.retain();
+    if (op.has_remove()) pos += op.remove();
+    if (op.has_insert()) out += op.insert().size();
+    if (!on(in_base, pos) || !on(in_result, out)) return false;
+  }
+  return true;
 }
 
 std::string Quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
@@ -64,33 +90,8 @@ void RenderListDiff(std::string& out, std::string_view list,
   }
 }
 
-}  // namespace
-
-std::string FormatTime(const google::protobuf::Timestamp& ts, const std::string& zone) {
-  // The CLI is single-threaded, so switching TZ for localtime_r is safe.
-  setenv("TZ", zone.empty() ? "UTC" : zone.c_str(), 1);
-  tzset();
-  std::time_t seconds = static_cast<std::time_t>(ts.seconds());
-  std::tm tm{};
-  localtime_r(&seconds, &tm);
-  char buffer[64];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S %Z", &tm);
-  return buffer;
-}
-
-std::string FormatUtc(const google::protobuf::Timestamp& ts) { return api::FormatUtc(ts); }
-
-std::string Thousands(uint64_t n) {
-  std::string digits = std::to_string(n);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
-
-std::string RenderTextDiff(std::string_view base, const v1::TextDiff& diff, const Style& style) {
+// `diff` as [-removed-]{+inserted+} with elided context, op by op.
+std::string RenderOps(std::string_view base, const v1::TextDiff& diff, const Style& style) {
   std::string out;
   std::size_t pos = 0;
   const int count = diff.ops_size();
@@ -118,6 +119,41 @@ std::string RenderTextDiff(std::string_view base, const v1::TextDiff& diff, cons
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::string FormatTime(const google::protobuf::Timestamp& ts, const std::string& zone) {
+  // The CLI is single-threaded, so switching TZ for localtime_r is safe.
+  setenv("TZ", zone.empty() ? "UTC" : zone.c_str(), 1);
+  tzset();
+  std::time_t seconds = static_cast<std::time_t>(ts.seconds());
+  std::tm tm{};
+  localtime_r(&seconds, &tm);
+  char buffer[64];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S %Z", &tm);
+  return buffer;
+}
+
+std::string FormatUtc(const google::protobuf::Timestamp& ts) { return api::FormatUtc(ts); }
+
+std::string Thousands(uint64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+std::string RenderTextDiff(std::string_view base, const v1::TextDiff& diff, const Style& style) {
+  if (auto result = core::ApplyTextDiff(base, diff);
+      result && !KeepsClusters(base, *result, diff)) {
+    // Shown as today's engine cuts it: whole characters only.
+    return RenderOps(base, core::DiffText(base, *result), style);
+  }
+  return RenderOps(base, diff, style);
 }
 
 std::string RenderArticleDiff(const v1::Article& base, const v1::ArticleDiff& diff,

@@ -34,7 +34,9 @@ std::string FormatUtc(const google::protobuf::Timestamp& ts);
 std::string Thousands(uint64_t n);
 
 // A text diff as a word diff: removed text [-like this-], inserted {+like
-// this+}, coloured when style.color; long unchanged runs are elided.
+// this+}, coloured when style.color; long unchanged runs are elided. Never
+// cuts a grapheme cluster: a diff whose ops do (from an older daemon) is
+// shown as DiffText would make it today.
 std::string RenderTextDiff(std::string_view base, const v1::TextDiff& diff, const Style& style);
 
 // Every change of `diff` against `base`, one line each, indented.

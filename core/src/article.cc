@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <tuple>
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include "newswire/core/channel.h"
+#include "newswire/core/unicode.h"
 #include "newswire/core/utf8.h"
 
 namespace newswire::core {
@@ -35,25 +37,39 @@ bool IsIdentifier(std::string_view s, std::size_t max, std::string_view extra) {
   });
 }
 
-// Text fields: valid UTF-8, no control characters except where allowed.
-Result<void> CheckText(std::string_view field, std::string_view text, bool allow_newlines) {
-  switch (CheckTextBytes(text, allow_newlines)) {
-    case TextFault::kNone: return {};
+std::string CodePoint(uint32_t c) {
+  char name[16];
+  std::snprintf(name, sizeof name, "U+%04X", static_cast<unsigned>(c));
+  return name;
+}
+
+// Text fields: valid UTF-8, no control characters, no line breaks in
+// one-line fields; then brought to NFC (W3C Character Model), so that
+// canonically equivalent text is the same bytes and the same hash.
+Result<void> CleanText(std::string_view field, std::string* text, bool allow_newlines) {
+  TextFacts facts;
+  switch (CheckTextBytes(*text, allow_newlines, &facts)) {
+    case TextFault::kNone: break;
     case TextFault::kInvalidUtf8: return Invalid(std::string(field) + " is not valid UTF-8");
     case TextFault::kControlCharacter:
-      return Invalid(std::string(field) + " contains a control character");
+      return Invalid(std::string(field) + " contains a control character (" +
+                     CodePoint(facts.culprit) + ")");
+    case TextFault::kLineBreak:
+      return Invalid(std::string(field) + " must be one line: it contains a line break (" +
+                     CodePoint(facts.culprit) + ")");
   }
+  if (facts.from_u0300) NormalizeToNfc(*text);  // Text below U+0300 is always NFC.
   return {};
 }
 
-Result<void> CheckTextList(std::string_view field,
-                           const google::protobuf::RepeatedPtrField<std::string>& items) {
-  for (int i = 0; i < items.size(); ++i) {
+Result<void> CleanTextList(std::string_view field,
+                           google::protobuf::RepeatedPtrField<std::string>* items) {
+  for (int i = 0; i < items->size(); ++i) {
     // The item's name only for the error: most articles are valid.
     auto name = [&] { return std::string(field) + "[" + std::to_string(i) + "]"; };
-    if (items[i].empty()) return Invalid(name() + " is empty");
-    if (auto ok = CheckText(field, items[i], true); !ok) {
-      return CheckText(name(), items[i], true);
+    if (items->Get(i).empty()) return Invalid(name() + " is empty");
+    if (auto ok = CleanText(field, items->Mutable(i), true); !ok) {
+      return CleanText(name(), items->Mutable(i), true);
     }
   }
   return {};
@@ -116,13 +132,13 @@ Result<void> NormalizeAndValidate(v1::Article& a) {
   if (a.urgency() > 9) return Invalid("urgency must be 1 (flash) to 9");
 
   if (a.headline().empty()) return Invalid("headline is empty");
+  if (auto ok = CleanText("headline", a.mutable_headline(), false); !ok) return ok;
   if (a.headline().size() > kMaxHeadlineBytes) return Invalid("headline is over 1024 bytes");
-  if (auto ok = CheckText("headline", a.headline(), false); !ok) return ok;
-  if (auto ok = CheckTextList("key_points", a.key_points()); !ok) return ok;
-  if (auto ok = CheckTextList("body", a.body()); !ok) return ok;
-  if (auto ok = CheckText("ednote", a.ednote(), false); !ok) return ok;
-  if (auto ok = CheckText("byline", a.byline(), false); !ok) return ok;
-  if (auto ok = CheckText("source", a.source(), false); !ok) return ok;
+  if (auto ok = CleanTextList("key_points", a.mutable_key_points()); !ok) return ok;
+  if (auto ok = CleanTextList("body", a.mutable_body()); !ok) return ok;
+  if (auto ok = CleanText("ednote", a.mutable_ednote(), false); !ok) return ok;
+  if (auto ok = CleanText("byline", a.mutable_byline(), false); !ok) return ok;
+  if (auto ok = CleanText("source", a.mutable_source(), false); !ok) return ok;
 
   if (!a.language().empty() && !IsLanguageTag(a.language())) {
     return Invalid("language must be a BCP 47 tag such as en or ja");
@@ -149,12 +165,12 @@ Result<void> NormalizeAndValidate(v1::Article& a) {
 
   for (int i = 0; i < a.topics_size(); ++i) {
     std::string name = "topics[" + std::to_string(i) + "]";
+    if (auto ok = CleanText(name, a.mutable_topics(i), false); !ok) return ok;
     const std::string& t = a.topics(i);
     if (t.empty() || t.size() > kMaxNameBytes) return Invalid(name + " must be 1-64 bytes");
     if (t.find(kChannelTerminator) != std::string::npos) {
       return Invalid(name + " must not contain '|'");
     }
-    if (auto ok = CheckText(name, t, false); !ok) return ok;
   }
   SortUnique(a.mutable_topics(), std::less<>(), std::equal_to<>());
 

@@ -1,6 +1,7 @@
 #include "newswire/core/channel.h"
 
 #include "newswire/core/bytes.h"
+#include "newswire/core/unicode.h"
 
 namespace newswire::core {
 namespace {
@@ -25,7 +26,10 @@ std::string InstrumentChannel(std::string_view exchange, std::string_view symbol
   return Make("i/", name);
 }
 
-std::string TopicChannel(std::string_view topic) { return Make("t/", topic); }
+std::string TopicChannel(std::string_view topic) {
+  // Articles' topics are NFC already (ingest); a subscriber's may not be.
+  return IsNfc(topic) ? Make("t/", topic) : Make("t/", ToNfc(topic));
+}
 
 std::string StatsChannel() { return Make("s", ""); }
 

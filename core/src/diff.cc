@@ -108,32 +108,26 @@ std::size_t HunkSize(const Hunk& h) {
   return size;
 }
 
-// Common prefix of `a` and `b`, cut back to a token boundary of both so
-// the middle starts with whole tokens (and never inside a character).
+// Common prefix of `a` and `b`, cut back to an anchor of both (see
+// text::IsAnchor) so that the middle tokenises as it does in the whole text
+// and starts with whole tokens.
 std::size_t TokenPrefix(std::string_view a, std::string_view b) {
   const std::size_t limit = std::min(a.size(), b.size());
   std::size_t p = static_cast<std::size_t>(
       std::mismatch(a.begin(), a.begin() + limit, b.begin()).first - a.begin());
-  while (p > 0 && !(text::IsTokenBoundary(a, p) && text::IsTokenBoundary(b, p))) {
-    p = text::UnitStartBefore(a, p);
-  }
+  while (p > 0 && !(text::IsAnchor(a, p) && text::IsAnchor(b, p))) --p;
   return p;
 }
 
 // Length of the common suffix that leaves at least `prefix` bytes before it
-// in both, moved forward to a token boundary of both.
+// in both, moved forward to an anchor of both.
 std::size_t TokenSuffix(std::string_view a, std::string_view b, std::size_t prefix) {
   const std::size_t limit = std::min(a.size(), b.size()) - prefix;
   std::size_t s = 0;
   while (s < limit && a[a.size() - 1 - s] == b[b.size() - 1 - s]) ++s;
   std::size_t ea = a.size() - s;
   std::size_t eb = b.size() - s;
-  // The suffix bytes are equal, so one step in `a` is the same step in `b`.
-  while (ea < a.size() && !(text::IsTokenBoundary(a, ea) && text::IsTokenBoundary(b, eb))) {
-    std::size_t next = text::UnitEnd(a, ea);
-    eb += next - ea;
-    ea = next;
-  }
+  while (ea < a.size() && !(text::IsAnchor(a, ea) && text::IsAnchor(b, eb))) ++ea, ++eb;
   return a.size() - ea;
 }
 
@@ -200,6 +194,28 @@ void AlignTokens(std::string_view a, std::string_view b, std::size_t begin, std:
   // tokenising it; grant that much so a long text with many scattered edits
   // is not cut short. The budget still caps the quadratic part.
   budget.Grant(ta.size() + tb.size());
+  // The windows start and end at anchors, a few tokens before and after the
+  // bytes that differ: equal tokens there are kept as they stand, so that an
+  // ambiguous alignment never moves an edit away from them.
+  auto same = [&](const text::Token& x, const text::Token& y) {
+    return x.hash == y.hash &&
+           a.substr(x.begin, x.end - x.begin) == b.substr(y.begin, y.end - y.begin);
+  };
+  std::size_t lead = 0;
+  while (lead < ta.size() && lead < tb.size() && same(ta[lead], tb[lead])) ++lead;
+  std::size_t trail = 0;
+  while (trail < ta.size() - lead && trail < tb.size() - lead &&
+         same(ta[ta.size() - 1 - trail], tb[tb.size() - 1 - trail])) {
+    ++trail;
+  }
+  if (trail > 0) {
+    a_end = ta[ta.size() - trail].begin;
+    b_end = tb[tb.size() - trail].begin;
+    ta.resize(ta.size() - trail);
+    tb.resize(tb.size() - trail);
+  }
+  ta.erase(ta.begin(), ta.begin() + static_cast<std::ptrdiff_t>(lead));
+  tb.erase(tb.begin(), tb.begin() + static_cast<std::ptrdiff_t>(lead));
   // A token that occurs on one side only can match nothing: aligning
   // without such tokens finds a common subsequence just as long, and Myers'
   // quadratic part shrinks with them (two unrelated paragraphs, which

@@ -47,14 +47,33 @@ bool IsValidUtf8(std::string_view text) {
   return CheckTextBytes(text, true) != TextFault::kInvalidUtf8;
 }
 
-TextFault CheckTextBytes(std::string_view text, bool allow_newlines) {
+namespace {
+
+// The fault of one character, kNone when it is allowed.
+TextFault FaultOf(uint32_t c, bool allow_newlines) {
+  const bool line_break =
+      c == '\n' || c == '\v' || c == '\f' || c == '\r' || c == 0x85 || c == 0x2028 || c == 0x2029;
+  const bool newline = c == '\n' || c == 0x85 || c == 0x2028 || c == 0x2029;
+  if (allow_newlines && newline) return TextFault::kNone;
+  if (!allow_newlines && line_break) return TextFault::kLineBreak;
+  if ((c < 0x20 && c != '\t') || (c >= 0x7F && c <= 0x9F)) return TextFault::kControlCharacter;
+  return TextFault::kNone;
+}
+
+}  // namespace
+
+TextFault CheckTextBytes(std::string_view text, bool allow_newlines, TextFacts* facts) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const auto* end = p + text.size();
-  auto is_control = [allow_newlines](unsigned char c) {
-    return c == 0x7F || (c < 0x20 && c != '\t' && !(allow_newlines && c == '\n'));
+  // The first bad character; invalid UTF-8 anywhere outranks it.
+  TextFault fault = TextFault::kNone;
+  uint32_t first = 0;
+  bool high = false;
+  auto check = [&](uint32_t c) {
+    if (fault != TextFault::kNone) return;
+    fault = FaultOf(c, allow_newlines);
+    first = c;
   };
-  // Invalid UTF-8 anywhere outranks a control character.
-  bool control = false;
   while (p < end) {
     while (end - p >= 8) {
       uint64_t word;
@@ -63,23 +82,31 @@ TextFault CheckTextBytes(std::string_view text, bool allow_newlines) {
       // Flags (perhaps falsely, never missing one) a byte below 0x20 or a
       // DEL among eight ASCII bytes; the exact check only runs then.
       const uint64_t del = word ^ (0x7F * kOnes);
-      if (!control && (((word - 0x20 * kOnes) & ~word) | ((del - kOnes) & ~del)) & kHighBits) {
-        for (int i = 0; i < 8; ++i) control |= is_control(p[i]);
+      if (fault == TextFault::kNone &&
+          (((word - 0x20 * kOnes) & ~word) | ((del - kOnes) & ~del)) & kHighBits) {
+        for (int i = 0; i < 8; ++i) check(p[i]);
       }
       p += 8;
     }
     if (p >= end) break;
     if (*p < 0x80) {
-      control |= is_control(*p);
+      if (*p < 0x20 || *p == 0x7F) check(*p);
       ++p;
       continue;
     }
-    const std::size_t length =
-        FirstChar({reinterpret_cast<const char*>(p), static_cast<std::size_t>(end - p)}).length;
-    if (length == 0) return TextFault::kInvalidUtf8;
-    p += length;
+    const Utf8Char ch =
+        FirstChar({reinterpret_cast<const char*>(p), static_cast<std::size_t>(end - p)});
+    if (ch.length == 0) return TextFault::kInvalidUtf8;
+    high |= ch.code_point >= 0x300;
+    // C1 controls (C2 80-C2 9F) and U+2028/U+2029 (E2 80 A8/A9) are the only
+    // multi-byte characters refused.
+    if (ch.code_point <= 0x9F || ch.code_point == 0x2028 || ch.code_point == 0x2029) {
+      check(ch.code_point);
+    }
+    p += ch.length;
   }
-  return control ? TextFault::kControlCharacter : TextFault::kNone;
+  if (facts != nullptr) *facts = {fault == TextFault::kNone ? 0 : first, high};
+  return fault;
 }
 
 }  // namespace newswire::core

@@ -16,6 +16,7 @@
 
 #include "assets.h"
 #include "newswire/api/answers.h"
+#include "newswire/core/unicode.h"
 #include "newswire/subscriber/replayer.h"
 
 namespace newswire::gateway {
@@ -94,7 +95,11 @@ subscriber::ChannelSelection ChannelsOf(const Selection& selection) {
 }
 
 Selection SelectionOf(const Request& request) {
-  return {request.Params("feed"), request.Params("instrument"), request.Params("topic")};
+  // Topics as ingest keeps them (NFC), so a topic in either normalisation
+  // form matches the stories tagged with it.
+  std::vector<std::string> topics = request.Params("topic");
+  for (std::string& topic : topics) core::NormalizeToNfc(topic);
+  return {request.Params("feed"), request.Params("instrument"), std::move(topics)};
 }
 
 }  // namespace

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import struct
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Iterator, NamedTuple
 
@@ -80,7 +81,9 @@ def instrument_channel(exchange: str, symbol: str) -> str:
 
 
 def topic_channel(topic: str) -> str:
-    return f"t/{_checked('topic', topic)}|"
+    """``t/TOPIC|`` with the topic in Unicode NFC, as the daemon keeps topics
+    (docs/wire-protocol.md, "Text"): either normalisation form subscribes."""
+    return f"t/{_checked('topic', unicodedata.normalize('NFC', topic))}|"
 
 
 def channel_topics(feeds: Iterable[str] = (), instruments: Iterable[str] = (),

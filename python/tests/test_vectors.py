@@ -10,7 +10,7 @@ import pytest
 from conftest import vectors
 from google.protobuf import json_format
 
-from newswire import Publisher, Rebuilder, article_pb2, channels_of, errors
+from newswire import Publisher, Rebuilder, article_pb2, channel_topics, channels_of, errors
 from newswire.rebuild import (apply_diff, article_chain_hash, content_hash, decode_delta,
                               wire_chain_hash)
 from newswire.wire import decode_sequence, encode_sequence
@@ -29,6 +29,11 @@ def test_canonical_article_encodes_to_the_vector_bytes(case: dict[str, Any]) -> 
     assert content_hash(canonical).hex() == case["content_hash"]
     assert len(canonical) == case["full_bytes"]
     assert channels_of(normalised) == case["channels"]
+
+
+def test_a_topic_in_either_normalisation_form_is_one_channel() -> None:
+    assert channel_topics(topics=["Socie\u0301te\u0301"]) == ["t/Soci\u00e9t\u00e9|"]
+    assert channel_topics(topics=["\u30ab\u3099"]) == channel_topics(topics=["\u30ac"])
 
 
 def test_sequence_frames_are_eight_bytes_big_endian() -> None:

@@ -13,6 +13,7 @@
 #include "newswire/core/clock.h"
 #include "newswire/core/hub.h"
 #include "newswire/core/socket_monitor.h"
+#include "newswire/core/utf8.h"
 #include "newswire/subscriber/query_client.h"
 #include "rebuilder.h"
 
@@ -71,7 +72,11 @@ Result<std::vector<std::string>> ChannelTopics(const ChannelSelection& selection
         core::InstrumentChannel(instrument.substr(0, colon), instrument.substr(colon + 1)));
   }
   for (const auto& topic : selection.topics) {
-    if (!usable(topic)) return bad("topic", topic);
+    // Articles' topics are one-line text; TopicChannel brings the name to
+    // NFC as ingest does, so either normalisation form reaches the channel.
+    if (!usable(topic) || core::CheckTextBytes(topic, false) != core::TextFault::kNone) {
+      return bad("topic", topic);
+    }
     topics.push_back(core::TopicChannel(topic));
   }
   if (topics.empty()) topics.push_back(core::WireChannel());

@@ -4,11 +4,15 @@
 // and as an ArticleDiff, is applied to articles made of the texts: that must
 // fail cleanly or produce exactly what the diff promises, never crash. The
 // texts are then diffed both ways, as texts and as articles, and the diffs
-// must apply back exactly with every op on a character boundary. The tail is
-// also decoded as a zstd delta against the first text (a clean error or
-// exactly the size asked for), and a delta of our own must round-trip.
+// must apply back exactly with every op on a character boundary and, for
+// valid UTF-8, between grapheme clusters (the tokenizer's ICU path runs on
+// any text beyond plain Latin; tests/fuzz/seeds starts it on emoji clusters
+// and Thai, Lao, Khmer, Myanmar and Japanese). The tail is also decoded as a
+// zstd delta against the first text (a clean error or exactly the size asked
+// for), and a delta of our own must round-trip.
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -16,12 +20,14 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <google/protobuf/stubs/logging.h>
 #include <google/protobuf/util/message_differencer.h>
 
 #include "newswire/core/delta.h"
 #include "newswire/core/diff.h"
+#include "newswire/core/unicode.h"
 #include "newswire/core/utf8.h"
 
 namespace {
@@ -30,6 +36,7 @@ using newswire::core::ApplyArticleDiff;
 using newswire::core::ApplyTextDiff;
 using newswire::core::DiffArticles;
 using newswire::core::DiffText;
+using newswire::core::GraphemeBoundaries;
 using newswire::core::IsCharBoundary;
 using newswire::core::IsValidUtf8;
 
@@ -86,11 +93,20 @@ newswire::v1::Article MakeArticle(std::string_view text, std::string_view other)
 void CheckTextRoundTrip(const std::string& a, const std::string& b) {
   newswire::v1::TextDiff diff = DiffText(a, b);
   Check(diff.base_len() == a.size() && diff.result_len() == b.size(), "diff lengths");
-  std::size_t pos = 0;
+  // Valid text: no op ends inside a grapheme cluster, on either side.
+  const bool valid = IsValidUtf8(a) && IsValidUtf8(b);
+  const std::vector<std::size_t> in_a = GraphemeBoundaries(valid ? a : "");
+  const std::vector<std::size_t> in_b = GraphemeBoundaries(valid ? b : "");
+  auto between = [valid](const std::vector<std::size_t>& clusters, std::size_t pos) {
+    return !valid || std::binary_search(clusters.begin(), clusters.end(), pos);
+  };
+  std::size_t pos = 0, out = 0;
   for (const auto& op : diff.ops()) {
-    if (op.has_retain()) pos += op.retain();
+    if (op.has_retain()) pos += op.retain(), out += op.retain();
     if (op.has_remove()) pos += op.remove();
+    if (op.has_insert()) out += op.insert().size();
     Check(IsCharBoundary(a, pos), "op ends inside a character");
+    Check(between(in_a, pos) && between(in_b, out), "op ends inside a grapheme cluster");
   }
   Check(pos == a.size(), "ops do not cover the base");
   auto applied = ApplyTextDiff(a, diff);

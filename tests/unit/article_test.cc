@@ -5,6 +5,7 @@
 #include "newswire/core/channel.h"
 #include "newswire/core/embedded.h"
 #include "newswire/core/hub.h"
+#include "newswire/core/unicode.h"
 #include "newswire/core/utf8.h"
 #include "newswire/v1/wire.pb.h"
 
@@ -68,6 +69,100 @@ TEST(ArticleTest, RejectsInvalidUtf8AndControlCharacters) {
   ExpectInvalid(newline_in_headline, "headline");
 }
 
+TEST(ArticleTest, OneLineFieldsRefuseEveryLineBreakAndControlNamingIt) {
+  using Setter = void (*)(v1::Article&, const std::string&);
+  const std::pair<const char*, Setter> fields[] = {
+      {"headline", [](v1::Article& a, const std::string& t) { a.set_headline(t); }},
+      {"byline", [](v1::Article& a, const std::string& t) { a.set_byline(t); }},
+      {"ednote", [](v1::Article& a, const std::string& t) { a.set_ednote(t); }},
+      {"source", [](v1::Article& a, const std::string& t) { a.set_source(t); }},
+      {"topics[1]", [](v1::Article& a, const std::string& t) { a.add_topics(t); }},
+  };
+  const std::pair<const char*, const char*> breaks[] = {{"\n", "line break (U+000A)"},
+                                                        {"\r", "line break (U+000D)"},
+                                                        {"\v", "line break (U+000B)"},
+                                                        {"\f", "line break (U+000C)"},
+                                                        {"\u0085", "line break (U+0085)"},
+                                                        {"\u2028", "line break (U+2028)"},
+                                                        {"\u2029", "line break (U+2029)"},
+                                                        {"\u009B", "control character (U+009B)"},
+                                                        {"\u0080", "control character (U+0080)"},
+                                                        {"\x1B", "control character (U+001B)"}};
+  for (const auto& [field, set] : fields) {
+    for (const auto& [bad, says] : breaks) {
+      auto article = Valid();
+      set(article, std::string("Two") + bad + "parts");
+      ExpectInvalid(article,
+                    std::string(field) +
+                        (says[0] == 'l' ? " must be one line: it contains a " : " contains a ") +
+                        says);
+    }
+  }
+}
+
+TEST(ArticleTest, ParagraphsTakeUnicodeLineSeparatorsButNoControls) {
+  auto article = Valid();
+  article.set_body(0, "First line\u2028second line\u2029third\u0085fourth\nfifth");
+  article.add_key_points("One\u2028two");
+  EXPECT_TRUE(NormalizeAndValidate(article));
+  auto csi = Valid();
+  csi.set_body(1, "Red \u009B31m alert");
+  ExpectInvalid(csi, "body[1] contains a control character (U+009B)");
+  auto cr = Valid();
+  cr.add_key_points("Windows\r\nline ends");
+  ExpectInvalid(cr, "key_points[0] contains a control character (U+000D)");
+}
+
+// W3C Character Model: text is compared in NFC. A story re-sent with its
+// accents decomposed is the same story, byte for byte.
+TEST(ArticleTest, EveryTextFieldIsBroughtToNfcSoTheHashIgnoresTheForm) {
+  auto nfc = Valid();
+  nfc.set_headline("Nestlé and Hermès talks: ガソリン prices");
+  nfc.add_key_points("Café déjà vu");
+  nfc.set_body(0, "Über die Fusion sprach Mañana ガ");
+  nfc.set_ednote("Corrects Zoë's title");
+  nfc.set_byline("Zoë Müller");
+  nfc.set_source("Agence Française");
+  nfc.clear_topics();
+  nfc.add_topics("Société Générale");
+  auto nfd = Valid();
+  nfd.set_headline("Nestle\u0301 and Herme\u0300s talks: \u30AB\u3099\u30BD\u30EA\u30F3 prices");
+  nfd.add_key_points("Cafe\u0301 de\u0301ja\u0300 vu");
+  nfd.set_body(0, "U\u0308ber die Fusion sprach Man\u0303ana \u30AB\u3099");
+  nfd.set_ednote("Corrects Zoe\u0308's title");
+  nfd.set_byline("Zoe\u0308 Mu\u0308ller");
+  nfd.set_source("Agence Franc\u0327aise");
+  nfd.clear_topics();
+  nfd.add_topics("Socie\u0301te\u0301 Ge\u0301ne\u0301rale");
+  ASSERT_NE(nfc.headline(), nfd.headline());
+  ASSERT_TRUE(NormalizeAndValidate(nfc));
+  ASSERT_TRUE(NormalizeAndValidate(nfd));
+  EXPECT_EQ(nfd.headline(), "Nestlé and Hermès talks: ガソリン prices");
+  EXPECT_EQ(nfd.body(0), "Über die Fusion sprach Mañana ガ");
+  EXPECT_EQ(nfd.topics(0), "Société Générale");
+  EXPECT_EQ(CanonicalBytes(nfd), CanonicalBytes(nfc));
+  EXPECT_EQ(ContentHash(nfd), ContentHash(nfc));
+}
+
+TEST(ArticleTest, TopicsEqualOnceNormalisedAreOneTopic) {
+  auto article = Valid();
+  article.clear_topics();
+  article.add_topics("Société");
+  article.add_topics("Socie\u0301te\u0301");
+  ASSERT_TRUE(NormalizeAndValidate(article));
+  ASSERT_EQ(article.topics_size(), 1);
+  EXPECT_EQ(article.topics(0), "Société");
+}
+
+TEST(ArticleTest, HeadlineLimitAppliesToTheNormalisedText) {
+  // U+0958 (क़) is excluded from composition: NFC decomposes it, 3 -> 6 bytes.
+  auto article = Valid();
+  std::string headline;
+  while (headline.size() < 600) headline += "\u0958";
+  article.set_headline(headline);
+  ExpectInvalid(article, "headline is over 1024 bytes");
+}
+
 TEST(ArticleTest, RejectsEmptyParagraphNamingIt) {
   auto article = Valid();
   article.add_body("");
@@ -120,39 +215,98 @@ TEST(Utf8Test, AcceptsJapaneseAndEmojiRejectsMalformed) {
   EXPECT_FALSE(IsValidUtf8("abc\xE3\x81"));       // Truncated.
 }
 
-// The word-at-a-time scan agrees with a byte-at-a-time reading wherever the
-// offending byte sits in its eight-byte word, and whatever surrounds it.
+// The word-at-a-time scan agrees with a character-at-a-time reading
+// wherever the offending character sits in its eight-byte word, and
+// whatever surrounds it.
 TEST(Utf8Test, TextCheckFindsEveryControlCharacterAtEveryOffset) {
   auto reference = [](std::string_view text, bool allow_newlines) {
     if (!IsValidUtf8(text)) return TextFault::kInvalidUtf8;
-    for (char c : text) {
-      auto u = static_cast<unsigned char>(c);
-      if (u == 0x7F || (u < 0x20 && u != '\t' && !(allow_newlines && u == '\n'))) {
+    for (std::size_t pos = 0; pos < text.size();) {
+      const Utf8Char ch = FirstChar(text.substr(pos));
+      pos += ch.length;
+      const uint32_t c = ch.code_point;
+      const bool newline = c == '\n' || c == 0x85 || c == 0x2028 || c == 0x2029;
+      const bool line_break = newline || c == '\r' || c == '\v' || c == '\f';
+      if (allow_newlines && newline) continue;
+      if (!allow_newlines && line_break) return TextFault::kLineBreak;
+      if ((c < 0x20 && c != '\t') || (c >= 0x7F && c <= 0x9F)) {
         return TextFault::kControlCharacter;
       }
     }
     return TextFault::kNone;
   };
+  std::vector<std::string> inserts;
+  for (int byte = 0; byte < 0x80; ++byte) inserts.emplace_back(1, static_cast<char>(byte));
+  for (uint32_t c = 0x80; c <= 0xA0; ++c) {  // C1 controls, NEL and NBSP (allowed).
+    inserts.push_back({static_cast<char>(0xC0 | (c >> 6)), static_cast<char>(0x80 | (c & 0x3F))});
+  }
+  for (const char* c : {"\u2027", "\u2028", "\u2029", "\u202A", "é", "📈"}) inserts.push_back(c);
   const std::string fillers[] = {"Markets rallied on the news today, analysts said",
                                  "日経平均は続伸、半導体株が買われた 📈 and more text"};
   for (const std::string& filler : fillers) {
     for (std::size_t at = 0; at <= filler.size(); ++at) {
       if (!IsCharBoundary(filler, at)) continue;
-      for (int byte = 0; byte < 0x80; ++byte) {
+      for (const std::string& insert : inserts) {
         std::string text = filler;
-        text.insert(at, 1, static_cast<char>(byte));
+        text.insert(at, insert);
         for (bool newlines : {false, true}) {
           ASSERT_EQ(CheckTextBytes(text, newlines), reference(text, newlines))
-              << "byte " << byte << " at " << at << " in \"" << filler << "\"";
+              << "U+" << std::hex << FirstChar(insert).code_point << " at " << std::dec << at
+              << " in \"" << filler << "\", newlines " << newlines;
         }
       }
     }
   }
   EXPECT_EQ(CheckTextBytes("tab\tand\nnewline", true), TextFault::kNone);
-  EXPECT_EQ(CheckTextBytes("newline\n", false), TextFault::kControlCharacter);
+  EXPECT_EQ(CheckTextBytes("newline\n", false), TextFault::kLineBreak);
   EXPECT_EQ(CheckTextBytes("\x01 then bad \xC0\xAF", false), TextFault::kInvalidUtf8)
       << "invalid UTF-8 outranks a control character";
   EXPECT_EQ(CheckTextBytes("", false), TextFault::kNone);
+}
+
+// Each line terminator of Unicode (UAX #14 BK, CR, LF, NL) and each C0/C1
+// control, by name, in a one-line and in a multi-line field.
+TEST(Utf8Test, LineBreaksAndControlsAreNamedInOneLineAndMultiLineFields) {
+  struct Case {
+    const char* text;
+    uint32_t code_point;
+    TextFault one_line, multi_line;
+  };
+  const Case cases[] = {
+      {"a\nb", 0x0A, TextFault::kLineBreak, TextFault::kNone},
+      {"a\rb", 0x0D, TextFault::kLineBreak, TextFault::kControlCharacter},
+      {"a\vb", 0x0B, TextFault::kLineBreak, TextFault::kControlCharacter},
+      {"a\fb", 0x0C, TextFault::kLineBreak, TextFault::kControlCharacter},
+      {"a\u0085b", 0x85, TextFault::kLineBreak, TextFault::kNone},  // NEL
+      {"a\u2028b", 0x2028, TextFault::kLineBreak, TextFault::kNone},
+      {"a\u2029b", 0x2029, TextFault::kLineBreak, TextFault::kNone},
+      {"a\u009B31mred", 0x9B, TextFault::kControlCharacter, TextFault::kControlCharacter},  // CSI
+      {"a\u0080b", 0x80, TextFault::kControlCharacter, TextFault::kControlCharacter},
+      {"a\u009Fb", 0x9F, TextFault::kControlCharacter, TextFault::kControlCharacter},
+      {"a\x1B[2Jb", 0x1B, TextFault::kControlCharacter, TextFault::kControlCharacter},  // ESC
+      {"a\x7F"
+       "b",
+       0x7F, TextFault::kControlCharacter, TextFault::kControlCharacter},
+      {"a\x01"
+       "b",
+       0x01, TextFault::kControlCharacter, TextFault::kControlCharacter},
+  };
+  for (const Case& c : cases) {
+    TextFacts facts;
+    EXPECT_EQ(CheckTextBytes(c.text, false, &facts), c.one_line) << std::hex << c.code_point;
+    EXPECT_EQ(facts.culprit, c.code_point);
+    EXPECT_EQ(CheckTextBytes(c.text, true, &facts), c.multi_line) << std::hex << c.code_point;
+    EXPECT_EQ(facts.culprit, c.multi_line == TextFault::kNone ? 0 : c.code_point);
+  }
+  EXPECT_EQ(CheckTextBytes("tab\tand\u00A0no-break space", false), TextFault::kNone);
+  TextFacts facts;
+  EXPECT_EQ(CheckTextBytes("first \u2028 then \x01", false, &facts), TextFault::kLineBreak);
+  EXPECT_EQ(facts.culprit, 0x2028u) << "the first offending character is named";
+  EXPECT_TRUE(facts.from_u0300);
+  EXPECT_EQ(CheckTextBytes("Zoë Müller, Łódź", false, &facts), TextFault::kNone);
+  EXPECT_FALSE(facts.from_u0300) << "Latin-1 and Latin Extended: always NFC";
+  EXPECT_EQ(CheckTextBytes("e\u0301", false, &facts), TextFault::kNone);
+  EXPECT_TRUE(facts.from_u0300);
 }
 
 TEST(EmbeddedTest, SplicedArticleIsTheRequestsOwnSerialisation) {
@@ -174,6 +328,12 @@ TEST(ChannelTest, NoChannelIsAPrefixOfAnother) {
   auto nvdax = InstrumentChannel("XNAS", "NVDAX");
   EXPECT_NE(nvdax.rfind(nvda, 0), 0u) << nvda << " prefixes " << nvdax;
   EXPECT_NE(FeedChannel("eq-asia").rfind(FeedChannel("eq"), 0), 0u);
+}
+
+TEST(ChannelTest, TopicTypedInAnyNormalisationFormIsOneChannel) {
+  EXPECT_EQ(TopicChannel("Socie\u0301te\u0301 Ge\u0301ne\u0301rale"), "t/Société Générale|");
+  EXPECT_EQ(TopicChannel("\u30AB\u3099\u30BD\u30EA\u30F3"), TopicChannel("ガソリン"));
+  EXPECT_EQ(TopicChannel("markets"), "t/markets|");
 }
 
 TEST(ChannelTest, ArticleGoesOutOnWireFeedInstrumentsAndTopics) {

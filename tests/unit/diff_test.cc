@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "newswire/core/unicode.h"
 #include "newswire/core/utf8.h"
 
 namespace newswire::core {
@@ -17,20 +18,32 @@ namespace {
 
 // ---- helpers ---------------------------------------------------------------
 
-// Checks `diff` applies to `base` giving `result`, that every retain/remove
-// ends on a character boundary of the base, and that no two neighbouring ops
-// are of the same kind (they would have been merged).
+// Checks `diff` applies to `base` giving `result`, that every op starts and
+// ends on a character boundary and, for valid UTF-8, between grapheme
+// clusters (what a reader sees as one character) of the base and of the
+// result, and that no two neighbouring ops are of the same kind (they would
+// have been merged).
 void ExpectExactDiff(std::string_view base, std::string_view result, const v1::TextDiff& diff) {
   auto applied = ApplyTextDiff(base, diff);
   ASSERT_TRUE(applied.has_value()) << applied.error().ToString();
   ASSERT_EQ(*applied, result);
-  std::size_t pos = 0;
+  const bool valid = IsValidUtf8(base) && IsValidUtf8(result);
+  const std::vector<std::size_t> base_clusters = GraphemeBoundaries(valid ? base : "");
+  const std::vector<std::size_t> result_clusters = GraphemeBoundaries(valid ? result : "");
+  auto between_clusters = [&](const std::vector<std::size_t>& clusters, std::size_t pos) {
+    return !valid || std::binary_search(clusters.begin(), clusters.end(), pos);
+  };
+  std::size_t pos = 0, out = 0;
   int last_kind = v1::TextOp::OP_NOT_SET;
   for (const auto& op : diff.ops()) {
     EXPECT_NE(op.op_case(), last_kind) << "adjacent ops of the same kind were not merged";
     last_kind = op.op_case();
-    if (op.has_retain()) pos += op.retain();
+    if (op.has_retain()) pos += op.retain(), out += op.retain();
     if (op.has_remove()) pos += op.remove();
+    if (op.has_insert()) out += op.insert().size();
+    EXPECT_TRUE(between_clusters(base_clusters, pos)) << "op ends inside a cluster at " << pos;
+    EXPECT_TRUE(between_clusters(result_clusters, out))
+        << "op ends inside a cluster of the result at " << out;
     if (op.has_retain() || op.has_remove()) {
       EXPECT_GT(op.has_retain() ? op.retain() : op.remove(), 0u);
       EXPECT_TRUE(IsCharBoundary(base, pos)) << "op ends inside a character at " << pos;
@@ -96,8 +109,11 @@ const std::vector<std::string>& Vocabulary() {
       // Japanese: no spaces between words.
       "ソフトバンク", "グループ", "は", "株価", "が", "上昇", "した", "。", "、", "東京",
       "証券取引所", "３．２", "％", "合併", "協議", "한국어",
-      // Emoji and other four-byte or symbol characters.
-      "📈", "📉", "🚀", "👨‍👩‍👧", "🇯🇵", "✅", "€", "—", "\xE2\x80\x89"};
+      // Emoji and other four-byte or symbol characters; clusters of several.
+      "📈", "📉", "🚀", "👨‍👩‍👧", "👨‍👩‍👦", "🇯🇵", "🇯🇲", "👍🏻", "👍🏿",
+      "✅", "❤️", "€", "—", "\xE2\x80\x89", "e\u0301", "\u0301", "\u200D",
+      // Scripts written without spaces: Thai, Lao, Khmer, Myanmar.
+      "ตลาดหลักทรัพย์", "ปิดที่", "จุด", "ล้านบาท", "ຕະຫຼາດ", "ຂ້ອຍ", "ផ្សារ", "ဈေး", "๑๒"};
   return words;
 }
 
@@ -257,6 +273,121 @@ TEST(TextDiffTest, SharedLeadingBytesOfDifferentCharactersAreNotSplit) {
   v1::TextDiff diff = DiffText("東", "杭");  // E6 9D B1 vs E6 9D AD.
   ExpectExactDiff("東", "杭", diff);
   EXPECT_EQ(diff.ops(0).remove(), 3u);
+}
+
+// What a reader sees as one character is replaced whole (issue: a flag
+// change rendered as 🇯[-🇵-]{+🇲+}).
+TEST(TextDiffTest, FlagSkinToneFamilyAndAccentChangesReplaceWholeClusters) {
+  struct Case {
+    std::string base, result, removed, inserted;
+  };
+  const Case cases[] = {
+      {"Holiday in 🇯🇵 today", "Holiday in 🇯🇲 today", "🇯🇵", "🇯🇲"},
+      {"🇯🇵🇯🇵", "🇯🇵🇯🇲", "🇯🇵", "🇯🇲"},
+      {"Rating: 👍🏻 from desk", "Rating: 👍🏿 from desk", "👍🏻", "👍🏿"},
+      {"👍🏻👍🏻", "👍🏻👍🏿", "👍🏻", "👍🏿"},
+      {"Family 👨‍👩‍👧 plan", "Family 👨‍👩‍👦 plan", "👨‍👩‍👧",
+       "👨‍👩‍👦"},
+      {"love ❤️ it", "love ❤ it", "❤️", "❤"},
+      {"the re\u0301sume\u0301 says", "the re\u0300sume\u0301 says", "re\u0301sume\u0301",
+       "re\u0300sume\u0301"},
+      {"cafe\u0301", "cafe", "cafe\u0301", "cafe"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.base + " -> " + c.result);
+    v1::TextDiff diff = DiffText(c.base, c.result);
+    ExpectExactDiff(c.base, c.result, diff);
+    std::string removed, inserted;
+    std::size_t pos = 0;
+    for (const auto& op : diff.ops()) {
+      if (op.has_retain()) pos += op.retain();
+      if (op.has_remove()) removed += c.base.substr(pos, op.remove()), pos += op.remove();
+      if (op.has_insert()) inserted += op.insert();
+    }
+    EXPECT_EQ(removed, c.removed);
+    EXPECT_EQ(inserted, c.inserted);
+  }
+}
+
+// The running example of scripts without spaces: the Stock Exchange of
+// Thailand's close, ~770 bytes, numbers written against the words.
+const char kThaiParagraph[] =
+    "ตลาดหลักทรัพย์แห่งประเทศไทยปิดตลาดที่ระดับ1,432.50จุดเพิ่มขึ้น12.35จุด"
+    "หรือคิดเป็น0.87%มูลค่าการซื้อขายรวม45,210ล้านบาทโดยนักลงทุนต่างชาติซื้อสุทธิ"
+    "2,150ล้านบาทขณะที่นักลงทุนสถาบันในประเทศขายสุทธิ1,320ล้านบาท "
+    "หุ้นกลุ่มธนาคารปรับตัวขึ้นนำตลาดหลังกนง.คงดอกเบี้ยที่2.50%ตามที่นักวิเคราะห์คาด";
+const char kEnglishParagraph[] =
+    "The Stock Exchange of Thailand closed today at 1,432.50 points, up 12.35 points or "
+    "0.87%, on turnover of 45,210 million baht; foreign investors were net buyers of 2,150 "
+    "million baht while local institutions sold a net 1,320 million baht. Banks led the "
+    "market higher after the monetary policy committee held its rate at 2.50%, as most "
+    "analysts had expected, and traders said the gains could extend into next week as "
+    "funds returned to the region ahead of the holidays.";
+
+// A normalised article whose second paragraph is `paragraph`.
+v1::Article MakeArticleWith(const std::string& paragraph) {
+  v1::Article a;
+  a.set_id("markets-close");
+  a.set_feed("markets");
+  a.set_urgency(5);
+  a.set_headline("Markets close");
+  a.add_body("Markets closed higher.");
+  a.add_body(paragraph);
+  a.add_body("Trading resumes tomorrow.");
+  return a;
+}
+
+std::string Replace(std::string text, std::string_view from, std::string_view to) {
+  return text.replace(text.find(from), from.size(), to);
+}
+
+TEST(TextDiffTest, CorrectedNumberInThaiCostsWhatItCostsInEnglish) {
+  const std::string thai = kThaiParagraph;
+  const std::string english = kEnglishParagraph;
+  ASSERT_EQ(thai.size(), 776u);
+  const std::string thai_fixed = Replace(thai, "12.35", "12.45");
+  const std::string english_fixed = Replace(english, "12.35", "12.45");
+  v1::TextDiff thai_diff = DiffText(thai, thai_fixed);
+  v1::TextDiff english_diff = DiffText(english, english_fixed);
+  ExpectExactDiff(thai, thai_fixed, thai_diff);
+  ExpectExactDiff(english, english_fixed, english_diff);
+  EXPECT_EQ(english_diff.ByteSizeLong(), 25u);
+  EXPECT_EQ(thai_diff.ByteSizeLong(), 26u) << "one group of digits, not the whole paragraph";
+  ASSERT_EQ(thai_diff.ops_size(), 4);
+  EXPECT_EQ(thai_diff.ops(1).remove(), 2u);  // "35", the digits after the point.
+  EXPECT_EQ(thai_diff.ops(2).insert(), "45");
+
+  // A Thai word changed: a few words around it, never the paragraph.
+  const std::string reworded = Replace(thai, "เพิ่มขึ้น", "ลดลง");
+  v1::TextDiff word_diff = DiffText(thai, reworded);
+  ExpectExactDiff(thai, reworded, word_diff);
+  EXPECT_LT(word_diff.ByteSizeLong(), 60u);
+}
+
+TEST(TextDiffTest, CorrectedNumberInArticlesCostsAboutTheSameInEveryScript) {
+  // Each paragraph is a news sentence with a figure the desk corrects.
+  const std::pair<std::string, std::string> paragraphs[] = {
+      {kEnglishParagraph, "12.35"},
+      {kThaiParagraph, "12.35"},
+      {"ນະຄອນຫຼວງວຽງຈັນລາຄານ້ຳມັນເພີ່ມຂຶ້ນ3.25%ໃນມື້ນີ້ຕາມການລາຍງານຂອງກະຊວງ", "3.25"},      // Lao
+      {"ផ្សារភាគហ៊ុនកម្ពុជាបានកើនឡើង3.25%នៅថ្ងៃនេះបន្ទាប់ពីការប្រកាសរបស់ធនាគារ", "3.25"},  // Khmer
+      {"ရန်ကုန်စတော့ဈေးကွက်သည်ယနေ့3.25%မြင့်တက်ခဲ့ပြီးရင်းနှီးမြှုပ်နှံသူများဝယ်ယူခဲ့သည်", "3.25"},
+      {"ソフトバンクグループの株価は東京証券取引所で一時3.25%上昇し、関係者が明らかにした。",
+       "3.25"}};
+  std::vector<std::size_t> sizes;
+  for (const auto& [paragraph, figure] : paragraphs) {
+    SCOPED_TRACE(paragraph);
+    v1::Article base = MakeArticleWith(paragraph);
+    v1::Article fixed = base;
+    fixed.set_body(1, Replace(paragraph, figure, std::string(figure).replace(3, 1, "4")));
+    const v1::ArticleDiff diff = DiffArticles(base, fixed);
+    auto applied = ApplyArticleDiff(base, diff);
+    ASSERT_TRUE(applied.has_value());
+    EXPECT_EQ(applied->body(1), fixed.body(1));
+    sizes.push_back(diff.ByteSizeLong());
+  }
+  EXPECT_LE(sizes[0], 50u) << "English";
+  for (std::size_t size : sizes) EXPECT_LE(size, sizes[0] + 2) << "English costs " << sizes[0];
 }
 
 // ---- text diffs: properties ----------------------------------------------

@@ -14,8 +14,14 @@
 namespace newswire::core {
 
 // Validates a publisher's article and brings it to canonical form in place:
-// defaults filled in (urgency 5, pubstatus usable), signals, instruments and
-// topics sorted and de-duplicated, `version` cleared. On error the article
+// defaults filled in (urgency 5, pubstatus usable), every text field
+// (headline, key points, body, ednote, byline, source, topics) in Unicode
+// NFC (see unicode.h), signals, instruments and topics sorted and
+// de-duplicated, `version` cleared. Text must be valid UTF-8 without control
+// characters; one-line fields (all but key points and body) without line
+// breaks either (utf8.h, CheckTextBytes). The canonical bytes and content
+// hash are those of the result, so a story re-sent in another normalisation
+// form is the same text. On error the article
 // may be partly normalised; callers discard it. Returns INVALID_ARTICLE with
 // the offending field named.
 Result<void> NormalizeAndValidate(v1::Article& article);

@@ -4,6 +4,8 @@
 // instrument and each topic. A channel's ZeroMQ topic frame ends with '|',
 // a byte that validation forbids inside names, so no channel's frame is a
 // prefix of another's (`i/XNAS:NVDA|` never matches `i/XNAS:NVDAX|`).
+// Topic names are in Unicode NFC (unicode.h): TopicChannel normalises, so a
+// topic typed decomposed (NFD) is the channel of the same topic precomposed.
 #pragma once
 
 #include <cstdint>

@@ -35,10 +35,12 @@ namespace newswire::subscriber {
 struct ChannelSelection {
   std::vector<std::string> feeds;        // e.g. "equities-asia"
   std::vector<std::string> instruments;  // "MIC:SYMBOL", e.g. "XTKS:9984"
-  std::vector<std::string> topics;       // e.g. "M&A"
+  std::vector<std::string> topics;       // e.g. "M&A"; any normalisation form
 };
 
-// Channel topics for a selection; MALFORMED for a bad name.
+// Channel topics for a selection (topic names brought to Unicode NFC, as
+// ingest does); MALFORMED for a bad name (a topic must be one line of valid
+// UTF-8 without '|' or control characters).
 Result<std::vector<std::string>> ChannelTopics(const ChannelSelection& selection);
 
 struct SubscriberOptions {
