@@ -26,8 +26,8 @@ void Handle(google::protobuf::LogLevel level, const char* /*file*/, int /*line*/
     return;
   }
   g_last_logged = now;
-  const auto spd = level >= google::protobuf::LOGLEVEL_ERROR ? spdlog::level::warn
-                                                             : spdlog::level::debug;
+  const auto spd =
+      level >= google::protobuf::LOGLEVEL_ERROR ? spdlog::level::warn : spdlog::level::debug;
   if (g_suppressed > 0) {
     spdlog::log(spd, "protobuf: {} ({} similar lines in the last second not shown)", message,
                 g_suppressed);

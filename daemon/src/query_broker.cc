@@ -162,11 +162,11 @@ class Broker {
   zmq::socket_t& backend_;
   const std::size_t workers_;
   Metrics& metrics_;
-  std::deque<zmq::message_t> idle_;             // Worker ids.
-  std::set<std::string> busy_on_page_;          // Workers paging the log.
+  std::deque<zmq::message_t> idle_;     // Worker ids.
+  std::set<std::string> busy_on_page_;  // Workers paging the log.
   std::deque<Job> short_;
   std::map<std::string, std::deque<Job>> pages_;  // Client id -> its log pages.
-  std::deque<std::string> turns_;               // Clients with pages waiting, in turn.
+  std::deque<std::string> turns_;                 // Clients with pages waiting, in turn.
 };
 
 }  // namespace
