@@ -152,6 +152,19 @@ std::string Metrics::RenderPrometheus(const store::RevisionStore& store, int64_t
   Single(out, "newswire_last_commit_age_seconds", "gauge",
          "Seconds since the last commit (-1 before the first).",
          last == 0 ? -1.0 : static_cast<double>(now_ns - last) / 1e9);
+  const auto health = store.Health();
+  Single(out, "newswire_store_writable", "gauge",
+         "1 when the store takes writes, 0 while it is out after a failure.",
+         health.writable ? 1 : 0);
+  Single(out, "newswire_store_write_failures_total", "counter",
+         "Writes that failed and put the store out of service (full disk, no descriptors...).",
+         static_cast<double>(health.failures));
+  Single(out, "newswire_store_recoveries_total", "counter",
+         "Times the store came back by itself (RocksDB Resume) after a failure.",
+         static_cast<double>(health.recoveries));
+  Single(out, "newswire_store_probe_writes_total", "counter",
+         "Probe writes health checks made (at most one every few seconds, whatever the rate).",
+         static_cast<double>(health.probe_writes));
   Header(out, "newswire_store_bytes", "gauge", "RocksDB sizes, by part.");
   for (const auto& [name, value] : store.Sizes()) {
     Line(out, "newswire_store_bytes", "part=\"" + name + "\"", static_cast<double>(value));

@@ -21,6 +21,7 @@ namespace {
 constexpr int64_t kMaxFrameBytes = 64 << 20;
 constexpr std::chrono::milliseconds kStatsInterval{1000};
 constexpr std::chrono::hours kRetentionInterval{1};
+constexpr std::chrono::milliseconds kStoreHealthInterval{500};
 
 bool IsAddressInUse(const zmq::error_t& e) { return e.num() == EADDRINUSE; }
 
@@ -77,6 +78,7 @@ class ZmqWireDaemon final : public WireDaemon {
     reactor.AfterEachRound("embargo release", [&] { pipeline_->ReleaseDueEmbargoes(); });
     reactor.Every("heartbeats", options_.heartbeat_interval, [&] { fanout_->SendHeartbeats(); });
     reactor.Every("stats channel", kStatsInterval, [&] { fanout_->SendStats(stats_.Next()); });
+    reactor.Every("store health", kStoreHealthInterval, [&] { WatchStore(); });
     if (options_.retention_days > 0) {
       ApplyRetention();
       reactor.Every("retention", kRetentionInterval, [&] { ApplyRetention(); });
@@ -142,6 +144,26 @@ class ZmqWireDaemon final : public WireDaemon {
     return Fail(v1::ERROR_CODE_UNAVAILABLE, "found no three free consecutive ports");
   }
 
+  // Says when the store stops taking writes and when it recovers, and while
+  // it is out drives its recovery even when nobody publishes.
+  void WatchStore() {
+    auto health = store_->Health();
+    if (!health.writable) (void)store_->Probe();  // Tries DB::Resume.
+    health = store_->Health();
+    if (health.failures > store_failures_) {
+      spdlog::error(
+          "store: writes are failing ({}); publishes get store_failure until it recovers "
+          "(free disk space or file descriptors; see README Operations)",
+          health.last_error);
+    }
+    if (health.recoveries > store_recoveries_) {
+      spdlog::info("store: recovered; taking writes again (wire sequence {})",
+                   store_->LastWireSeq());
+    }
+    store_failures_ = health.failures;
+    store_recoveries_ = health.recoveries;
+  }
+
   void ApplyRetention() {
     pipeline_->Drain();  // Retention writes with no batch unsettled.
     const int64_t cutoff =
@@ -167,6 +189,8 @@ class ZmqWireDaemon final : public WireDaemon {
   std::unique_ptr<Fanout> fanout_;
   std::unique_ptr<PublishPipeline> pipeline_;
   core::HubEndpoints hub_;
+  uint64_t store_failures_ = 0;  // As last logged.
+  uint64_t store_recoveries_ = 0;
 };
 
 }  // namespace
@@ -180,6 +204,11 @@ Result<std::unique_ptr<WireDaemon>> WireDaemon::Start(const DaemonOptions& optio
   store_options.block_cache_bytes = options.block_cache_mb << 20;
   store_options.max_article_bytes = options.max_article_bytes;
   store_options.deltas = options.deltas;
+  store_options.log = [](store::StoreOptions::LogLevel level, std::string_view line) {
+    spdlog::log(
+        level == store::StoreOptions::LogLevel::kError ? spdlog::level::err : spdlog::level::warn,
+        "rocksdb: {}", line);
+  };
   auto store = store::RevisionStore::Open(store_options);
   if (!store) return Fail(store.error());
   auto daemon = std::make_unique<ZmqWireDaemon>(options, clock, std::move(*store));

@@ -1,5 +1,7 @@
 #include "rocks_store.h"
 
+#include <filesystem>
+
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
@@ -14,11 +16,20 @@
 #include "newswire/core/sync_point.h"
 #include "newswire/v1/views.pb.h"
 #include "publish_batch.h"
+#include "rocks_logger.h"
 
 namespace newswire::store {
 
 tl::unexpected<Error> StoreFailure(const std::string& what, const rocksdb::Status& status) {
   return Fail(v1::ERROR_CODE_STORE_FAILURE, what + ": " + status.ToString());
+}
+
+Error LostAcknowledged(uint64_t acked, uint64_t last) {
+  return {v1::ERROR_CODE_STORE_FAILURE,
+          "the wire log ends at sequence " + std::to_string(last) + " but sequence " +
+              std::to_string(acked) +
+              " was acknowledged (ACKED): acknowledged revisions were lost from the write-ahead "
+              "log. Restore the store from a backup or a follower (README: Repair)"};
 }
 
 google::protobuf::Timestamp ToTimestamp(int64_t ns) {
@@ -75,6 +86,15 @@ Result<void> RocksRevisionStore::Load() {
   last_wire_seq_ = writer_.wire_seq;
   settled_ = writer_;
   if (auto ok = LoadHeld(); !ok) return ok;
+  if (!options_.read_only) {
+    // A log that ends before what was acknowledged lost revisions: refuse to
+    // serve it (and to hand its sequences out again). Verify says the same
+    // of a read-only store.
+    auto mark = ReadAckedMark(options_.path);
+    if (!mark) return Fail(mark.error());
+    if (*mark > writer_.wire_seq) return Fail(LostAcknowledged(*mark, writer_.wire_seq));
+    acked_ = std::make_unique<AckedMark>(options_.path, writer_.wire_seq);
+  }
 
   it.reset(db_->NewIterator({}, cf(kMeta)));
   for (it->Seek(keys::kChannelHeadPrefix);
@@ -222,9 +242,7 @@ Result<void> RocksRevisionStore::Write(StagedBatch& staged) {
   if (batch.publish.writes().Count() == 0) return {};
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.durability == Durability::kSync;
-  rocksdb::Status status = NEWSWIRE_SYNC_POINT("store.write")
-                               ? rocksdb::Status::IOError("injected failure")
-                               : db_->Write(write_options, &batch.publish.writes());
+  rocksdb::Status status = WriteLocked(write_options, batch.publish.writes());
   if (!status.ok()) return StoreFailure("commit failed", status);
   return {};
 }
@@ -244,6 +262,7 @@ std::vector<Result<Committed>> RocksRevisionStore::Settle(std::unique_ptr<Staged
   std::erase_if(pending_acks_,
                 [&](const auto& entry) { return entry.second.batch <= batch.number; });
   last_wire_seq_.store(settled_.wire_seq, std::memory_order_release);
+  if (acked_) acked_->Advance(settled_.wire_seq);
   return std::move(batch.results);
 }
 
@@ -753,7 +772,13 @@ Result<std::unique_ptr<RevisionStore>> RevisionStore::Open(const StoreOptions& o
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.max_total_wal_size = 256u << 20;
+  // A torn last record is a batch that was never acknowledged (its write or
+  // fsync did not finish): dropped. Damage anywhere else would silently
+  // lose acknowledged revisions under the default point-in-time recovery:
+  // refuse to open instead (and ACKED catches a log cut short).
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   db_options.IncreaseParallelism(2);
+  db_options.info_log = std::make_shared<CallbackLogger>(options.log);
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
@@ -782,6 +807,10 @@ Result<std::unique_ptr<RevisionStore>> RevisionStore::Open(const StoreOptions& o
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
+  if (!options.read_only) {
+    std::error_code ignored;  // RocksDB says so if it cannot make it either.
+    std::filesystem::create_directories(options.path, ignored);
+  }
   rocksdb::Status status =
       options.read_only
           ? rocksdb::DB::OpenForReadOnly(db_options, options.path, families, &handles, &raw)
@@ -791,6 +820,12 @@ Result<std::unique_ptr<RevisionStore>> RevisionStore::Open(const StoreOptions& o
       return Fail(v1::ERROR_CODE_STORE_FAILURE,
                   "store " + options.path +
                       " is in use by another process (is another newswired running?)");
+    }
+    if (status.IsCorruption()) {
+      return Fail(v1::ERROR_CODE_STORE_FAILURE,
+                  "store " + options.path + " is damaged (" + status.ToString() +
+                      "): opening it would lose acknowledged revisions. Keep the folder as it "
+                      "is and restore the store from a backup or a follower (README: Repair)");
     }
     return StoreFailure("cannot open store " + options.path, status);
   }

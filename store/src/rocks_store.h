@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <list>
 #include <mutex>
 #include <set>
@@ -11,11 +12,14 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include "acked_mark.h"
 #include "newswire/store/revision_store.h"
 
 namespace newswire::store {
 
 tl::unexpected<Error> StoreFailure(const std::string& what, const rocksdb::Status& status);
+// The refusal to serve a log that ends before what was acknowledged.
+Error LostAcknowledged(uint64_t acked, uint64_t last);
 
 template <typename Message>
 Result<Message> ParseRecord(std::string_view bytes, const char* what) {
@@ -95,7 +99,8 @@ class RocksRevisionStore final : public RevisionStore {
                      std::vector<rocksdb::ColumnFamilyHandle*> handles);
   ~RocksRevisionStore() override;
 
-  // Loads the counters and chain heads kept in memory by the writer.
+  // Loads the counters and chain heads kept in memory by the writer, and
+  // checks the log against the acknowledged high-water mark.
   Result<void> Load();
 
   std::unique_ptr<StagedBatch> Stage(std::vector<PublishInput> inputs,
@@ -127,6 +132,7 @@ class RocksRevisionStore final : public RevisionStore {
   Result<void> Checkpoint(const std::string& path) const override;
   std::vector<std::pair<std::string, uint64_t>> Sizes() const override;  // health.cc
   Result<void> Probe() override;                                         // health.cc
+  WriteHealth Health() const override;                                   // health.cc
   uint64_t LastWireSeq() const override;
   uint64_t LastChannelSeq(std::string_view channel) const override;
   Result<void> Verify() const override;
@@ -177,6 +183,12 @@ class RocksRevisionStore final : public RevisionStore {
   void Absorb(RocksStagedBatch& batch);
   // After a failed write: forget every unsettled batch, back to what is durable.
   void RollBack();
+  // One RocksDB write under the write lock, noting a failure (health.cc):
+  // after one, nothing is written until RecoverLocked brings it back.
+  rocksdb::Status WriteLocked(const rocksdb::WriteOptions& options, rocksdb::WriteBatch& batch);
+  rocksdb::Status WriteHoldingLock(const rocksdb::WriteOptions& options,
+                                   rocksdb::WriteBatch& batch);
+  Result<void> RecoverLocked();
   // Which story each held embargo is for, from RocksDB.
   Result<void> LoadHeld();
   void SetHeld(const std::string& article_id, const std::optional<std::string>& key);
@@ -211,6 +223,21 @@ class RocksRevisionStore final : public RevisionStore {
   // out, read by Write.
   std::atomic<uint64_t> void_through_{0};
   mutable HeadCache head_cache_;
+  std::unique_ptr<AckedMark> acked_;  // Null when read-only.
+
+  // Write health (health.cc). Writes and probes hold write_mutex_ around
+  // the RocksDB call: once a write has failed, RocksDB must not be written
+  // again (its failed WAL file asserts in Debian's build) before Resume.
+  mutable std::mutex write_mutex_;
+  std::atomic<bool> failed_{false};
+  std::atomic<uint64_t> failures_{0};
+  std::atomic<uint64_t> recoveries_{0};
+  std::atomic<uint64_t> probe_writes_{0};
+  std::string last_error_;  // Under write_mutex_.
+  std::chrono::steady_clock::time_point last_resume_{};
+  std::atomic<int64_t> last_good_write_ns_{0};  // Steady clock.
+  std::chrono::steady_clock::time_point last_probe_{};
+  Result<void> last_probe_result_;
 };
 
 }  // namespace newswire::store

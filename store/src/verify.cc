@@ -155,6 +155,14 @@ Result<void> RocksRevisionStore::Verify() const {
                                   " entries for " + std::to_string(revisions) + " revisions");
   }
 
+  // The log must reach what was acknowledged (see acked_mark.h).
+  auto mark = ReadAckedMark(options_.path);
+  if (!mark) return Fail(mark.error());
+  if (*mark > LastWireSeq()) {
+    auto lost = LostAcknowledged(*mark, LastWireSeq());
+    return Broken("wire log", lost.message);
+  }
+
   // Pass 3: records set aside because they did not parse. The store keeps
   // them for the operator rather than deleting data; until they are dealt
   // with, the store is not clean.

@@ -149,8 +149,8 @@ TEST_F(HostileTest, RefusedFramesAreCountedAndKeptOffStderr) {
     EXPECT_EQ(parsed.error().code(), v1::ERROR_CODE_MALFORMED);
   }
   auto metrics = testing::ParsePrometheus(testing::Get(daemon.metrics(), "/metrics"));
-  EXPECT_EQ(
-      metrics["newswire_refused_frames_total{service=\"ingest\",reason=\"not_a_request\"}"], 100);
+  EXPECT_EQ(metrics["newswire_refused_frames_total{service=\"ingest\",reason=\"not_a_request\"}"],
+            100);
   EXPECT_GE(metrics["newswire_library_log_lines_total"], 100);
   daemon.Stop();
   EXPECT_EQ(daemon.Stderr().find("libprotobuf"), std::string::npos) << daemon.Stderr();

@@ -8,6 +8,7 @@
 #include <map>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -55,22 +56,51 @@ TEST_F(OpsTest, MetricsParseAsPrometheusAndCountersMove) {
   EXPECT_GT(after["process_resident_memory_bytes"], 0);
 }
 
+// Health follows the store's writes: a commit that fails (as on a full
+// disk) turns it 503 until the store recovers by itself.
 TEST_F(OpsTest, HealthzTurnsUnhealthyWhenTheStoreCannotBeWritten) {
   std::atomic<bool> broken{false};
   testing::ManualClock clock(1'795'590'300LL * 1'000'000'000);
   testing::InProcessDaemon daemon(dir_.path() + "/store", clock);
-  testing::ArmedSyncPoint probe("store.probe", [&] { return broken.load(); });
+  testing::ArmedSyncPoint write("store.write", [&] { return broken.load(); });
+  testing::ArmedSyncPoint resume("store.resume", [&] { return broken.load(); });
+  publisher::PublisherOptions options;
+  options.hub = daemon.hub();
+  auto publisher = publisher::Publisher::Connect(options);
+  ASSERT_OK(publisher);
   int status = 0;
   auto healthy = nlohmann::json::parse(Get(daemon.metrics(), "/healthz", &status));
   EXPECT_EQ(status, 200);
   EXPECT_EQ(healthy["status"], "ok");
   broken = true;  // As a full or failed disk would.
+  auto refused = (*publisher)->Publish(testing::MakeArticle("a", "refused"));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, v1::ERROR_CODE_STORE_FAILURE);
   auto unhealthy = nlohmann::json::parse(Get(daemon.metrics(), "/healthz", &status));
   EXPECT_EQ(status, 503);
   EXPECT_EQ(unhealthy["store_writable"], false);
   broken = false;
-  Get(daemon.metrics(), "/healthz", &status);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    Get(daemon.metrics(), "/healthz", &status);
+    if (status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // Polling, with a deadline.
+  }
   EXPECT_EQ(status, 200) << "healthy again once the store takes writes";
+  EXPECT_TRUE((*publisher)->Publish(testing::MakeArticle("a", "accepted")));
+}
+
+// A flood of health checks costs the store nothing: they share one probe
+// write every few seconds instead of a synced write each.
+TEST_F(OpsTest, HealthChecksDoNotWriteOncePerCall) {
+  testing::Daemon daemon(dir_.path() + "/store");
+  int status = 0;
+  for (int i = 0; i < 300; ++i) {
+    Get(daemon.metrics(), "/healthz", &status);
+    ASSERT_EQ(status, 200);
+  }
+  auto metrics = ParsePrometheus(Get(daemon.metrics(), "/metrics"));
+  EXPECT_LE(metrics["newswire_store_probe_writes_total"], 2);
 }
 
 TEST_F(OpsTest, StatsChannelDeliversOnTheWire) {

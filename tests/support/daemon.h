@@ -35,6 +35,9 @@ class Daemon {
   void Kill9() { process_->Kill9(); }  // SIGKILL, as a crash or power cut would stop it.
   int Stop() { return process_->Stop(std::chrono::seconds(15)); }  // SIGTERM; the exit code.
   std::string Stderr() { return process_->Stderr(); }
+  bool WaitForLog(const std::string& text, std::chrono::milliseconds timeout) {
+    return process_->WaitForLog(text, timeout);
+  }
 
  private:
   std::string data_dir_;

@@ -40,6 +40,10 @@ class DaemonProcess {
   int Stop(std::chrono::milliseconds grace = std::chrono::seconds(20));
   void Kill9();  // As a crash or power cut would stop it.
   std::string Stderr() { return process_->AllStderr(); }
+  // Waits until a line the daemon logs contains `text` (captured stderr).
+  bool WaitForLog(const std::string& text, std::chrono::milliseconds timeout) {
+    return process_->WaitForStderr(text, timeout);
+  }
 
  private:
   explicit DaemonProcess(std::unique_ptr<Process> process) : process_(std::move(process)) {}

@@ -7,10 +7,12 @@
 // `false` and nothing test-only ships (the release image builds without
 // tests). Thread-safe; an unarmed point costs one relaxed atomic load.
 //
-// Points: "store.write" (a commit; failing it fails the write as a full
-// disk would, after every other step ran), "store.probe" (the health
-// probe), "daemon.settled" (a batch is durable, before fan-out and acks),
-// "fanout.damage" (failing it sends the event's bytes damaged).
+// Points: "store.write" (a commit or health probe write; failing it fails
+// the write as a full disk would, after every other step ran),
+// "store.resume" (failing it keeps a failed store from recovering),
+// "daemon.settled" (a batch is durable, before fan-out and acks),
+// "fanout.damage" (failing it sends the event's bytes damaged),
+// "query.read_log" (a worker is about to read a log page).
 #pragma once
 
 #include <functional>

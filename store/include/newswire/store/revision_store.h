@@ -49,6 +49,11 @@ struct StoreOptions {
   // Open without taking the lock, for reading (verify, backup) while a
   // daemon runs on the folder; sees what was durable at open. Publish fails.
   bool read_only = false;
+  // Where RocksDB's warnings and errors go (null: nowhere); called from
+  // RocksDB's threads. No LOG file is written in the store folder.
+  enum class LogLevel { kWarning, kError };
+  using LogFunction = std::function<void(LogLevel, std::string_view)>;
+  LogFunction log;
 };
 
 // One publish, as received from a publisher.
@@ -210,9 +215,24 @@ class RevisionStore {
   // bytes. Any thread.
   virtual std::vector<std::pair<std::string, uint64_t>> Sizes() const = 0;
 
-  // Writes (and in sync mode fsyncs) a small probe record: ok when the store
-  // can take writes. Health checks call it; any thread.
+  // Ok when the store takes writes. Cheap and the same whatever the rate
+  // of calls: the outcome of the last commit when it is recent, else one
+  // small probe write (fsynced in sync mode) every few seconds, shared by
+  // every caller. After a failed write it tries to recover first. Any
+  // thread.
   virtual Result<void> Probe() = 0;
+
+  // What happened to writes: failures (a commit or probe that failed and
+  // put the store out of service) and recoveries (RocksDB's DB::Resume
+  // bringing it back, without a restart). Any thread.
+  struct WriteHealth {
+    bool writable = true;
+    uint64_t failures = 0;
+    uint64_t recoveries = 0;
+    uint64_t probe_writes = 0;  // Writes Probe made itself (health checks).
+    std::string last_error;     // Of the latest failure.
+  };
+  virtual WriteHealth Health() const = 0;
 
   // Highest wire sequence committed so far (0 when empty).
   virtual uint64_t LastWireSeq() const = 0;
