@@ -1,16 +1,14 @@
 #include "newswire/api/answers.h"
 
 #include <google/protobuf/util/json_util.h>
-#include <google/protobuf/util/time_util.h>
 
 #include "newswire/core/article.h"
 #include "newswire/core/diff.h"
+#include "newswire/core/time.h"
 
 namespace newswire::api {
 
-std::string FormatUtc(const google::protobuf::Timestamp& ts) {
-  return google::protobuf::util::TimeUtil::ToString(ts);
-}
+std::string FormatUtc(const google::protobuf::Timestamp& ts) { return core::FormatRfc3339(ts); }
 
 nlohmann::json ProtoJson(const google::protobuf::Message& message) {
   std::string text;

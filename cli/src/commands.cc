@@ -6,14 +6,15 @@
 #include <iostream>
 #include <sstream>
 
-#include <google/protobuf/util/json_util.h>
-#include <google/protobuf/util/time_util.h>
-
+#include <cmath>
 #include <filesystem>
 
 #include "newswire/api/answers.h"
 #include "newswire/core/article.h"
+#include "newswire/core/article_json.h"
 #include "newswire/core/diff.h"
+#include "newswire/core/numbers.h"
+#include "newswire/core/time.h"
 #include "newswire/publisher/publisher.h"
 #include "newswire/store/revision_store.h"
 #include "newswire/subscriber/query_client.h"
@@ -60,18 +61,6 @@ Result<std::string> ReadInput(const std::string& path) {
     text << file.rdbuf();
   }
   return text.str();
-}
-
-Result<v1::Article> ParseArticleJson(const std::string& text) {
-  v1::Article article;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  auto status = google::protobuf::util::JsonStringToMessage(text, &article, options);
-  if (!status.ok()) {
-    return Fail(v1::ERROR_CODE_INVALID_ARTICLE,
-                "not an Article in protobuf JSON: " + std::string(status.message()));
-  }
-  return article;
 }
 
 std::string ShortHash(const std::string& hash) { return core::Hex(hash).substr(0, 12); }
@@ -180,7 +169,7 @@ int RunPublish(const CommonOptions& common, const PublishOptions& options) {
   for (const auto& file : options.files) {
     auto text = ReadInput(file);
     if (!text) return Report(common, "publish", file, text.error()), kUsage;
-    auto article = ParseArticleJson(*text);
+    auto article = core::ArticleFromJson(*text);
     if (!article) return Report(common, "publish", file, article.error());
     publisher::PublishParams params;
     params.base_version = options.base_version;
@@ -329,21 +318,20 @@ bool WriteCursor(const std::filesystem::path& path, uint64_t seq) {
 
 Result<void> ParseSince(const std::string& since, subscriber::SubscriberOptions& options) {
   if (since.rfind("seq:", 0) == 0) {
-    try {
-      options.since_wire_seq = std::stoull(since.substr(4));
-      return {};
-    } catch (const std::exception&) {
-    }
-  } else {
-    google::protobuf::Timestamp time;
-    if (google::protobuf::util::TimeUtil::FromString(since, &time)) {
-      options.since_time = time;
+    if (auto seq = core::ParseNumber<uint64_t>(std::string_view(since).substr(4))) {
+      options.since_wire_seq = *seq;
       return {};
     }
+    return Fail(v1::ERROR_CODE_MALFORMED,
+                "--since seq:N wants a wire sequence number, not '" + since + "'");
   }
-  return Fail(
-      v1::ERROR_CODE_MALFORMED,
-      "--since wants an RFC 3339 time (2026-11-25T06:00:00Z) or seq:N, not '" + since + "'");
+  auto time = core::ParseRfc3339(since);
+  if (!time) {
+    return Fail(v1::ERROR_CODE_MALFORMED,
+                "--since wants an RFC 3339 time or seq:N: " + time.error().message);
+  }
+  options.since_time = *time;
+  return {};
 }
 
 }  // namespace
@@ -402,32 +390,31 @@ int RunReplay(const CommonOptions& common, const ReplayCommandOptions& options) 
   replay.hub = common.hub;
   replay.channels = options.channels;
   replay.query_timeout = common.timeout;
-  if (!google::protobuf::util::TimeUtil::FromString(options.from, &replay.from)) {
-    std::cerr << "newswire replay: --from wants an RFC 3339 time such as 2026-11-25T06:00:00Z\n";
+  auto from = core::ParseRfc3339(options.from);
+  if (!from) {
+    std::cerr << "newswire replay: --from wants an RFC 3339 time: " << from.error().message << "\n";
     return kUsage;
   }
+  replay.from = *from;
   if (!options.to.empty()) {
-    google::protobuf::Timestamp to;
-    if (!google::protobuf::util::TimeUtil::FromString(options.to, &to)) {
-      std::cerr << "newswire replay: --to wants an RFC 3339 time\n";
+    auto to = core::ParseRfc3339(options.to);
+    if (!to) {
+      std::cerr << "newswire replay: --to wants an RFC 3339 time: " << to.error().message << "\n";
       return kUsage;
     }
-    replay.to = to;
+    replay.to = *to;
   }
-  std::string speed = options.speed;
-  if (speed == "max") {
+  if (options.speed == "max") {
     replay.speed = 0;
   } else {
-    if (!speed.empty() && speed.back() == 'x') speed.pop_back();
-    try {
-      replay.speed = std::stod(speed);
-    } catch (const std::exception&) {
-      replay.speed = -1;
-    }
-    if (!(replay.speed > 0)) {
+    std::string_view speed = options.speed;
+    if (!speed.empty() && speed.back() == 'x') speed.remove_suffix(1);
+    auto factor = core::ParseNumber<double>(speed);
+    if (!factor || !std::isfinite(*factor) || !(*factor > 0)) {
       std::cerr << "newswire replay: --speed wants 1x, 10x, 0.5x ... or max\n";
       return kUsage;
     }
+    replay.speed = *factor;
   }
   auto replayer = subscriber::Replayer::Open(replay);
   if (!replayer) return Report(common, "replay", "", replayer.error());
@@ -448,12 +435,13 @@ int RunGet(const CommonOptions& common, const GetOptions& options) {
   if (!client) return Report(common, "get", article_id, client.error());
   Result<v1::ArticleReply> reply = Fail(v1::ERROR_CODE_INTERNAL, "");
   if (!options.as_of.empty()) {
-    google::protobuf::Timestamp as_of;
-    if (!google::protobuf::util::TimeUtil::FromString(options.as_of, &as_of)) {
-      std::cerr << "newswire get: --as-of wants an RFC 3339 time such as 2026-11-25T07:00:00Z\n";
+    auto as_of = core::ParseRfc3339(options.as_of);
+    if (!as_of) {
+      std::cerr << "newswire get: --as-of wants an RFC 3339 time: " << as_of.error().message
+                << "\n";
       return kUsage;
     }
-    reply = (*client)->GetArticleAsOf(article_id, as_of);
+    reply = (*client)->GetArticleAsOf(article_id, *as_of);
   } else {
     reply = (*client)->GetArticle(article_id, options.version);
   }

@@ -1,15 +1,13 @@
 #include "render.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <ctime>
 #include <vector>
 
 #include <google/protobuf/util/json_util.h>
-#include <google/protobuf/util/time_util.h>
 
 #include "newswire/api/answers.h"
 #include "newswire/core/diff.h"
+#include "newswire/core/time.h"
 #include "newswire/core/unicode.h"
 
 namespace newswire::cli {
@@ -124,15 +122,7 @@ std::string RenderOps(std::string_view base, const v1::TextDiff& diff, const Sty
 }  // namespace
 
 std::string FormatTime(const google::protobuf::Timestamp& ts, const std::string& zone) {
-  // The CLI is single-threaded, so switching TZ for localtime_r is safe.
-  setenv("TZ", zone.empty() ? "UTC" : zone.c_str(), 1);
-  tzset();
-  std::time_t seconds = static_cast<std::time_t>(ts.seconds());
-  std::tm tm{};
-  localtime_r(&seconds, &tm);
-  char buffer[64];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S %Z", &tm);
-  return buffer;
+  return core::FormatInZone(ts, zone);
 }
 
 std::string FormatUtc(const google::protobuf::Timestamp& ts) { return api::FormatUtc(ts); }

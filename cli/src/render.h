@@ -24,7 +24,7 @@ struct Style {
   std::string_view Reset() const { return color ? "\033[0m" : ""; }
 };
 
-// "2026-11-25 16:20:00 JST" in `zone` (IANA name; empty means UTC).
+// "2026-11-25 16:20:00 JST" in `zone` (IANA name; empty or unknown: UTC).
 std::string FormatTime(const google::protobuf::Timestamp& ts, const std::string& zone);
 
 // RFC 3339 UTC with the fraction needed, "2026-11-25T07:20:00.250Z".

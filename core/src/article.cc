@@ -11,6 +11,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include "newswire/core/channel.h"
+#include "newswire/core/time.h"
 #include "newswire/core/unicode.h"
 #include "newswire/core/utf8.h"
 
@@ -75,12 +76,8 @@ Result<void> CleanTextList(std::string_view field,
   return {};
 }
 
-Result<void> CheckTimestamp(std::string_view field, const google::protobuf::Timestamp& ts) {
-  // 0001-01-01 .. 9999-12-31, as the protobuf JSON mapping allows.
-  if (ts.seconds() < -62135596800LL || ts.seconds() > 253402300799LL || ts.nanos() < 0 ||
-      ts.nanos() > 999999999) {
-    return Invalid(std::string(field) + " is out of range");
-  }
+Result<void> CheckTime(std::string_view field, const google::protobuf::Timestamp& ts) {
+  if (auto ok = CheckTimestamp(field, ts); !ok) return Invalid(ok.error().message);
   return {};
 }
 
@@ -174,12 +171,13 @@ Result<void> NormalizeAndValidate(v1::Article& a) {
   }
   SortUnique(a.mutable_topics(), std::less<>(), std::equal_to<>());
 
-  if (auto ok = CheckTimestamp("firstcreated", a.firstcreated()); !ok) return ok;
-  if (auto ok = CheckTimestamp("versioncreated", a.versioncreated()); !ok) return ok;
-  if (auto ok = CheckTimestamp("embargoed", a.embargoed()); !ok) return ok;
+  if (auto ok = CheckTime("firstcreated", a.firstcreated()); !ok) return ok;
+  if (auto ok = CheckTime("versioncreated", a.versioncreated()); !ok) return ok;
+  if (auto ok = CheckTime("embargoed", a.embargoed()); !ok) return ok;
 
-  if (!a.time_zone().empty() && !IsIdentifier(a.time_zone(), kMaxNameBytes, "/_+-")) {
-    return Invalid("time_zone must be an IANA zone such as Asia/Tokyo");
+  if (!a.time_zone().empty() &&
+      (!IsIdentifier(a.time_zone(), kMaxNameBytes, "/_+-") || !IsKnownTimeZone(a.time_zone()))) {
+    return Invalid("time_zone must be a zone of the IANA tz database such as Asia/Tokyo");
   }
   return {};
 }

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "newswire/core/time.h"
 #include "newswire/v1/views.pb.h"
 
 namespace newswire::daemon {
@@ -9,14 +10,15 @@ namespace {
 
 uint32_t PageSize(uint32_t asked) { return asked == 0 ? kDefaultPage : std::min(asked, kMaxPage); }
 
-int64_t ToNanos(const google::protobuf::Timestamp& ts) {
-  return ts.seconds() * 1'000'000'000 + ts.nanos();
-}
-
 Result<v1::ArticleReply> Get(const store::RevisionStore& store, const v1::GetArticle& get) {
-  auto revision = get.version() == 0 && get.has_as_of()
-                      ? store.GetRevisionAsOf(get.article_id(), ToNanos(get.as_of()))
-                      : store.GetRevision(get.article_id(), get.version());
+  const bool as_of = get.version() == 0 && get.has_as_of();
+  if (as_of) {
+    if (auto ok = core::CheckTimestamp("as_of", get.as_of()); !ok) return Fail(ok.error());
+  }
+  // Clamped to the clock: an as-of time before 1677 sees nothing, one after
+  // 2262 sees the latest version.
+  auto revision = as_of ? store.GetRevisionAsOf(get.article_id(), core::ToClockNs(get.as_of()))
+                        : store.GetRevision(get.article_id(), get.version());
   if (!revision) return Fail(revision.error());
   v1::ArticleReply reply;
   reply.set_wire_seq(revision->wire_seq());
@@ -74,7 +76,11 @@ Result<v1::LogReplyView> ReadLog(const store::RevisionStore& store, const v1::Re
   if (query.has_from_time() || query.from_wire_seq() != 0) {
     uint64_t wire_seq = query.from_wire_seq();
     if (query.has_from_time()) {
-      auto seq = store.FirstSeqAtOrAfter(ToNanos(query.from_time()));
+      if (auto ok = core::CheckTimestamp("from_time", query.from_time()); !ok) {
+        return Fail(ok.error());
+      }
+      // Clamped: from a time after 2262 nothing is found, before 1677 everything.
+      auto seq = store.FirstSeqAtOrAfter(core::ToClockNs(query.from_time()));
       if (!seq) return Fail(seq.error());
       wire_seq = *seq;
     }

@@ -5,6 +5,7 @@
 
 #include "newswire/core/channel.h"
 #include "newswire/core/process_stats.h"
+#include "newswire/core/time.h"
 
 namespace newswire::daemon {
 namespace {
@@ -47,9 +48,7 @@ void StatsChannel::Note(const store::Committed& committed) {
 
 std::string StatsChannel::Next() {
   v1::StatsEvent stats;
-  const int64_t now = clock_.NowNs();
-  stats.mutable_time()->set_seconds(now / 1'000'000'000);
-  stats.mutable_time()->set_nanos(static_cast<int32_t>(now % 1'000'000'000));
+  *stats.mutable_time() = core::FromClockNs(clock_.NowNs());
   stats.set_wire_seq(store_.LastWireSeq());
   const uint64_t ingested = metrics_.revisions_ingested.load();
   uint64_t fanout = 0;

@@ -8,6 +8,7 @@
 #include "library_log.h"
 #include "metrics.h"
 #include "newswire/core/hub.h"
+#include "newswire/core/time.h"
 #include "publish_pipeline.h"
 #include "query_broker.h"
 #include "reactor.h"
@@ -167,7 +168,7 @@ class ZmqWireDaemon final : public WireDaemon {
   void ApplyRetention() {
     pipeline_->Drain();  // Retention writes with no batch unsettled.
     const int64_t cutoff =
-        clock_.NowNs() - int64_t{options_.retention_days} * 86400 * 1'000'000'000;
+        core::ClockPlusSeconds(clock_.NowNs(), -int64_t{options_.retention_days} * 86400);
     auto removed = store_->ApplyRetention(cutoff);
     if (!removed) {
       spdlog::error("retention: {}", removed.error().ToString());

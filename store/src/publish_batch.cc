@@ -8,6 +8,7 @@
 #include "newswire/core/delta.h"
 #include "newswire/core/diff.h"
 #include "newswire/core/embedded.h"
+#include "newswire/core/time.h"
 
 namespace newswire::store {
 namespace {
@@ -56,7 +57,7 @@ PublishBatch::PublishBatch(const RocksRevisionStore& store,
       // queries and replay rely on wire order being time order.
       wire_time_ns_(std::max(state.wire_time_ns, wire_time_ns)) {
   state_.wire_time_ns = wire_time_ns_;
-  wire_time_ = ToTimestamp(wire_time_ns_);
+  wire_time_ = core::FromClockNs(wire_time_ns_);
   wire_time_bytes_ = wire_time_.SerializeAsString();
 }
 
@@ -178,7 +179,11 @@ Result<void> PublishBatch::CheckBase(Step& step) {
 std::optional<Result<Committed>> PublishBatch::Hold(Step& step) {
   if (step.releasing) return std::nullopt;
   const v1::Article& article = *step.article;
-  const bool for_later = article.has_embargoed() && ToNanos(article.embargoed()) > wire_time_ns_;
+  // Clamped to the clock: an embargo past 2262 is held until further notice
+  // (until a later publish of the story replaces or withdraws it), one
+  // before 1677 is over.
+  const bool for_later =
+      article.has_embargoed() && core::ToClockNs(article.embargoed()) > wire_time_ns_;
   const bool withdraws = !step.base && article.pubstatus() == v1::PUB_STATUS_CANCELED &&
                          FindHeld(article.id()).has_value();
   if (!for_later && !withdraws) return std::nullopt;
@@ -197,7 +202,7 @@ std::optional<Result<Committed>> PublishBatch::Hold(Step& step) {
     record.set_base_version(step.input.base_version);
     *record.mutable_article() = article;
     record.set_request_digest(step.digest);
-    const std::string key = keys::Held(ToNanos(article.embargoed()), ++state_.held_counter);
+    const std::string key = keys::Held(core::ToClockNs(article.embargoed()), ++state_.held_counter);
     Put(kEmbargoes, key, record.SerializeAsString());
     held_[article.id()] = key;
     *committed.ack.mutable_embargoed_until() = article.embargoed();
@@ -391,7 +396,7 @@ Committed PublishBatch::Unchanged(const Step& step) {
   ack.set_version(base.version);
   ack.set_wire_seq(base.wire_seq);
   ack.set_content_hash(base.content_hash);
-  *ack.mutable_wire_time() = ToTimestamp(base.wire_time_ns);
+  *ack.mutable_wire_time() = core::FromClockNs(base.wire_time_ns);
   ack.set_unchanged(true);
   Remember(step, ack);
   if (step.dropped_held || !step.idempotency_key.empty()) written_.push_back(step.index);
@@ -426,7 +431,7 @@ Result<const HeadState*> PublishBatch::FindBase(const std::string& article_id) {
     stored_base_.content_hash = std::move(*head->mutable_content_hash());
     stored_base_.chain_hash = std::move(*head->mutable_chain_hash());
     stored_base_.wire_seq = head->wire_seq();
-    stored_base_.wire_time_ns = ToNanos(head->wire_time());
+    stored_base_.wire_time_ns = core::ToClockNs(head->wire_time());
     return &stored_base_;
   }
   if (head.error().code == v1::ERROR_CODE_NOT_FOUND) return nullptr;

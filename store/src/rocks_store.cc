@@ -14,6 +14,7 @@
 #include "newswire/core/article.h"
 #include "newswire/core/channel.h"
 #include "newswire/core/sync_point.h"
+#include "newswire/core/time.h"
 #include "newswire/v1/views.pb.h"
 #include "publish_batch.h"
 #include "rocks_logger.h"
@@ -30,20 +31,6 @@ Error LostAcknowledged(uint64_t acked, uint64_t last) {
               std::to_string(acked) +
               " was acknowledged (ACKED): acknowledged revisions were lost from the write-ahead "
               "log. Restore the store from a backup or a follower (README: Repair)"};
-}
-
-google::protobuf::Timestamp ToTimestamp(int64_t ns) {
-  google::protobuf::Timestamp ts;
-  int64_t seconds = ns / 1'000'000'000;
-  int64_t nanos = ns % 1'000'000'000;
-  if (nanos < 0) seconds -= 1, nanos += 1'000'000'000;
-  ts.set_seconds(seconds);
-  ts.set_nanos(static_cast<int32_t>(nanos));
-  return ts;
-}
-
-int64_t ToNanos(const google::protobuf::Timestamp& ts) {
-  return ts.seconds() * 1'000'000'000 + ts.nanos();
 }
 
 std::optional<Durability> ParseDurability(std::string_view name) {
@@ -408,7 +395,7 @@ Result<int64_t> WireTimeOf(std::string_view bytes) {
           !time.ParseFromString(field)) {
         break;
       }
-      return ToNanos(time);
+      return core::ToClockNs(time);
     }
     if (!WireFormatLite::SkipField(&in, tag)) break;
   }

@@ -30,9 +30,6 @@ Result<Message> ParseRecord(std::string_view bytes, const char* what) {
   return message;
 }
 
-google::protobuf::Timestamp ToTimestamp(int64_t ns);
-int64_t ToNanos(const google::protobuf::Timestamp& ts);
-
 // Column families, in the order they are opened.
 enum Family : std::size_t {
   kDefaultFamily,

@@ -6,6 +6,7 @@
 #include <zmq.hpp>
 
 #include "newswire/core/hub.h"
+#include "newswire/core/time.h"
 
 namespace newswire::subscriber {
 namespace {
@@ -27,6 +28,7 @@ class ZmqQueryClient final : public QueryClient {
 
   Result<v1::ArticleReply> GetArticleAsOf(std::string_view article_id,
                                           const google::protobuf::Timestamp& as_of) override {
+    if (auto ok = core::CheckTimestamp("as_of", as_of); !ok) return Fail(ok.error());
     v1::QueryRequest request;
     request.mutable_get()->set_article_id(std::string(article_id));
     *request.mutable_get()->mutable_as_of() = as_of;

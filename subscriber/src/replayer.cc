@@ -1,14 +1,11 @@
 #include "newswire/subscriber/replayer.h"
 
 #include "log_merger.h"
+#include "newswire/core/time.h"
 #include "rebuilder.h"
 
 namespace newswire::subscriber {
 namespace {
-
-int64_t Nanos(const google::protobuf::Timestamp& ts) {
-  return ts.seconds() * 1'000'000'000 + ts.nanos();
-}
 
 class LogReplayer final : public Replayer {
  public:
@@ -25,8 +22,8 @@ class LogReplayer final : public Replayer {
     auto record = merger_.Next();
     if (!record) return Fail(record.error());
     if (!*record) return std::optional<Delivery>();
-    const int64_t wire_time = Nanos((*record)->event().wire_time());
-    if (options_.to && wire_time > Nanos(*options_.to)) return std::optional<Delivery>();
+    const int64_t wire_time = core::ToClockNs((*record)->event().wire_time());
+    if (options_.to && wire_time > core::ToClockNs(*options_.to)) return std::optional<Delivery>();
     if (options_.speed > 0) {
       // Original spacing, scaled: revision i is due at start + (t_i - t_0) / speed.
       if (!first_wire_time_) {
@@ -56,6 +53,10 @@ class LogReplayer final : public Replayer {
 
 Result<std::unique_ptr<Replayer>> Replayer::Open(const ReplayOptions& options) {
   if (options.speed < 0) return Fail(v1::ERROR_CODE_MALFORMED, "replay speed must be positive");
+  if (auto ok = core::CheckTimestamp("from", options.from); !ok) return Fail(ok.error());
+  if (options.to) {
+    if (auto ok = core::CheckTimestamp("to", *options.to); !ok) return Fail(ok.error());
+  }
   auto channels = ChannelTopics(options.channels);
   if (!channels) return Fail(channels.error());
   auto query = QueryClient::Connect(options.hub, options.query_timeout);

@@ -13,6 +13,7 @@
 #include "newswire/core/clock.h"
 #include "newswire/core/hub.h"
 #include "newswire/core/socket_monitor.h"
+#include "newswire/core/time.h"
 #include "newswire/core/utf8.h"
 #include "newswire/subscriber/query_client.h"
 #include "rebuilder.h"
@@ -378,8 +379,7 @@ class ZmqSubscriber final : public Subscriber {
 
   void Deliver(Delivery delivery) {
     const uint64_t wire_seq = delivery.event.wire_seq();
-    const auto& t = delivery.event.wire_time();
-    delivery.lag_ns = core::SystemClock().NowNs() - (t.seconds() * 1'000'000'000 + t.nanos());
+    delivery.lag_ns = core::SystemClock().NowNs() - core::ToClockNs(delivery.event.wire_time());
     last_lag_ns_ = delivery.lag_ns;
     delivered_.Insert(wire_seq);
     last_delivered_ = std::max(last_delivered_, wire_seq);
@@ -415,6 +415,10 @@ Result<std::unique_ptr<Subscriber>> Subscriber::Connect(const SubscriberOptions&
   if (!hub) return Fail(hub.error());
   auto channels = ChannelTopics(options.channels);
   if (!channels) return Fail(channels.error());
+  if (options.since_time) {
+    if (auto ok = core::CheckTimestamp("since_time", *options.since_time); !ok)
+      return Fail(ok.error());
+  }
   auto query = QueryClient::Connect(options.hub, options.query_timeout);
   if (!query) return Fail(query.error());
   auto subscriber =

@@ -25,7 +25,9 @@ class QueryClient {
   virtual Result<v1::ArticleReply> GetArticle(std::string_view article_id, uint32_t version) = 0;
 
   // The newest version whose wire time is <= `as_of`: what a subscriber
-  // could have seen then. NOT_FOUND if none was out yet.
+  // could have seen then. NOT_FOUND if none was out yet (so for any time
+  // before 1677, see core/time.h); MALFORMED, unsent, for a Timestamp
+  // outside 0001..9999 or with nanos outside [0, 1e9).
   virtual Result<v1::ArticleReply> GetArticleAsOf(std::string_view article_id,
                                                   const google::protobuf::Timestamp& as_of) = 0;
 

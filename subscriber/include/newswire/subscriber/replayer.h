@@ -24,6 +24,9 @@ namespace newswire::subscriber {
 struct ReplayOptions {
   std::string hub = "tcp://127.0.0.1:7700";
   ChannelSelection channels;
+  // The wire time range, both ends included (see core/time.h: a time after
+  // 2262 is after everything, one before 1677 before everything). Open
+  // refuses a Timestamp outside 0001..9999 with MALFORMED.
   google::protobuf::Timestamp from;               // First wire time included.
   std::optional<google::protobuf::Timestamp> to;  // Last included; unset: to the end.
   double speed = 0;  // 1 = real time, 10 = ten times faster, 0 = as fast as possible.

@@ -47,7 +47,9 @@ struct SubscriberOptions {
   std::string hub = "tcp://127.0.0.1:7700";
   ChannelSelection channels;
   // Start in the past: every revision from this wire sequence, or from this
-  // wire time, then live. Unset: live only.
+  // wire time, then live. Unset: live only. A time after 2262 (the clock's
+  // end, core/time.h) finds no history; one outside 0001..9999 is refused
+  // by Connect with MALFORMED.
   std::optional<uint64_t> since_wire_seq;
   std::optional<google::protobuf::Timestamp> since_time;
   std::chrono::milliseconds connect_timeout{5000};
@@ -129,7 +131,8 @@ using Notice = std::variant<Delivery, Gap, ConnectionChange>;
 class Subscriber {
  public:
   // Subscribes and waits for the daemon to confirm. UNAVAILABLE when it does
-  // not within options.connect_timeout; MALFORMED for a bad hub or channel.
+  // not within options.connect_timeout; MALFORMED for a bad hub, channel
+  // or since_time.
   static Result<std::unique_ptr<Subscriber>> Connect(const SubscriberOptions& options);
 
   virtual ~Subscriber() = default;
