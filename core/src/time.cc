@@ -79,15 +79,20 @@ Result<void> CheckTimestamp(std::string_view field, const google::protobuf::Time
 }
 
 int64_t ToClockNs(const google::protobuf::Timestamp& ts) {
-  // INT64_MIN / 1e9 = -9223372037 s (rounded away from zero); the nanos of
-  // the extreme seconds may still overflow, which the checked add catches.
+  // The clock ends inside the seconds -9223372037 and 9223372036; past
+  // them, clamp at once. Inside, the nanos may still overflow: checked.
   constexpr int64_t kMinSeconds = kClockMin / kNanosPerSecond - 1;
   constexpr int64_t kMaxSeconds = kClockMax / kNanosPerSecond;
-  if (ts.seconds() < kMinSeconds) return kClockMin;
-  if (ts.seconds() > kMaxSeconds) return kClockMax;
-  int64_t ns = ts.seconds() * kNanosPerSecond;
-  if (__builtin_add_overflow(ns, int64_t{ts.nanos()}, &ns)) {
-    return ts.seconds() < 0 ? kClockMin : kClockMax;
+  const int64_t seconds = ts.seconds();
+  if (seconds < kMinSeconds) return kClockMin;
+  if (seconds > kMaxSeconds) return kClockMax;
+  // Before 1970, (s + 1) * 1e9 + (n - 1e9): the same value, but the product
+  // of the lowest second alone would not fit.
+  const int64_t borrow = seconds < 0 ? 1 : 0;
+  int64_t ns = 0;
+  if (__builtin_mul_overflow(seconds + borrow, kNanosPerSecond, &ns) ||
+      __builtin_add_overflow(ns, int64_t{ts.nanos()} - borrow * kNanosPerSecond, &ns)) {
+    return seconds < 0 ? kClockMin : kClockMax;
   }
   return ns;
 }

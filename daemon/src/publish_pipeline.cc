@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "newswire/core/request_frame.h"
 #include "newswire/core/sync_point.h"
 #include "newswire/v1/views.pb.h"
 
@@ -82,7 +83,8 @@ std::vector<store::PublishInput> PublishPipeline::Receive(Batch& batch) {
       metrics_.Refused(Service::kIngest, RefusedFrame::kEnvelope);
       SendReply(ingest_, envelope,
                 ErrorReply<v1::PublishReply>(
-                    0, {v1::ERROR_CODE_MALFORMED, "expected one frame holding a PublishRequest"}));
+                    parts.size() > 1 ? core::RequestIdOf(parts.back().to_string_view()) : 0,
+                    {v1::ERROR_CODE_MALFORMED, "expected one frame holding a PublishRequest"}));
       continue;
     }
     uint64_t request_id = 0;
@@ -105,8 +107,9 @@ std::optional<store::PublishInput> PublishPipeline::Read(zmq::message_t& payload
     SendReply(
         ingest_, envelope,
         ErrorReply<v1::PublishReply>(
-            0, {v1::ERROR_CODE_TOO_LARGE, "request is " + std::to_string(payload.size()) +
-                                              " bytes, limit is " + std::to_string(max_request)}));
+            core::RequestIdOf(payload.to_string_view()),
+            {v1::ERROR_CODE_TOO_LARGE, "request is " + std::to_string(payload.size()) +
+                                           " bytes, limit is " + std::to_string(max_request)}));
     return std::nullopt;
   }
   // The article stays encoded: the store parses it (see PublishInput).
@@ -115,8 +118,9 @@ std::optional<store::PublishInput> PublishPipeline::Read(zmq::message_t& payload
     metrics_.Refused(Service::kIngest, RefusedFrame::kNotARequest);
     SendReply(ingest_, envelope,
               ErrorReply<v1::PublishReply>(
-                  0, {v1::ERROR_CODE_MALFORMED,
-                      "frame is not a valid PublishRequest (or holds invalid UTF-8)"}));
+                  core::RequestIdOf(payload.to_string_view()),
+                  {v1::ERROR_CODE_MALFORMED,
+                   "frame is not a valid PublishRequest (or holds invalid UTF-8)"}));
     return std::nullopt;
   }
   request_id = request.request_id();

@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "newswire/core/request_frame.h"
 #include "newswire/core/sync_point.h"
 #include "query_service.h"
 #include "zmq_frames.h"
@@ -82,7 +83,8 @@ class Broker {
                        payload ? RefusedFrame::kNotARequest : RefusedFrame::kEnvelope);
       SendReply(frontend_, job.envelope,
                 ErrorReply<v1::QueryReply>(
-                    0, {v1::ERROR_CODE_MALFORMED, "frame is not a valid QueryRequest"}));
+                    payload ? core::RequestIdOf(payload->to_string_view()) : 0,
+                    {v1::ERROR_CODE_MALFORMED, "frame is not a valid QueryRequest"}));
       return;
     }
     job.request = std::move(*payload);

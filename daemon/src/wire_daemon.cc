@@ -8,6 +8,7 @@
 #include "library_log.h"
 #include "metrics.h"
 #include "newswire/core/hub.h"
+#include "newswire/core/request_frame.h"
 #include "newswire/core/time.h"
 #include "publish_pipeline.h"
 #include "query_broker.h"
@@ -17,9 +18,6 @@
 namespace newswire::daemon {
 namespace {
 
-// Frames past this are cut off by ZeroMQ itself; below it, oversize
-// requests get a typed TOO_LARGE answer.
-constexpr int64_t kMaxFrameBytes = 64 << 20;
 constexpr std::chrono::milliseconds kStatsInterval{1000};
 constexpr std::chrono::hours kRetentionInterval{1};
 constexpr std::chrono::milliseconds kStoreHealthInterval{500};
@@ -98,7 +96,9 @@ class ZmqWireDaemon final : public WireDaemon {
                                        options_.fanout_queue_bytes, options_.release_memory);
     for (auto* socket : {ingest_.get(), query_.get()}) {
       socket->set(zmq::sockopt::linger, 0);
-      socket->set(zmq::sockopt::maxmsgsize, kMaxFrameBytes);
+      // ZeroMQ drops a peer that sends more; below it, an oversize request
+      // gets a typed TOO_LARGE answer (publish_pipeline.cc).
+      socket->set(zmq::sockopt::maxmsgsize, int64_t{core::kMaxFrameBytes});
     }
   }
 

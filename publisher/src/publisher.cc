@@ -2,11 +2,13 @@
 
 #include <random>
 
+#include <google/protobuf/io/coded_stream.h>
 #include <zmq.hpp>
 
 #include "newswire/core/article.h"
 #include "newswire/core/embedded.h"
 #include "newswire/core/hub.h"
+#include "newswire/core/request_frame.h"
 
 namespace newswire::publisher {
 namespace {
@@ -29,7 +31,9 @@ class ZmqPublisher final : public Publisher {
   }
 
   Result<v1::PublishAck> Publish(const v1::Article& article, const PublishParams& params) override {
-    const auto [request_id, bytes] = EncodeRequest(article, params);
+    auto encoded = EncodeRequest(article, params);
+    if (!encoded) return Fail(encoded.error());
+    const auto& [request_id, bytes] = *encoded;
     for (int attempt = 0; attempt < std::max(1, options_.attempts); ++attempt) {
       if (auto sent = SendBytes(bytes); !sent) return Fail(sent.error());
       auto deadline = std::chrono::steady_clock::now() + options_.attempt_timeout;
@@ -42,7 +46,10 @@ class ZmqPublisher final : public Publisher {
           if (reply.error().code == v1::ERROR_CODE_UNAVAILABLE) break;
           return Fail(reply.error());
         }
-        if (reply->request_id() != request_id) continue;  // Stale reply.
+        // Id 0: a daemon that could not read which request it refused (one
+        // from before refusals were correlated); this call waits for one.
+        const bool uncorrelated_error = reply->request_id() == 0 && reply->has_error();
+        if (reply->request_id() != request_id && !uncorrelated_error) continue;  // Stale.
         if (reply->has_error()) return Fail(Error::FromProto(reply->error()));
         // An ack names an article and a version (or an embargo, or the
         // withdrawal of held text); anything else is not a daemon's answer.
@@ -66,9 +73,10 @@ class ZmqPublisher final : public Publisher {
   }
 
   Result<uint64_t> Send(const v1::Article& article, const PublishParams& params) override {
-    auto [request_id, bytes] = EncodeRequest(article, params);
-    if (auto sent = SendBytes(bytes); !sent) return Fail(sent.error());
-    return request_id;
+    auto encoded = EncodeRequest(article, params);
+    if (!encoded) return Fail(encoded.error());
+    if (auto sent = SendBytes(encoded->second); !sent) return Fail(sent.error());
+    return encoded->first;
   }
 
   Result<v1::PublishReply> Receive(std::chrono::milliseconds timeout) override {
@@ -95,20 +103,33 @@ class ZmqPublisher final : public Publisher {
   }
 
  private:
-  // A PublishRequest's bytes and id. The article (field 5, the last) is
+  // A PublishRequest's id and bytes. The article (field 5, the last) is
   // appended to the encoded other fields: the bytes SerializeAsString gives,
-  // without copying the article into a request first.
-  std::pair<uint64_t, std::string> EncodeRequest(const v1::Article& article,
-                                                 const PublishParams& params) {
+  // without copying the article into a request first. The id goes first, so
+  // the daemon can name it even when refusing the rest. TOO_LARGE, unsent,
+  // past the largest frame the daemon's socket takes: ZeroMQ would drop the
+  // connection without an answer.
+  Result<std::pair<uint64_t, std::string>> EncodeRequest(const v1::Article& article,
+                                                         const PublishParams& params) {
     v1::PublishRequest request;
     request.set_request_id(++last_request_id_);
     request.set_publisher_id(options_.publisher_id);
     request.set_publisher_key(params.publisher_key.empty() ? RandomKey() : params.publisher_key);
     request.set_base_version(params.base_version);
     std::string bytes = request.SerializeAsString();
+    const std::size_t article_bytes = article.ByteSizeLong();
+    const std::size_t frame_bytes =
+        bytes.size() + 1 + google::protobuf::io::CodedOutputStream::VarintSize64(article_bytes) +
+        article_bytes;  // The article's tag is one byte.
+    if (frame_bytes > core::kMaxFrameBytes) {
+      return Fail(v1::ERROR_CODE_TOO_LARGE,
+                  "the article is " + std::to_string(article_bytes) +
+                      " bytes encoded; a request frame may hold at most " +
+                      std::to_string(core::kMaxFrameBytes) + " bytes (not sent)");
+    }
     core::AppendEmbedded(bytes, v1::PublishRequest::kArticleFieldNumber,
                          article.SerializeAsString());
-    return {request.request_id(), std::move(bytes)};
+    return std::pair{request.request_id(), std::move(bytes)};
   }
 
   Result<void> SendBytes(const std::string& bytes) {

@@ -4,9 +4,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include <google/protobuf/util/json_util.h>
-
 #include "daemon.h"
+#include "newswire/core/article_json.h"
 
 namespace newswire::testing {
 
@@ -34,11 +33,10 @@ void WriteArticleJson(const std::string& path, const v1::Article& article) {
 }
 
 v1::Article ExampleStory(int version) {
-  v1::Article article;
   auto path = ExamplesDir() + "/tokyo-talks/v" + std::to_string(version) + ".json";
-  auto status = google::protobuf::util::JsonStringToMessage(ReadFile(path), &article);
-  if (!status.ok()) throw std::runtime_error(path + ": " + std::string(status.message()));
-  return article;
+  auto article = core::ArticleFromJson(ReadFile(path));
+  if (!article) throw std::runtime_error(path + ": " + article.error().message);
+  return std::move(*article);
 }
 
 v1::Article MakeArticle(const std::string& id, const std::string& headline, int paragraphs) {

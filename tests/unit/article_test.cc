@@ -181,6 +181,31 @@ TEST(ArticleTest, RejectsBadInstrument) {
   ExpectInvalid(article, "instruments[0].exchange");
 }
 
+TEST(ArticleTest, TimeZoneMustBeInTheTzDatabase) {
+  for (const char* zone : {"Mars/Olympus_Mons", "Asia/Tokio", "JST+9"}) {
+    auto article = Valid();
+    article.set_time_zone(zone);
+    ExpectInvalid(article, "time_zone must be a zone of the IANA tz database");
+  }
+  for (const char* zone : {"Asia/Tokyo", "Europe/London", "UTC", "Etc/GMT-9"}) {
+    auto article = Valid();
+    article.set_time_zone(zone);
+    EXPECT_TRUE(NormalizeAndValidate(article)) << zone;
+  }
+}
+
+TEST(ArticleTest, TimesOutsideTheYears1To9999AreRefusedNamingTheField) {
+  auto far = Valid();
+  far.mutable_embargoed()->set_seconds(253'402'300'800);  // 10000-01-01
+  ExpectInvalid(far, "embargoed is out of range");
+  auto negative_nanos = Valid();
+  negative_nanos.mutable_versioncreated()->set_nanos(-1);
+  ExpectInvalid(negative_nanos, "versioncreated is out of range");
+  auto last = Valid();
+  last.mutable_embargoed()->set_seconds(253'402'300'799);  // 9999-12-31T23:59:59Z
+  EXPECT_TRUE(NormalizeAndValidate(last));
+}
+
 TEST(ArticleTest, SortsAndDeduplicatesSetsSoHashIgnoresOrder) {
   auto a = Valid();
   auto b = Valid();

@@ -41,15 +41,20 @@ class Publisher {
 
   // Publishes the full new content of an article and blocks until the
   // daemon acks it (the revision is durable) or answers with a typed error
-  // (INVALID_ARTICLE, VERSION_CONFLICT, TOO_LARGE, STORE_FAILURE, ...).
-  // UNAVAILABLE when no answer came after every attempt; MALFORMED when
-  // what answered sent neither an error nor an ack.
+  // (INVALID_ARTICLE, VERSION_CONFLICT, TOO_LARGE, MALFORMED, STORE_FAILURE,
+  // ...); every refusal names its request, so it is returned at once, never
+  // resent. TOO_LARGE without sending when the request would not fit in one
+  // frame (core::kMaxFrameBytes). UNAVAILABLE when no answer came after
+  // every attempt; MALFORMED when what answered sent neither an error nor an
+  // ack. An error with request id 0 (from a daemon that could not read the
+  // id) is taken as this call's answer.
   virtual Result<v1::PublishAck> Publish(const v1::Article& article,
                                          const PublishParams& params = {}) = 0;
 
   // Pipelined publishing for high rates: Send queues a request and returns
-  // its request id at once; Receive waits up to `timeout` for the next reply
-  // (in any order; match by request id). No resends on this path.
+  // its request id at once (or TOO_LARGE, unsent, as Publish); Receive waits
+  // up to `timeout` for the next reply (in any order; match by request id).
+  // No resends on this path.
   virtual Result<uint64_t> Send(const v1::Article& article, const PublishParams& params = {}) = 0;
   virtual Result<v1::PublishReply> Receive(std::chrono::milliseconds timeout) = 0;
 
