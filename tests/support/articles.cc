@@ -4,6 +4,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <google/protobuf/util/json_util.h>
+
 #include "daemon.h"
 #include "newswire/core/article_json.h"
 
