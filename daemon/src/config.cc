@@ -1,17 +1,180 @@
 #include "newswire/daemon/config.h"
 
-#include <set>
+#include <algorithm>
+#include <iterator>
 #include <sstream>
 
 #include <toml++/toml.h>
+#include <CLI/CLI.hpp>
 
 #include "newswire/core/article.h"
 
 namespace newswire::daemon {
 namespace {
 
-tl::unexpected<Error> Bad(const std::string& path, const std::string& what) {
-  return Fail(v1::ERROR_CODE_MALFORMED, "config " + path + ": " + what);
+// Reads the TOML file into CLI11's config items with toml++, so newswired
+// takes full TOML while CLI11 applies and validates every value exactly as
+// it does a flag. Keys are flag names with `_` for `-`.
+class TomlConfig final : public CLI::Config {
+ public:
+  explicit TomlConfig(const CLI::App& app) : app_(app) {}
+
+  std::string to_config(const CLI::App* app, bool defaults, bool descriptions,
+                        std::string prefix) const override {
+    return CLI::ConfigTOML().to_config(app, defaults, descriptions, std::move(prefix));
+  }
+
+  std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
+    const std::string text{std::istreambuf_iterator<char>(input), {}};
+    toml::table table;
+    try {
+      table = toml::parse(text);
+    } catch (const toml::parse_error& e) {
+      std::ostringstream where;
+      where << e.source().begin;
+      throw CLI::ConfigError(std::string(e.description()) + " at " + where.str());
+    }
+    std::vector<CLI::ConfigItem> items;
+    for (const auto& [key, node] : table) {
+      items.push_back(Item(std::string(key.str()), node));
+    }
+    return items;
+  }
+
+ private:
+  CLI::ConfigItem Item(const std::string& key, const toml::node& node) const {
+    CLI::ConfigItem item;
+    item.name = key;
+    std::replace(item.name.begin(), item.name.end(), '_', '-');
+    const CLI::Option* option = app_.get_option_no_throw("--" + item.name);
+    if (!option || !option->get_configurable() || key.find('-') != std::string::npos) {
+      throw CLI::ConfigError("unknown key '" + key + "'");
+    }
+    // Every setting is text or an integer; the file says which it gave.
+    const bool text = option->get_type_name().rfind("TEXT", 0) == 0;
+    if (auto value = node.value_exact<std::string>(); value && text) {
+      item.inputs = {*value};
+    } else if (auto number = node.value_exact<int64_t>(); number && !text) {
+      item.inputs = {std::to_string(*number)};
+    } else {
+      throw CLI::ConfigError(key + " must be " + (text ? "a string" : "an integer"));
+    }
+    return item;
+  }
+
+  const CLI::App& app_;
+};
+
+// Values that need converting after parsing.
+struct Raw {
+  std::string durability = "sync";
+  std::string payload = "smallest";
+  int64_t heartbeat_ms = 1000;
+};
+
+// Every setting, with its one validation. `with_file` false takes --config
+// as a plain string: used to tell whether a bad value came from the file.
+void AddOptions(CLI::App& app, Config& config, Raw& raw, bool with_file) {
+  DaemonOptions& d = config.daemon;
+  if (with_file) {
+    app.config_formatter(std::make_shared<TomlConfig>(app));
+    app.set_config("--config", "",
+                   "TOML file; its keys mirror these flags (data_dir for --data-dir)")
+        ->check(CLI::ExistingFile);
+    app.allow_config_extras(CLI::config_extras_mode::error);
+  } else {
+    app.add_option("--config", "TOML file")->configurable(false);
+  }
+  app.add_option("--listen", d.listen,
+                 "tcp://HOST:PORT: ingest on PORT, fan-out on PORT+1, queries on PORT+2 "
+                 "(port 0 picks free ports)")
+      ->capture_default_str();
+  app.add_option("--data-dir", d.data_dir, "store folder")->capture_default_str();
+  app.add_option("--durability", raw.durability, "sync (fsync before ack) or async (WAL, no fsync)")
+      ->check(CLI::IsMember({"sync", "async"}))
+      ->capture_default_str();
+  app.add_option("--payload", raw.payload,
+                 "smallest (zstd delta, diff or full) or diff (never a delta: structured "
+                 "diffs, version 1 in full)")
+      ->check(CLI::IsMember({"smallest", "diff"}))
+      ->capture_default_str();
+  app.add_option("--log-level", config.logging.level, "trace|debug|info|warn|error|critical|off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
+  app.add_option("--log-format", config.logging.format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  app.add_option("--block-cache-mb", d.block_cache_mb, "RocksDB block cache")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))
+      ->capture_default_str();
+  app.add_option("--max-article-bytes", d.max_article_bytes, "article size limit")
+      ->check(CLI::Range(std::size_t{1024}, core::kLargestArticleBytes))
+      ->capture_default_str();
+  app.add_option("--max-batch", d.max_batch, "publishes per group commit")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{65536}))
+      ->capture_default_str();
+  app.add_option("--heartbeat-ms", raw.heartbeat_ms, "heartbeat interval per channel")
+      ->check(CLI::Range(int64_t{10}, int64_t{60000}))
+      ->capture_default_str();
+  app.add_option("--fanout-hwm", d.fanout_hwm, "messages queued per subscriber before dropping")
+      ->check(CLI::Range(1, 10'000'000))
+      ->capture_default_str();
+  app.add_option("--metrics-listen", d.metrics_listen,
+                 "HOST:PORT for /metrics and /healthz (port 0 picks one; empty turns it off)")
+      ->capture_default_str();
+  app.add_option("--retention-days", d.retention_days,
+                 "remove revisions older than this (0 keeps all)")
+      ->check(CLI::Range(0, 365'000))
+      ->capture_default_str();
+}
+
+// Why parsing stopped: CLI11's exit code (0 for --help) and message.
+struct Stop {
+  int exit_code = 0;
+  std::string message;
+  bool file_unreadable = false;  // The config file is missing or unreadable.
+  bool file_invalid = false;     // Its TOML, a key or a value's type.
+};
+
+// Parses into `config`; why it stopped, if it did.
+std::optional<Stop> Parse(const std::vector<std::string>& args, Config& config, bool with_file,
+                          std::string& help) {
+  CLI::App app{"newswired: the Newswire daemon (ingest, fan-out and query service)", "newswired"};
+  Raw raw;
+  AddOptions(app, config, raw, with_file);
+  std::vector<const char*> argv;
+  for (const auto& arg : args) argv.push_back(arg.c_str());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::FileError& e) {
+    return Stop{e.get_exit_code(), e.what(), true, false};
+  } catch (const CLI::ConfigError& e) {
+    return Stop{e.get_exit_code(), e.what(), false, true};
+  } catch (const CLI::ParseError& e) {
+    help = app.help();
+    return Stop{e.get_exit_code(), e.what()};
+  }
+  config.daemon.durability = *store::ParseDurability(raw.durability);
+  config.daemon.deltas = *ParsePayload(raw.payload);
+  config.daemon.heartbeat_interval = std::chrono::milliseconds(raw.heartbeat_ms);
+  return std::nullopt;
+}
+
+// "--max-batch: Value 0 not in range ..." as the file says it: "max_batch: ...".
+std::string AsFileKey(std::string message) {
+  if (message.rfind("--", 0) != 0) return message;
+  const std::size_t colon = message.find(':');
+  auto name_end = message.begin() + static_cast<std::ptrdiff_t>(std::min(colon, message.size()));
+  std::replace(message.begin(), name_end, '-', '_');
+  return message.substr(2);
+}
+
+std::string ConfigPath(const std::vector<std::string>& args) {
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) return args[i + 1];
+    if (args[i].rfind("--config=", 0) == 0) return args[i].substr(9);
+  }
+  return "";
 }
 
 }  // namespace
@@ -22,70 +185,27 @@ std::optional<bool> ParsePayload(std::string_view name) {
   return std::nullopt;
 }
 
-Result<void> LoadConfigFile(const std::string& path, Config& config) {
-  toml::table table;
-  try {
-    table = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream where;
-    where << e.source().begin;
-    return Bad(path, std::string(e.description()) + " at " + where.str());
+CommandLine ParseCommandLine(const std::vector<std::string>& args) {
+  CommandLine out;
+  std::string help;
+  auto stop = Parse(args, out.config, /*with_file=*/true, help);
+  if (!stop) return out;
+  if (stop->exit_code == 0) {  // --help
+    out.exit_code = 0;
+    out.message = help;
+    return out;
   }
-
-  static const std::set<std::string, std::less<>> kKeys = {
-      "listen",         "data_dir",       "durability", "block_cache_mb", "max_article_bytes",
-      "max_batch",      "heartbeat_ms",   "log_level",  "log_format",     "fanout_hwm",
-      "metrics_listen", "retention_days", "payload"};
-  for (const auto& [key, value] : table) {
-    if (!kKeys.count(key.str())) return Bad(path, "unknown key '" + std::string(key.str()) + "'");
+  out.exit_code = 2;
+  out.message = stop->message;
+  const std::string path = ConfigPath(args);
+  if (path.empty() || stop->file_unreadable || out.message.rfind("--config", 0) == 0) return out;
+  // The same flags without the file: if they pass, the file was at fault.
+  Config flags_only;
+  std::string unused;
+  if (stop->file_invalid || !Parse(args, flags_only, /*with_file=*/false, unused)) {
+    out.message = "config " + path + ": " + AsFileKey(out.message);
   }
-
-  auto text = [&](const char* key, std::string& out) -> Result<void> {
-    if (auto node = table[key]; node) {
-      auto value = node.value<std::string>();
-      if (!value) return Bad(path, std::string(key) + " must be a string");
-      out = *value;
-    }
-    return {};
-  };
-  auto number = [&](const char* key, int64_t min, int64_t max, auto& out) -> Result<void> {
-    if (auto node = table[key]; node) {
-      auto value = node.value<int64_t>();
-      if (!value || *value < min || *value > max) {
-        return Bad(path, std::string(key) + " must be an integer from " + std::to_string(min) +
-                             " to " + std::to_string(max));
-      }
-      out = static_cast<std::remove_reference_t<decltype(out)>>(*value);
-    }
-    return {};
-  };
-
-  DaemonOptions& d = config.daemon;
-  std::string durability, payload;
-  int64_t heartbeat_ms = d.heartbeat_interval.count();
-  for (auto result :
-       {text("listen", d.listen), text("metrics_listen", d.metrics_listen),
-        text("data_dir", d.data_dir), text("durability", durability), text("payload", payload),
-        text("log_level", config.logging.level), text("log_format", config.logging.format),
-        number("block_cache_mb", 1, 1 << 20, d.block_cache_mb),
-        number("max_article_bytes", 1024, core::kLargestArticleBytes, d.max_article_bytes),
-        number("max_batch", 1, 65536, d.max_batch), number("heartbeat_ms", 10, 60000, heartbeat_ms),
-        number("fanout_hwm", 1, 10000000, d.fanout_hwm),
-        number("retention_days", 0, 365000, d.retention_days)}) {
-    if (!result) return result;
-  }
-  d.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
-  if (!durability.empty()) {
-    auto mode = store::ParseDurability(durability);
-    if (!mode) return Bad(path, "durability must be \"sync\" or \"async\"");
-    d.durability = *mode;
-  }
-  if (!payload.empty()) {
-    auto deltas = ParsePayload(payload);
-    if (!deltas) return Bad(path, "payload must be \"smallest\" or \"diff\"");
-    d.deltas = *deltas;
-  }
-  return {};
+  return out;
 }
 
 }  // namespace newswire::daemon

@@ -17,9 +17,10 @@ namespace {
 using testing::SourceDir;
 
 TEST(DeployTest, SampleConfigSetsEveryKeyAndLoads) {
-  daemon::Config config;
-  auto loaded = daemon::LoadConfigFile(SourceDir() + "/deploy/newswired.toml", config);
-  ASSERT_TRUE(loaded) << loaded.error().message;
+  auto loaded =
+      daemon::ParseCommandLine({"newswired", "--config", SourceDir() + "/deploy/newswired.toml"});
+  ASSERT_FALSE(loaded.exit_code) << loaded.message;
+  const daemon::Config& config = loaded.config;
   EXPECT_EQ(config.daemon.data_dir, "/var/lib/newswire");
   EXPECT_EQ(config.daemon.durability, store::Durability::kSync);
   EXPECT_EQ(config.logging.format, "json");

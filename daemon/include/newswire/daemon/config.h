@@ -1,10 +1,16 @@
-// Daemon configuration: one TOML file whose keys mirror the command-line
-// flags (listen, data_dir, durability, ...); flags override the file.
+// newswired's settings: command-line flags and one TOML file (`--config`)
+// whose keys are the flags' names with `_` for `-` (`data_dir` for
+// `--data-dir`). CLI11 reads both into the same options, so each value has
+// one validation whichever way it came; a flag given on the command line
+// wins over the file. toml++ reads the file (full TOML: errors say line and
+// column); unknown keys, tables, values of the wrong type or range are
+// refused naming the file and the key.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "newswire/core/error.h"
 #include "newswire/daemon/wire_daemon.h"
@@ -12,7 +18,7 @@
 namespace newswire::daemon {
 
 struct LoggingOptions {
-  std::string level = "info";   // trace, debug, info, warn, error, off
+  std::string level = "info";   // trace, debug, info, warn, error, critical, off
   std::string format = "text";  // text or json
 };
 
@@ -21,10 +27,18 @@ struct Config {
   LoggingOptions logging;
 };
 
-// Reads `path` over `config`: keys the file sets replace the values in
-// `config`. MALFORMED, naming the file and key, for a syntax error, an
-// unknown key, or a value of the wrong type or range.
-Result<void> LoadConfigFile(const std::string& path, Config& config);
+// What newswired's command line asks for: run with `config`, or exit at once
+// with `exit_code` after printing `message` (the help text, exit code 0, on
+// stdout; a usage or config error, exit code 2, on stderr).
+struct CommandLine {
+  Config config;
+  std::optional<int> exit_code;
+  std::string message;
+};
+
+// Parses `args` (args[0] is the program name). Pure apart from reading the
+// config file; call from any thread.
+CommandLine ParseCommandLine(const std::vector<std::string>& args);
 
 // The `payload` setting: "smallest" (zstd deltas allowed) is true, "diff"
 // (structured diffs only) false; nullopt for anything else.
