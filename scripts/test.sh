@@ -2,8 +2,9 @@
 # Sets up, builds and runs every test: the regular build's tests, the
 # Python client's tests against this build's daemon, a clang-format check,
 # the load generator's quick sanity run, a short libFuzzer run of the diff
-# engine, then every test again under AddressSanitizer + UBSan (the Python
-# client's too, against the sanitized daemon).
+# engine and of the JSON article decoder, then every test again under
+# AddressSanitizer + UBSan (the Python client's too, against the sanitized
+# daemon).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,16 +27,21 @@ build/bench/newswire-store-bench --quick >/dev/null
 build/bench/newswire-rss-bench --quick >/dev/null
 /usr/bin/python3 bench/gateway_bench.py --quick >/dev/null
 
-echo "== libFuzzer: the diff engine, 30 seconds" >&2
+echo "== libFuzzer: the diff engine 30 s, the JSON article decoder 20 s" >&2
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DNEWSWIRE_FUZZ=ON -DNEWSWIRE_BUILD_BENCH=OFF >/dev/null
-cmake --build build-fuzz --target diff_fuzz
-mkdir -p build-fuzz/corpus
+cmake --build build-fuzz --target diff_fuzz article_json_fuzz
+mkdir -p build-fuzz/corpus build-fuzz/corpus-article-json
 # tests/fuzz/seeds: inputs that once found a bug, and inputs that lead into
-# the tokenizer's ICU path (emoji clusters, scripts without spaces), run first.
+# the tokenizer's ICU path (emoji clusters, scripts without spaces), run
+# first; article_json/ holds the JSON decoder's.
 build-fuzz/tests/fuzz/diff_fuzz -max_total_time=30 -timeout=5 -rss_limit_mb=2048 \
   build-fuzz/corpus tests/fuzz/seeds 2>build-fuzz/fuzz.log || { tail -n 40 build-fuzz/fuzz.log; exit 1; }
 tail -n 2 build-fuzz/fuzz.log >&2
+build-fuzz/tests/fuzz/article_json_fuzz -max_total_time=20 -timeout=5 -rss_limit_mb=2048 \
+  build-fuzz/corpus-article-json tests/fuzz/seeds/article_json 2>build-fuzz/fuzz-json.log ||
+  { tail -n 40 build-fuzz/fuzz-json.log; exit 1; }
+tail -n 2 build-fuzz/fuzz-json.log >&2
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer" >&2
 BUILD_DIR=build-asan scripts/setup.sh -DNEWSWIRE_SANITIZE=ON -DNEWSWIRE_BUILD_BENCH=OFF
