@@ -38,6 +38,7 @@
 #include "newswire/core/article.h"
 #include "newswire/core/delta.h"
 #include "newswire/core/diff.h"
+#include "newswire/core/numbers.h"
 #include "newswire/v1/article.pb.h"
 #include "newswire/v1/diff.pb.h"
 
@@ -1229,8 +1230,9 @@ int Main(int argc, char** argv) {
       s.lines_on_stdout = true;
     } else if (flag == "--dump") {
       s.dump = true;
-    } else if (flag == "--seed" && i + 1 < argc) {
-      s.seed = std::strtoull(argv[++i], nullptr, 10);
+    } else if (flag == "--seed" && i + 1 < argc &&
+               core::ParseNumber<uint64_t>(argv[i + 1]).has_value()) {
+      s.seed = *core::ParseNumber<uint64_t>(argv[++i]);
     } else {
       std::fprintf(stderr, "%s", kUsage);
       return flag == "-h" || flag == "--help" ? 0 : 2;

@@ -31,6 +31,7 @@
 
 #include "corpus.h"
 #include "daemon_process.h"
+#include "newswire/core/numbers.h"
 #include "newswire/publisher/publisher.h"
 #include "newswire/store/revision_store.h"
 #include "newswire/subscriber/query_client.h"
@@ -153,11 +154,13 @@ std::vector<std::string> StoreGauges(const DaemonProcess& daemon) {
   std::vector<std::string> lines;
   const auto colon = daemon.metrics().rfind(':');
   if (colon == std::string::npos) return lines;
-  const int port = std::atoi(daemon.metrics().c_str() + colon + 1);
+  const auto port =
+      core::ParseNumber<uint16_t>(std::string_view(daemon.metrics()).substr(colon + 1));
+  if (!port) return lines;
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_port = htons(*port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     if (fd >= 0) close(fd);
@@ -271,10 +274,9 @@ Memory RunWorkload(const Settings& s, const std::string& label, const std::strin
 }
 
 std::size_t Count(const char* text) {
-  char* end = nullptr;
-  const unsigned long long n = std::strtoull(text, &end, 10);
-  if (!end || *end != '\0' || n == 0) Fail(std::string("not a count: ") + text);
-  return static_cast<std::size_t>(n);
+  const auto n = core::ParseNumber<std::size_t>(text);
+  if (!n || *n == 0) Fail(std::string("not a count: ") + text);
+  return *n;
 }
 
 int Main(int argc, char** argv) {
