@@ -14,6 +14,7 @@
 #include "newswire/core/hub.h"
 #include "newswire/core/request_frame.h"
 #include "newswire/publisher/publisher.h"
+#include "result_assertions.h"
 
 namespace newswire {
 namespace {
@@ -37,15 +38,13 @@ class RefusalTest : public ::testing::Test {
  protected:
   void SetUp() override { daemon_ = std::make_unique<Daemon>(dir_.path() + "/store"); }
 
-  std::unique_ptr<publisher::Publisher> NewPublisher(const std::string& publisher_id = "refusals") {
+  publisher::PublisherOptions Options(const std::string& publisher_id = "refusals") {
     publisher::PublisherOptions options;
     options.hub = daemon_->hub();
     options.publisher_id = publisher_id;
     options.attempt_timeout = kAttempt;
     options.attempts = 3;
-    auto publisher = publisher::Publisher::Connect(options);
-    EXPECT_TRUE(publisher);
-    return std::move(*publisher);
+    return options;
   }
 
   // Publishes and expects `code` as the first answer, well before a resend.
@@ -86,50 +85,48 @@ class RefusalTest : public ::testing::Test {
 };
 
 TEST_F(RefusalTest, AnArticleJustOverTheLimitIsTooLarge) {
-  auto publisher = NewPublisher();
+  ASSERT_OK_AND_ASSIGN(auto publisher, publisher::Publisher::Connect(Options()));
   ExpectRefused(*publisher, ArticleOfSize("just-over", kLimit + 1024), v1::ERROR_CODE_TOO_LARGE,
                 "1048576");
 }
 
 TEST_F(RefusalTest, ARequestPastTheLimitAndItsOverheadIsTooLargeEveryTime) {
-  auto publisher = NewPublisher();
+  ASSERT_OK_AND_ASSIGN(auto publisher, publisher::Publisher::Connect(Options()));
   for (int i = 0; i < 3; ++i) {
     ExpectRefused(*publisher, ArticleOfSize("over", kLimit + kRequestOverhead + 1024),
                   v1::ERROR_CODE_TOO_LARGE, "limit");
   }
   ExpectRefused(*publisher, ArticleOfSize("far-over", 8u << 20), v1::ERROR_CODE_TOO_LARGE, "limit");
-  auto ack = publisher->Publish(MakeArticle("after", "Still serving"));
-  ASSERT_TRUE(ack) << ack.error().ToString();
-  EXPECT_EQ(ack->wire_seq(), 1u) << "a refusal must not take a sequence";
+  ASSERT_OK_AND_ASSIGN(auto ack, publisher->Publish(MakeArticle("after", "Still serving")));
+  EXPECT_EQ(ack.wire_seq(), 1u) << "a refusal must not take a sequence";
 }
 
 TEST_F(RefusalTest, AFrameOverZeroMqsMaximumIsRefusedBeforeSending) {
-  auto publisher = NewPublisher();
+  ASSERT_OK_AND_ASSIGN(auto publisher, publisher::Publisher::Connect(Options()));
   ExpectRefused(*publisher, ArticleOfSize("huge", core::kMaxFrameBytes + 1),
                 v1::ERROR_CODE_TOO_LARGE, "not sent");
   auto sent = publisher->Send(ArticleOfSize("huge", core::kMaxFrameBytes + 1));
   ASSERT_FALSE(sent);
   EXPECT_EQ(sent.error().code, v1::ERROR_CODE_TOO_LARGE);
-  ASSERT_TRUE(publisher->Publish(MakeArticle("after", "Still serving")));
+  ASSERT_OK(publisher->Publish(MakeArticle("after", "Still serving")));
 }
 
 TEST_F(RefusalTest, AMalformedRequestIsMalformed) {
   // Invalid UTF-8 in a string field of the request makes it unparseable.
-  auto publisher = NewPublisher("desk-\xff");
+  ASSERT_OK_AND_ASSIGN(auto publisher, publisher::Publisher::Connect(Options("desk-\xff")));
   ExpectRefused(*publisher, MakeArticle("story", "Headline"), v1::ERROR_CODE_MALFORMED,
                 "not a valid PublishRequest");
 }
 
 TEST_F(RefusalTest, PipelinedRefusalsCarryTheirRequestIds) {
-  auto publisher = NewPublisher();
+  ASSERT_OK_AND_ASSIGN(auto publisher, publisher::Publisher::Connect(Options()));
   auto big = publisher->Send(ArticleOfSize("over", kLimit + kRequestOverhead + 1024));
   auto fine = publisher->Send(MakeArticle("fine", "Fine"));
   ASSERT_TRUE(big && fine);
   std::map<uint64_t, v1::PublishReply> replies;
   for (int i = 0; i < 2; ++i) {
-    auto reply = publisher->Receive(10s);
-    ASSERT_TRUE(reply) << reply.error().ToString();
-    replies[reply->request_id()] = *reply;
+    ASSERT_OK_AND_ASSIGN(auto reply, publisher->Receive(10s));
+    replies[reply.request_id()] = reply;
   }
   ASSERT_EQ(replies.count(*big), 1u);
   EXPECT_EQ(replies[*big].error().code(), v1::ERROR_CODE_TOO_LARGE);

@@ -17,6 +17,7 @@
 #include "newswire/subscriber/query_client.h"
 #include "newswire/subscriber/replayer.h"
 #include "newswire/subscriber/subscriber.h"
+#include "result_assertions.h"
 
 namespace newswire {
 namespace {
@@ -40,18 +41,16 @@ v1::Article Embargoed(const std::string& id, std::string_view until) {
   return article;
 }
 
-std::unique_ptr<publisher::Publisher> NewPublisher(const std::string& hub) {
+publisher::PublisherOptions PublishTo(const std::string& hub) {
   publisher::PublisherOptions options;
   options.hub = hub;
-  auto publisher = publisher::Publisher::Connect(options);
-  EXPECT_TRUE(publisher);
-  return std::move(*publisher);
+  return options;
 }
 
-std::unique_ptr<subscriber::Subscriber> NewSubscriber(subscriber::SubscriberOptions options) {
-  auto subscriber = subscriber::Subscriber::Connect(options);
-  EXPECT_TRUE(subscriber) << subscriber.error().ToString();
-  return subscriber ? std::move(*subscriber) : nullptr;
+subscriber::SubscriberOptions SubscribeTo(const std::string& hub) {
+  subscriber::SubscriberOptions options;
+  options.hub = hub;
+  return options;
 }
 
 // The ids of the next `count` revisions delivered (fewer at the deadline).
@@ -77,19 +76,16 @@ class EmbargoRangeTest : public ::testing::Test {
 
 TEST_F(EmbargoRangeTest, AnEmbargoOf9999IsHeldUntilFurtherNoticeNeverSentAtOnce) {
   testing::InProcessDaemon daemon(dir_.path() + "/store", clock_);
-  subscriber::SubscriberOptions options;
-  options.hub = daemon.hub();
-  auto subscriber = NewSubscriber(options);
-  auto publisher = NewPublisher(daemon.hub());
+  ASSERT_OK_AND_ASSIGN(auto subscriber, subscriber::Subscriber::Connect(SubscribeTo(daemon.hub())));
+  ASSERT_OK_AND_ASSIGN(auto publisher, publisher::Publisher::Connect(PublishTo(daemon.hub())));
 
   for (const char* until : {"9999-12-31T23:59:59Z", "2300-01-01T00:00:00Z"}) {
-    auto held = publisher->Publish(Embargoed(until, until));
-    ASSERT_TRUE(held) << held.error().ToString();
-    EXPECT_EQ(held->version(), 0u) << until;
-    EXPECT_EQ(core::FormatRfc3339(held->embargoed_until()), until);
+    ASSERT_OK_AND_ASSIGN(auto held, publisher->Publish(Embargoed(until, until)));
+    EXPECT_EQ(held.version(), 0u) << until;
+    EXPECT_EQ(core::FormatRfc3339(held.embargoed_until()), until);
   }
-  ASSERT_TRUE(publisher->Publish(Embargoed("soon", "2026-11-25T07:05:00Z")));
-  ASSERT_TRUE(publisher->Publish(MakeArticle("open", "Not embargoed")));
+  ASSERT_OK(publisher->Publish(Embargoed("soon", "2026-11-25T07:05:00Z")));
+  ASSERT_OK(publisher->Publish(MakeArticle("open", "Not embargoed")));
   EXPECT_EQ(NextIds(*subscriber, 1), std::vector<std::string>{"open"});
 
   // The embargo release timer still serves the embargo before them...
@@ -97,13 +93,12 @@ TEST_F(EmbargoRangeTest, AnEmbargoOf9999IsHeldUntilFurtherNoticeNeverSentAtOnce)
   EXPECT_EQ(NextIds(*subscriber, 1), std::vector<std::string>{"soon"});
   // ...and they stay held to the clock's last second: nothing wraps past it.
   clock_.Set(core::kClockMax - kSecond);
-  ASSERT_TRUE(publisher->Publish(MakeArticle("late-1", "After the clock moved")));
-  ASSERT_TRUE(publisher->Publish(MakeArticle("late-2", "And once more")));
+  ASSERT_OK(publisher->Publish(MakeArticle("late-1", "After the clock moved")));
+  ASSERT_OK(publisher->Publish(MakeArticle("late-2", "And once more")));
   EXPECT_EQ(NextIds(*subscriber, 2), (std::vector<std::string>{"late-1", "late-2"}));
-  auto query = subscriber::QueryClient::Connect(daemon.hub(), 5s);
-  ASSERT_TRUE(query);
+  ASSERT_OK_AND_ASSIGN(auto query, subscriber::QueryClient::Connect(daemon.hub(), 5s));
   for (const char* id : {"9999-12-31T23:59:59Z", "2300-01-01T00:00:00Z"}) {
-    auto read = (*query)->GetArticle(id, 0);
+    auto read = query->GetArticle(id, 0);
     ASSERT_FALSE(read) << id << " is readable while held";
     EXPECT_EQ(read.error().code, v1::ERROR_CODE_NOT_FOUND);
   }
@@ -111,18 +106,15 @@ TEST_F(EmbargoRangeTest, AnEmbargoOf9999IsHeldUntilFurtherNoticeNeverSentAtOnce)
 
 TEST_F(EmbargoRangeTest, AnEmbargoInTheDistantPastIsAlreadyOver) {
   testing::InProcessDaemon daemon(dir_.path() + "/store", clock_);
-  subscriber::SubscriberOptions options;
-  options.hub = daemon.hub();
-  auto subscriber = NewSubscriber(options);
-  auto publisher = NewPublisher(daemon.hub());
+  ASSERT_OK_AND_ASSIGN(auto subscriber, subscriber::Subscriber::Connect(SubscribeTo(daemon.hub())));
+  ASSERT_OK_AND_ASSIGN(auto publisher, publisher::Publisher::Connect(PublishTo(daemon.hub())));
   int64_t wire_seq = 0;
   for (const char* until : {"1000-01-01T00:00:00Z", "0001-01-01T00:00:00Z",
                             "1677-09-21T00:12:43.145224191Z", "1969-07-20T20:17:40Z"}) {
-    auto ack = publisher->Publish(Embargoed(until, until));
-    ASSERT_TRUE(ack) << ack.error().ToString();
-    EXPECT_FALSE(ack->has_embargoed_until()) << until << " was held";
-    EXPECT_EQ(ack->version(), 1u) << until;
-    EXPECT_EQ(ack->wire_seq(), static_cast<uint64_t>(++wire_seq)) << until;
+    ASSERT_OK_AND_ASSIGN(auto ack, publisher->Publish(Embargoed(until, until)));
+    EXPECT_FALSE(ack.has_embargoed_until()) << until << " was held";
+    EXPECT_EQ(ack.version(), 1u) << until;
+    EXPECT_EQ(ack.wire_seq(), static_cast<uint64_t>(++wire_seq)) << until;
   }
   EXPECT_EQ(NextIds(*subscriber, 4).size(), 4u);
 }
@@ -239,9 +231,8 @@ TEST_F(QueryRangeTest, ClientLibrariesRefuseTimestampsOutsideTheYears1To9999) {
   google::protobuf::Timestamp negative_nanos;
   negative_nanos.set_nanos(-1);
 
-  auto query = subscriber::QueryClient::Connect(daemon_->hub(), 5s);
-  ASSERT_TRUE(query);
-  auto as_of = (*query)->GetArticleAsOf(kId, year_10000);
+  ASSERT_OK_AND_ASSIGN(auto query, subscriber::QueryClient::Connect(daemon_->hub(), 5s));
+  auto as_of = query->GetArticleAsOf(kId, year_10000);
   ASSERT_FALSE(as_of);
   EXPECT_EQ(as_of.error().code, v1::ERROR_CODE_MALFORMED);
   EXPECT_NE(as_of.error().message.find("as_of"), std::string::npos);
@@ -262,11 +253,9 @@ TEST_F(QueryRangeTest, ClientLibrariesRefuseTimestampsOutsideTheYears1To9999) {
 
   // Past 2300 (inside the years 1..9999) the library finds no history.
   options.since_time = Time("2300-01-01T00:00:00Z");
-  auto late = subscriber::Subscriber::Connect(options);
-  ASSERT_TRUE(late) << late.error().ToString();
-  auto nothing = (*late)->Next(300ms);
-  ASSERT_TRUE(nothing);
-  EXPECT_FALSE(nothing->has_value() && (*nothing)->revision);
+  ASSERT_OK_AND_ASSIGN(auto late, subscriber::Subscriber::Connect(options));
+  ASSERT_OK_AND_ASSIGN(auto nothing, late->Next(300ms));
+  EXPECT_FALSE(nothing.has_value() && nothing->revision);
 }
 
 TEST_F(QueryRangeTest, TheDaemonRefusesQueryTimesOutsideTheYears1To9999) {
