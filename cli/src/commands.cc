@@ -136,10 +136,15 @@ void PrintAck(const CommonOptions& common, const v1::PublishAck& ack, const std:
   }
   const std::string again = ack.duplicate() ? "already " : "";
   if (status == "held") {
+    // Past the clock's end (2262) an embargo never comes: until further notice.
+    const bool until_notice = core::ToClockNs(ack.embargoed_until()) == core::kClockMax;
     std::cout << again << "held " << ack.article_id() << " under embargo until "
               << FormatUtc(ack.embargoed_until())
-              << ": it goes out then, unless a later publish of the story replaces it  (" << file
-              << ")" << std::endl;
+              << (until_notice ? " (until further notice): it goes out when a later publish of "
+                                 "the story lifts the embargo  ("
+                               : ": it goes out then, unless a later publish of the story "
+                                 "replaces it  (")
+              << file << ")" << std::endl;
   } else if (status == "withdrawn") {
     std::cout << again << "withdrew " << ack.article_id() << ": its held text will never go out  ("
               << file << ")" << std::endl;

@@ -92,6 +92,30 @@ TEST_F(CliTest, InvalidJsonIsATypedErrorAndPublishesNothing) {
   EXPECT_EQ(history.exit_code, 1);
 }
 
+TEST_F(CliTest, AmbiguousJsonIsRefusedNamingTheKeyAndPublishesNothing) {
+  struct Case {
+    std::string json;
+    std::string says;
+  };
+  const std::string story = R"({"id": "s1", "feed": "equities-asia", "headline": "Talks")";
+  for (const auto& [text, says] : std::vector<Case>{
+           {story + R"(, "urgency": 5, "urgency": 1})", "key \"urgency\" appears twice"},
+           {story + R"(, "key_points": ["a"], "keyPoints": ["b"]})",
+            "keys \"key_points\" and \"keyPoints\" both set key_points"},
+           {story + R"(, "id": "s2"})", "key \"id\" appears twice"},
+           {story + R"(, "embargoed": "2026-11-25T06:05:00.1234567891Z"})",
+            "embargoed: '2026-11-25T06:05:00.1234567891Z' is more precise than nanoseconds"},
+           {story + R"(, "time_zone": "Mars/Olympus_Mons"})",
+            "time_zone must be a zone of the IANA tz database"}}) {
+    auto run = Newswire({"publish", "--hub", daemon_->hub(), "--json", "-"}, text);
+    EXPECT_EQ(run.exit_code, 1) << text;
+    EXPECT_NE(run.err.find(says), std::string::npos) << run.err;
+    EXPECT_EQ(json::parse(run.out)["error"]["code"], "invalid_article") << run.out;
+  }
+  auto get = Newswire({"get", "--hub", daemon_->hub(), "s1"});
+  EXPECT_EQ(get.exit_code, 1) << "nothing was published";
+}
+
 TEST_F(CliTest, GetUnknownArticleSaysNotFound) {
   auto get = Newswire({"get", "--hub", daemon_->hub(), "--json", "no-such-story"});
   EXPECT_EQ(get.exit_code, 1);

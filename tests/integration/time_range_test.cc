@@ -225,6 +225,22 @@ TEST_F(QueryRangeTest, TailSince2300StartsWithNothingNotTheWholeWire) {
   EXPECT_EQ(lines[0]["wire_seq"], 1);
 }
 
+TEST_F(QueryRangeTest, TheCliSaysAnEmbargoOf9999IsHeldUntilFurtherNotice) {
+  auto story = testing::ReadFile(Example(1));
+  story.replace(story.find(kId), std::string(kId).size(), "held-story");
+  story.replace(story.rfind('}'), 1, R"(, "embargoed": "9999-12-31T23:59:59Z"})");
+  auto held =
+      testing::Run({testing::NewswirePath(), "publish", "--hub", daemon_->hub(), "-"}, story);
+  ASSERT_EQ(held.exit_code, 0) << held.err;
+  EXPECT_EQ(held.out.rfind("held held-story under embargo until 9999-12-31T23:59:59Z (until "
+                           "further notice)",
+                           0),
+            0u)
+      << held.out;
+  auto get = Newswire({"get", "held-story"});
+  EXPECT_EQ(get.exit_code, 1) << "a held story is not out";
+}
+
 TEST_F(QueryRangeTest, ClientLibrariesRefuseTimestampsOutsideTheYears1To9999) {
   google::protobuf::Timestamp year_10000;
   year_10000.set_seconds(core::kMaxTimestampSeconds + 1);
