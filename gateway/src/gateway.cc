@@ -12,6 +12,7 @@
 
 #include "http_server.h"
 #include "live_wire.h"
+#include "newswire/core/numbers.h"
 #include "routes.h"
 
 namespace newswire::gateway {
@@ -24,13 +25,8 @@ Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) 
   if (colon == std::string::npos || colon == 0) {
     return Fail(v1::ERROR_CODE_MALFORMED, "--listen wants HOST:PORT, not '" + listen + "'");
   }
-  try {
-    std::size_t used = 0;
-    const int port = std::stoi(listen.substr(colon + 1), &used);
-    if (used == listen.size() - colon - 1 && port >= 0 && port <= 65535) {
-      return std::pair{listen.substr(0, colon), static_cast<uint16_t>(port)};
-    }
-  } catch (const std::exception&) {
+  if (auto port = core::ParseNumber<uint16_t>(std::string_view(listen).substr(colon + 1))) {
+    return std::pair{listen.substr(0, colon), *port};
   }
   return Fail(v1::ERROR_CODE_MALFORMED, "--listen wants HOST:PORT, not '" + listen + "'");
 }

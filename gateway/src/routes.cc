@@ -9,13 +9,14 @@
 #include <thread>
 #include <vector>
 
-#include <google/protobuf/util/time_util.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <nlohmann/json.hpp>
 
 #include "assets.h"
 #include "newswire/api/answers.h"
+#include "newswire/core/numbers.h"
+#include "newswire/core/time.h"
 #include "newswire/core/unicode.h"
 #include "newswire/subscriber/replayer.h"
 
@@ -43,22 +44,18 @@ Error NotGranted() {
 
 Result<uint32_t> ParseVersion(const std::string& text, const char* name) {
   if (text.empty()) return 0u;
-  try {
-    std::size_t used = 0;
-    const unsigned long value = std::stoul(text, &used);
-    if (used == text.size() && value <= UINT32_MAX) return static_cast<uint32_t>(value);
-  } catch (const std::exception&) {
-  }
+  if (auto value = core::ParseNumber<uint32_t>(text)) return *value;
   return Fail(v1::ERROR_CODE_MALFORMED,
               std::string(name) + " wants a version number, not '" + text + "'");
 }
 
+// core::ParseRfc3339: protobuf's TimeUtil::FromString aborts the process on
+// "9999-12-31T23:59:59-01:00" and truncates past nanoseconds.
 Result<google::protobuf::Timestamp> ParseTime(const std::string& text, const char* name) {
-  google::protobuf::Timestamp time;
-  if (google::protobuf::util::TimeUtil::FromString(text, &time)) return time;
+  auto time = core::ParseRfc3339(text);
+  if (time) return time;
   return Fail(v1::ERROR_CODE_MALFORMED,
-              std::string(name) + " wants an RFC 3339 time such as 2026-11-25T07:00:00Z, not '" +
-                  text + "'");
+              std::string(name) + " wants an RFC 3339 time: " + time.error().message);
 }
 
 // Query clients for the workers: one per request at a time, kept for reuse.
@@ -186,9 +183,8 @@ struct Routes::Impl {
     if (last.empty()) last = request.Param("last_event_id");
     std::optional<uint64_t> last_id;
     if (!last.empty()) {
-      try {
-        last_id = std::stoull(last);
-      } catch (const std::exception&) {
+      last_id = core::ParseNumber<uint64_t>(last);
+      if (!last_id) {
         return exchange->Reply(
             ErrorResponse({v1::ERROR_CODE_MALFORMED,
                            "Last-Event-ID wants a wire sequence, not '" + last + "'", 0}));

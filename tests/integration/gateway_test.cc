@@ -210,6 +210,11 @@ TEST_F(GatewayTest, RestAnswersEqualTheCliAndErrorsCarryTheWireCode) {
   auto bad_time = gateway.Get("/v1/articles/" + id + "?as_of=yesterday");
   EXPECT_EQ(bad_time->status, 400);
   EXPECT_EQ(json::parse(bad_time->body)["error"]["code"], "malformed");
+  // Past 9999 in UTC: refused, where protobuf's TimeUtil aborted the gateway.
+  auto past_9999 = gateway.Get("/v1/articles/" + id + "?as_of=9999-12-31T23:59:59-01:00");
+  ASSERT_TRUE(past_9999);
+  EXPECT_EQ(past_9999->status, 400);
+  EXPECT_EQ(json::parse(past_9999->body)["error"]["code"], "malformed");
   auto bad_version = gateway.Get("/v1/articles/" + id + "/diff?from=1&to=x");
   EXPECT_EQ(bad_version->status, 400);
   EXPECT_EQ(gateway.Get("/v1/nothing-here")->status, 404);

@@ -61,8 +61,9 @@ std::vector<std::string> NextIds(subscriber::Subscriber& subscriber, std::size_t
     auto notice = subscriber.Next(200ms);
     EXPECT_TRUE(notice) << notice.error().ToString();
     if (!notice) break;
-    if (notice->has_value() && (*notice)->revision) {
-      ids.push_back((*notice)->revision->event.article_id());
+    if (!notice->has_value()) continue;
+    if (const auto* delivery = std::get_if<subscriber::Delivery>(&**notice)) {
+      ids.push_back(delivery->event.article_id());
     }
   }
   return ids;
@@ -271,7 +272,7 @@ TEST_F(QueryRangeTest, ClientLibrariesRefuseTimestampsOutsideTheYears1To9999) {
   options.since_time = Time("2300-01-01T00:00:00Z");
   ASSERT_OK_AND_ASSIGN(auto late, subscriber::Subscriber::Connect(options));
   ASSERT_OK_AND_ASSIGN(auto nothing, late->Next(300ms));
-  EXPECT_FALSE(nothing.has_value() && nothing->revision);
+  EXPECT_FALSE(nothing.has_value() && std::holds_alternative<subscriber::Delivery>(*nothing));
 }
 
 TEST_F(QueryRangeTest, TheDaemonRefusesQueryTimesOutsideTheYears1To9999) {
