@@ -177,7 +177,8 @@ Result<void> NormalizeAndValidate(v1::Article& a) {
 
   if (!a.time_zone().empty() &&
       (!IsIdentifier(a.time_zone(), kMaxNameBytes, "/_+-") || !IsKnownTimeZone(a.time_zone()))) {
-    return Invalid("time_zone must be a zone of the IANA tz database such as Asia/Tokyo");
+    // The message is in the wire protocol's test vectors (proto/testdata/errors.json).
+    return Invalid("time_zone must be an IANA zone such as Asia/Tokyo");
   }
   return {};
 }

@@ -34,11 +34,11 @@ class TomlConfig final : public CLI::Config {
       where << e.source().begin;
       throw CLI::ConfigError(std::string(e.description()) + " at " + where.str());
     }
-    std::vector<CLI::ConfigItem> items;
+    std::vector<CLI::ConfigItem> settings;
     for (const auto& [key, node] : table) {
-      items.push_back(Item(std::string(key.str()), node));
+      settings.push_back(Item(std::string(key.str()), node));
     }
-    return items;
+    return settings;
   }
 
  private:
