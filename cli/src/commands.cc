@@ -521,12 +521,15 @@ int RunAdminBackup(const CommonOptions& common, const AdminOptions& options, boo
     return kUsage;
   }
   uint64_t wire_seq = 0;
+  std::string where = options.to;
   if (via_hub) {
     auto client = subscriber::QueryClient::Connect(common.hub, common.timeout);
     if (!client) return Report(common, "admin backup", common.hub, client.error());
-    auto reply = (*client)->Backup(std::filesystem::absolute(options.to).string());
+    // The daemon takes it inside its own backup folder (--backup-dir).
+    auto reply = (*client)->Backup(options.to);
     if (!reply) return Report(common, "admin backup", options.to, reply.error());
     wire_seq = reply->wire_seq();
+    where = reply->path();
   } else {
     if (std::filesystem::exists(options.to)) {
       return Report(common, "admin backup", options.to,
@@ -540,9 +543,9 @@ int RunAdminBackup(const CommonOptions& common, const AdminOptions& options, boo
     }
   }
   if (common.json) {
-    std::cout << nlohmann::json{{"backup", options.to}, {"wire_seq", wire_seq}}.dump() << std::endl;
+    std::cout << nlohmann::json{{"backup", where}, {"wire_seq", wire_seq}}.dump() << std::endl;
   } else {
-    std::cout << "backup in " << options.to << " holds the wire up to at least #" << wire_seq
+    std::cout << "backup in " << where << " holds the wire up to at least #" << wire_seq
               << std::endl;
   }
   return kOk;

@@ -102,7 +102,11 @@ int main(int argc, char** argv) {
   auto* backup_cmd = admin_cmd->add_subcommand(
       "backup", "consistent copy of a store: through the daemon (--hub) or offline (--data-dir)");
   add_common(backup_cmd);
-  backup_cmd->add_option("--to", admin.to, "new folder for the copy")->required();
+  backup_cmd
+      ->add_option("--to", admin.to,
+                   "through the daemon: a new folder's name in its --backup-dir; "
+                   "offline: a new folder")
+      ->required();
   auto* backup_dir_opt =
       backup_cmd->add_option("--data-dir", admin.data_dir, "store folder (daemon stopped)");
   auto* restore_cmd =

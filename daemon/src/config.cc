@@ -70,6 +70,7 @@ struct Raw {
   std::string durability = "sync";
   std::string payload = "smallest";
   int64_t heartbeat_ms = 1000;
+  std::size_t fanout_queue_mb = 64;
 };
 
 // Every setting, with its one validation. `with_file` false takes --config
@@ -122,6 +123,18 @@ void AddOptions(CLI::App& app, Config& config, Raw& raw, bool with_file) {
   app.add_option("--metrics-listen", d.metrics_listen,
                  "HOST:PORT for /metrics and /healthz (port 0 picks one; empty turns it off)")
       ->capture_default_str();
+  app.add_option("--fanout-queue-mb", raw.fanout_queue_mb,
+                 "bytes queued per subscriber before dropping, in MiB (lowers --fanout-hwm for "
+                 "large events)")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  app.add_option("--query-workers", d.query_workers,
+                 "threads answering queries (one is kept for short requests)")
+      ->check(CLI::Range(std::size_t{2}, std::size_t{256}))
+      ->capture_default_str();
+  app.add_option("--backup-dir", d.backup_dir,
+                 "folder backups requested through the daemon go into (empty: off)")
+      ->capture_default_str();
   app.add_option("--retention-days", d.retention_days,
                  "remove revisions older than this (0 keeps all)")
       ->check(CLI::Range(0, 365'000))
@@ -157,6 +170,7 @@ std::optional<Stop> Parse(const std::vector<std::string>& args, Config& config, 
   config.daemon.durability = *store::ParseDurability(raw.durability);
   config.daemon.deltas = *ParsePayload(raw.payload);
   config.daemon.heartbeat_interval = std::chrono::milliseconds(raw.heartbeat_ms);
+  config.daemon.fanout_queue_bytes = raw.fanout_queue_mb << 20;
   return std::nullopt;
 }
 

@@ -4,7 +4,6 @@
 #include <cstring>
 
 #include "newswire/core/channel.h"
-#include "newswire/core/socket_monitor.h"
 #include "newswire/core/sync_point.h"
 
 namespace newswire::daemon {
@@ -14,7 +13,6 @@ Fanout::Fanout(zmq::context_t& context, const store::RevisionStore& store, Metri
     : store_(store),
       metrics_(metrics),
       socket_(context, zmq::socket_type::xpub),
-      monitor_(context, zmq::socket_type::pair),
       max_hwm_(std::max(hwm, 1)),
       queue_bytes_(std::max<std::size_t>(queue_bytes, 1)),
       release_memory_(std::move(release_memory)) {
@@ -38,17 +36,6 @@ void Fanout::FitQueue(std::size_t event_bytes) {
   socket_.set(zmq::sockopt::sndhwm, hwm);
   hwm_ = hwm;
   metrics_.fanout_hwm.store(hwm, std::memory_order_relaxed);
-}
-
-Result<void> Fanout::Monitor() {
-  static std::atomic<int> counter{0};
-  const std::string address = "inproc://newswired-fanout-monitor-" + std::to_string(++counter);
-  if (zmq_socket_monitor(socket_.handle(), address.c_str(),
-                         ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0) {
-    return Fail(v1::ERROR_CODE_INTERNAL, "cannot monitor the fan-out socket");
-  }
-  monitor_.connect(address);
-  return {};
 }
 
 void Fanout::Send(const store::Committed& committed) {
@@ -116,20 +103,6 @@ void Fanout::SendHeartbeat(const std::string& channel) {
   socket_.send(zmq::buffer(core::EncodeSequence(LastSeq(channel))), zmq::send_flags::sndmore);
   socket_.send(zmq::message_t(), zmq::send_flags::none);
   metrics_.heartbeats.fetch_add(1, std::memory_order_relaxed);
-}
-
-void Fanout::OnMonitorEvents() {
-  while (true) {
-    zmq::message_t event, address;
-    if (!monitor_.recv(event, zmq::recv_flags::dontwait)) return;
-    if (event.more()) (void)monitor_.recv(address, zmq::recv_flags::dontwait);
-    const uint16_t id = core::MonitorEventId(event.to_string_view());
-    if (id == ZMQ_EVENT_ACCEPTED) metrics_.connected_subscribers.fetch_add(1);
-    if (id == ZMQ_EVENT_DISCONNECTED) {
-      metrics_.connected_subscribers.fetch_sub(1);
-      ReleaseMemory();
-    }
-  }
 }
 
 // A subscriber that leaves frees what its queue held; the allocator keeps

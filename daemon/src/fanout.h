@@ -35,23 +35,21 @@ class Fanout {
 
   // `hwm`: most messages queued per subscriber; `queue_bytes`: the byte
   // budget that lowers it for large events. `release_memory` (may be null)
-  // is called, at most every 10 s, after a subscriber leaves.
+  // is called, at most every 10 s, from ReleaseMemory.
   Fanout(zmq::context_t& context, const store::RevisionStore& store, Metrics& metrics, int hwm,
          std::size_t queue_bytes, std::function<void()> release_memory);
 
   zmq::socket_t& socket() { return socket_; }
-  zmq::socket_t& monitor() { return monitor_; }
-  // Starts counting connections (after the socket is bound).
-  Result<void> Monitor();
 
   // One encoded event, shared by every channel's message without copying.
   void Send(const store::Committed& committed);
   // The stats channel's next event (its own sequence).
   void SendStats(const std::string& stats_event);
 
-  // Handlers: subscriptions arrived; connections came or went.
+  // Handler: subscriptions arrived.
   void OnSubscriptions();
-  void OnMonitorEvents();
+  // A subscriber left: what its queue held may go back to the system.
+  void ReleaseMemory();
   // A heartbeat on every subscribed channel.
   void SendHeartbeats();
 
@@ -59,12 +57,10 @@ class Fanout {
   void SendHeartbeat(const std::string& channel);
   uint64_t LastSeq(const std::string& channel) const;
   void FitQueue(std::size_t event_bytes);
-  void ReleaseMemory();
 
   const store::RevisionStore& store_;
   Metrics& metrics_;
   zmq::socket_t socket_;
-  zmq::socket_t monitor_;
   std::set<std::string> subscribed_;
   uint64_t stats_seq_ = 0;
   const int max_hwm_;

@@ -1,7 +1,17 @@
 // newswired: the Newswire daemon. See README.md "Running the daemon".
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <vector>
+
+#ifdef NEWSWIRE_TCMALLOC
+#include <gperftools/malloc_extension.h>
+#else
+#include <malloc.h>
+#endif
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -28,9 +38,41 @@ void SetUpLogging(const newswire::daemon::LoggingOptions& logging) {
   }
 }
 
+// Gives memory the allocator keeps for reuse back to the system (after a
+// subscriber's queue is freed).
+void ReleaseFreeMemory() {
+#ifdef NEWSWIRE_TCMALLOC
+  MallocExtension::instance()->ReleaseFreeMemory();
+#else
+  malloc_trim(0);
+#endif
+}
+
+// The same command line, on the addresses actually bound (port 0 picked
+// free ports, which clients now use).
+std::vector<std::string> SameAddresses(int argc, char** argv, const std::string& hub,
+                                       const std::string& metrics) {
+  std::vector<std::string> args = {argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--listen" || arg == "--metrics-listen") {
+      ++i;  // And its value.
+      continue;
+    }
+    if (arg.rfind("--listen=", 0) == 0 || arg.rfind("--metrics-listen=", 0) == 0) continue;
+    args.push_back(arg);
+  }
+  args.insert(args.end(), {"--listen", hub, "--metrics-listen",
+                           metrics.empty() ? "" : metrics.substr(metrics.find("//") + 2)});
+  return args;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Everything the daemon writes (the store, its backups, ACKED) is the
+  // owner's alone: held embargoed text is in there.
+  umask(077);
   auto command_line =
       newswire::daemon::ParseCommandLine(std::vector<std::string>(argv, argv + argc));
   if (command_line.exit_code) {
@@ -38,8 +80,9 @@ int main(int argc, char** argv) {
         << (*command_line.exit_code == 0 ? "" : "newswired: ") << command_line.message << "\n";
     return *command_line.exit_code;
   }
-  const auto& config = command_line.config;
-  const auto& d = config.daemon;
+  auto config = command_line.config;
+  auto& d = config.daemon;
+  d.release_memory = ReleaseFreeMemory;
   SetUpLogging(config.logging);
 
   auto daemon = newswire::daemon::WireDaemon::Start(d);
@@ -55,5 +98,17 @@ int main(int argc, char** argv) {
   // One line on stdout says the daemon is ready, for scripts and tests.
   std::cout << "ready " << (*daemon)->hub() << " " << (*daemon)->metrics_address() << std::endl;
   (*daemon)->Run(g_stop);
+  if ((*daemon)->restart_requested() && !g_stop.load()) {
+    auto args = SameAddresses(argc, argv, (*daemon)->hub(), (*daemon)->metrics_address());
+    daemon->reset();  // Closes the store (and every socket) first.
+    spdlog::info("starting again on {}", d.data_dir);
+    spdlog::shutdown();
+    std::vector<char*> again;
+    for (auto& arg : args) again.push_back(arg.data());
+    again.push_back(nullptr);
+    execv("/proc/self/exe", again.data());
+    std::perror("newswired: cannot start again");
+    return 1;
+  }
   return 0;
 }

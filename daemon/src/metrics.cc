@@ -117,6 +117,16 @@ std::string Metrics::RenderPrometheus(const store::RevisionStore& store, int64_t
          static_cast<double>(channel_reads.load()));
   Single(out, "newswire_connected_subscribers", "gauge", "Live fan-out connections.",
          static_cast<double>(connected_subscribers.load()));
+  Single(out, "newswire_backups_total", "counter", "Backups taken into the backup folder.",
+         static_cast<double>(backups.load()));
+  Single(out, "newswire_connections", "gauge", "Client connections on all three services.",
+         static_cast<double>(connections.load()));
+  Single(out, "newswire_connection_cap", "gauge",
+         "Client connections past which the store's file descriptors are at risk.",
+         static_cast<double>(connection_cap.load()));
+  Single(out, "newswire_connection_cap_reached_total", "counter",
+         "Times client connections passed the cap.",
+         static_cast<double>(connection_cap_reached.load()));
   Single(out, "newswire_fanout_queue_limit_messages", "gauge",
          "Messages queued per subscriber before the fan-out drops for it (from the byte budget).",
          static_cast<double>(fanout_hwm.load()));

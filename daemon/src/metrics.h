@@ -57,8 +57,12 @@ struct Metrics {
   std::atomic<uint64_t> channel_reads{0};          // ReadLog on a channel: mostly gap repairs.
   std::array<std::atomic<uint64_t>, 8> queries{};  // By QueryRequest::query_case().
   std::atomic<int64_t> connected_subscribers{0};
-  std::atomic<int64_t> fanout_hwm{0};              // Messages per subscriber queue now.
-  std::atomic<uint64_t> refused_subscriptions{0};  // Naming no channel of ours.
+  std::atomic<int64_t> connections{0};  // On all three services.
+  std::atomic<uint64_t> backups{0};     // Backups taken for clients.
+  std::atomic<int64_t> connection_cap{0};
+  std::atomic<uint64_t> connection_cap_reached{0};  // Times connections passed the cap.
+  std::atomic<int64_t> fanout_hwm{0};               // Messages per subscriber queue now.
+  std::atomic<uint64_t> refused_subscriptions{0};   // Naming no channel of ours.
   std::array<std::array<std::atomic<uint64_t>, static_cast<std::size_t>(RefusedFrame::kCount)>,
              static_cast<std::size_t>(Service::kCount)>
       refused_frames{};

@@ -31,7 +31,7 @@ bool IsLogPage(const v1::QueryRequest& request) { return request.has_read_log();
 // A worker: takes [envelope id][delimiter flag][request] from the broker,
 // answers it from the store and sends [envelope id][delimiter flag][reply]
 // back; an empty message says it is ready for the first job.
-void Work(zmq::context_t& context, const std::string& backend, const store::RevisionStore& store,
+void Work(zmq::context_t& context, const std::string& backend, const QueryContext& query,
           Metrics& metrics) {
   zmq::socket_t socket(context, zmq::socket_type::dealer);
   socket.set(zmq::sockopt::linger, 0);
@@ -52,7 +52,7 @@ void Work(zmq::context_t& context, const std::string& backend, const store::Revi
     request.ParseFromArray(parts[2].data(), static_cast<int>(parts[2].size()));
     if (IsLogPage(request)) (void)NEWSWIRE_SYNC_POINT("query.read_log");
     const auto started = SteadyClock::now();
-    std::string reply = AnswerQuery(store, request);
+    std::string reply = AnswerQuery(query, request);
     metrics.query_seconds.Observe(
         std::chrono::duration<double>(SteadyClock::now() - started).count());
     metrics.queries[static_cast<std::size_t>(request.query_case()) % metrics.queries.size()]
@@ -173,9 +173,8 @@ class Broker {
 
 }  // namespace
 
-void ServeQueries(zmq::context_t& context, zmq::socket_t& frontend,
-                  const store::RevisionStore& store, Metrics& metrics, std::size_t workers,
-                  const std::atomic<bool>& stop) {
+void ServeQueries(zmq::context_t& context, zmq::socket_t& frontend, const QueryContext& query,
+                  Metrics& metrics, std::size_t workers, const std::atomic<bool>& stop) {
   static std::atomic<int> counter{0};
   const std::string address = "inproc://newswired-query-workers-" + std::to_string(++counter);
   workers = std::max<std::size_t>(workers, 2);
@@ -184,7 +183,7 @@ void ServeQueries(zmq::context_t& context, zmq::socket_t& frontend,
   backend.bind(address);
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < workers; ++i) {
-    threads.emplace_back([&] { Work(context, address, store, metrics); });
+    threads.emplace_back([&] { Work(context, address, query, metrics); });
   }
   Broker broker(frontend, backend, workers, metrics);
   while (!stop.load()) {

@@ -17,14 +17,14 @@
 
 #include "metrics.h"
 #include "newswire/store/revision_store.h"
+#include "query_service.h"
 
 namespace newswire::daemon {
 
 // Serves `frontend` (bound by the caller) on the calling thread with
 // `workers` worker threads (at least 2) until `stop`, then joins them. A
 // frame that is not a QueryRequest gets MALFORMED from the broker itself.
-void ServeQueries(zmq::context_t& context, zmq::socket_t& frontend,
-                  const store::RevisionStore& store, Metrics& metrics, std::size_t workers,
-                  const std::atomic<bool>& stop);
+void ServeQueries(zmq::context_t& context, zmq::socket_t& frontend, const QueryContext& query,
+                  Metrics& metrics, std::size_t workers, const std::atomic<bool>& stop);
 
 }  // namespace newswire::daemon

@@ -1,5 +1,7 @@
 #include "query_service.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include "newswire/core/time.h"
@@ -129,15 +131,42 @@ Result<v1::FeedHeadsReply> FeedHeads(const store::RevisionStore& store,
   return reply;
 }
 
-Result<v1::BackupReply> Backup(const store::RevisionStore& store, const v1::Backup& query) {
-  if (query.path().empty()) return Fail(v1::ERROR_CODE_MALFORMED, "backup needs a path");
-  if (std::filesystem::exists(query.path())) {
-    return Fail(v1::ERROR_CODE_MALFORMED, "backup path " + query.path() + " already exists");
+// A backup names a new folder inside the daemon's backup folder, never a
+// path of the client's choosing: one plain name of letters, digits, '.',
+// '_' and '-' (not starting with '.').
+bool IsBackupName(std::string_view name) {
+  if (name.empty() || name.size() > 128 || name.front() == '.') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
+
+// A consistent copy of the store, owner-only: it holds held embargoed text.
+Result<v1::BackupReply> Backup(const QueryContext& context, const v1::Backup& query) {
+  if (context.backup_dir.empty()) {
+    return Fail(v1::ERROR_CODE_UNAUTHORIZED,
+                "backups are off on this daemon (start newswired with --backup-dir)");
   }
-  const uint64_t seq = store.LastWireSeq();
-  if (auto ok = store.Checkpoint(query.path()); !ok) return Fail(ok.error());
+  if (!IsBackupName(query.path())) {
+    return Fail(v1::ERROR_CODE_MALFORMED,
+                "a backup is named by one folder name (letters, digits, . _ -), taken inside "
+                "the daemon's backup folder; '" +
+                    query.path() + "' is not one");
+  }
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::create_directories(context.backup_dir, error);
+  fs::permissions(context.backup_dir, fs::perms::owner_all, error);
+  const fs::path path = fs::path(context.backup_dir) / query.path();
+  if (fs::exists(path)) {
+    return Fail(v1::ERROR_CODE_MALFORMED, "backup " + query.path() + " already exists");
+  }
+  const uint64_t seq = context.store.LastWireSeq();
+  if (auto ok = context.store.Checkpoint(path.string()); !ok) return Fail(ok.error());
+  fs::permissions(path, fs::perms::owner_all, error);
+  if (context.backups) context.backups->fetch_add(1, std::memory_order_relaxed);
   v1::BackupReply reply;
-  reply.set_path(query.path());
+  reply.set_path(path.string());
   reply.set_wire_seq(seq);
   return reply;
 }
@@ -153,7 +182,8 @@ void Put(v1::QueryReply& reply, Result<T> result, Set set) {
 
 }  // namespace
 
-std::string AnswerQuery(const store::RevisionStore& store, const v1::QueryRequest& request) {
+std::string AnswerQuery(const QueryContext& context, const v1::QueryRequest& request) {
+  const store::RevisionStore& store = context.store;
   v1::QueryReply reply;
   reply.set_request_id(request.request_id());
   switch (request.query_case()) {
@@ -182,7 +212,7 @@ std::string AnswerQuery(const store::RevisionStore& store, const v1::QueryReques
           [&](auto r) { *reply.mutable_feed_heads() = std::move(r); });
       break;
     case v1::QueryRequest::kBackup:
-      Put(reply, Backup(store, request.backup()),
+      Put(reply, Backup(context, request.backup()),
           [&](auto r) { *reply.mutable_backup() = std::move(r); });
       break;
     default:

@@ -1,6 +1,7 @@
 // Answers query-service requests from the store. Private to the daemon.
 #pragma once
 
+#include <atomic>
 #include <string>
 
 #include "newswire/store/revision_store.h"
@@ -12,8 +13,17 @@ namespace newswire::daemon {
 inline constexpr uint32_t kDefaultPage = 500;
 inline constexpr uint32_t kMaxPage = 5000;
 
-// The encoded v1::QueryReply. Pure function of the store's state; safe on
-// any thread.
-std::string AnswerQuery(const store::RevisionStore& store, const v1::QueryRequest& request);
+// The encoded v1::QueryReply. A pure function of the store's state (but a
+// backup, which writes a copy); safe on any thread.
+// What answering a query may use besides the request.
+struct QueryContext {
+  const store::RevisionStore& store;
+  // Folder backups are taken into (a request names a new folder inside
+  // it); empty: backups are off.
+  std::string backup_dir;
+  std::atomic<uint64_t>* backups = nullptr;  // Counts backups taken, when set.
+};
+
+std::string AnswerQuery(const QueryContext& context, const v1::QueryRequest& request);
 
 }  // namespace newswire::daemon

@@ -41,7 +41,7 @@ void Reactor::Dispatch(const std::string& name, const Handler& handler) {
 void Reactor::Run(const std::atomic<bool>& stop) {
   std::vector<zmq::pollitem_t> items;
   std::vector<const Reader*> polled;
-  while (!stop.load()) {
+  while (!stop.load() && !stopped_) {
     auto now = SteadyClock::now();
     auto wait = kStopCheck;
     for (const auto& timer : timers_) {

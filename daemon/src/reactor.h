@@ -32,8 +32,10 @@ class Reactor {
   // for deadlines kept by a clock other than the steady one.
   void AfterEachRound(std::string name, Handler handler);
 
-  // Polls and dispatches until `stop` is true (checked every 100 ms at most).
+  // Polls and dispatches until `stop` is true or a handler called Stop
+  // (checked every 100 ms at most).
   void Run(const std::atomic<bool>& stop);
+  void Stop() { stopped_ = true; }
 
  private:
   using SteadyClock = std::chrono::steady_clock;
@@ -60,6 +62,7 @@ class Reactor {
   std::vector<Reader> readers_;
   std::vector<Timer> timers_;
   std::vector<Check> checks_;
+  bool stopped_ = false;
 };
 
 }  // namespace newswire::daemon

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
+#include "connection_guard.h"
 #include "fanout.h"
 #include "http_endpoints.h"
 #include "library_log.h"
@@ -21,6 +22,13 @@ namespace {
 constexpr std::chrono::milliseconds kStatsInterval{1000};
 constexpr std::chrono::hours kRetentionInterval{1};
 constexpr std::chrono::milliseconds kStoreHealthInterval{500};
+// How long the store may stay out, RocksDB's Resume failing, before the
+// daemon starts again on it (not for a full disk, which waits for space).
+constexpr std::chrono::seconds kResumeGiveUp{10};
+// Descriptors kept back from client connections: RocksDB's open tables
+// (StoreOptions::max_open_files), its WAL and manifest, the HTTP endpoint,
+// the threads' wake-up descriptors, and room to spare.
+constexpr std::size_t kReservedDescriptors = 256 + 128;
 
 bool IsAddressInUse(const zmq::error_t& e) { return e.num() == EADDRINUSE; }
 
@@ -45,7 +53,13 @@ class ZmqWireDaemon final : public WireDaemon {
     const bool pick_ports = hub->port == 0 && !hub->host.empty();
     auto bound = pick_ports ? BindFree(hub->host) : BindAt(*hub);
     if (!bound) return bound;
-    if (auto ok = fanout_->Monitor(); !ok) return ok;
+    guard_ = std::make_unique<ConnectionGuard>(context_, metrics_, kReservedDescriptors,
+                                               [this] { fanout_->ReleaseMemory(); });
+    for (auto [service, socket] : {std::pair{ConnectionGuard::kIngest, ingest_.get()},
+                                   std::pair{ConnectionGuard::kFanout, &fanout_->socket()},
+                                   std::pair{ConnectionGuard::kQuery, query_.get()}}) {
+      if (auto ok = guard_->Watch(service, *socket); !ok) return ok;
+    }
     if (!options_.metrics_listen.empty()) {
       if (auto ok = http_.Bind(options_.metrics_listen); !ok) return ok;
     }
@@ -58,17 +72,27 @@ class ZmqWireDaemon final : public WireDaemon {
 
   std::string hub() const override { return hub_.address; }
   std::string metrics_address() const override { return http_.address(); }
+  bool restart_requested() const override { return restart_requested_; }
 
   void Run(const std::atomic<bool>& stop) override {
-    std::thread query_thread(
-        [&] { ServeQueries(context_, *query_, *store_, metrics_, options_.query_workers, stop); });
+    const QueryContext query{
+        .store = *store_, .backup_dir = options_.backup_dir, .backups = &metrics_.backups};
+    // The query service stops with the reactor, whatever stopped it.
+    std::atomic<bool> stop_queries{false};
+    std::thread query_thread([&] {
+      ServeQueries(context_, *query_, query, metrics_, options_.query_workers, stop_queries);
+    });
     http_.Start();
     Reactor reactor;
     // Connections first (the subscriber count), then subscriptions (each
     // gets its welcome heartbeat), then the writer's outcome before new
     // publishes, so a finished write frees room for the next batch.
-    reactor.OnReadable("fan-out connections", fanout_->monitor(),
-                       [&] { fanout_->OnMonitorEvents(); });
+    for (auto [name, service] : {std::pair{"ingest connections", ConnectionGuard::kIngest},
+                                 std::pair{"fan-out connections", ConnectionGuard::kFanout},
+                                 std::pair{"query connections", ConnectionGuard::kQuery}}) {
+      reactor.OnReadable(name, guard_->monitor(service),
+                         [this, s = service] { guard_->OnEvents(s); });
+    }
     reactor.OnReadable("subscriptions", fanout_->socket(), [&] { fanout_->OnSubscriptions(); });
     reactor.OnReadable("write done", pipeline_->write_done_fd(), [&] { pipeline_->OnWriteDone(); });
     reactor.OnReadable(
@@ -77,12 +101,16 @@ class ZmqWireDaemon final : public WireDaemon {
     reactor.AfterEachRound("embargo release", [&] { pipeline_->ReleaseDueEmbargoes(); });
     reactor.Every("heartbeats", options_.heartbeat_interval, [&] { fanout_->SendHeartbeats(); });
     reactor.Every("stats channel", kStatsInterval, [&] { fanout_->SendStats(stats_.Next()); });
-    reactor.Every("store health", kStoreHealthInterval, [&] { WatchStore(); });
+    reactor.Every("store health", kStoreHealthInterval, [&] {
+      WatchStore();
+      if (restart_requested_) reactor.Stop();
+    });
     if (options_.retention_days > 0) {
       ApplyRetention();
       reactor.Every("retention", kRetentionInterval, [&] { ApplyRetention(); });
     }
     reactor.Run(stop);
+    stop_queries = true;
     pipeline_->Drain();
     query_thread.join();
     spdlog::info("stopped; last wire sequence {}", store_->LastWireSeq());
@@ -99,6 +127,11 @@ class ZmqWireDaemon final : public WireDaemon {
       // ZeroMQ drops a peer that sends more; below it, an oversize request
       // gets a typed TOO_LARGE answer (publish_pipeline.cc).
       socket->set(zmq::sockopt::maxmsgsize, int64_t{core::kMaxFrameBytes});
+    }
+    for (auto* socket : {ingest_.get(), query_.get(), &fanout_->socket()}) {
+      socket->set(
+          zmq::sockopt::handshake_ivl,
+          static_cast<int>(std::chrono::milliseconds(ConnectionGuard::kHandshakeTimeout).count()));
     }
   }
 
@@ -149,7 +182,25 @@ class ZmqWireDaemon final : public WireDaemon {
   // it is out drives its recovery even when nobody publishes.
   void WatchStore() {
     auto health = store_->Health();
-    if (!health.writable) (void)store_->Probe();  // Tries DB::Resume.
+    const auto now = std::chrono::steady_clock::now();
+    if (health.writable) out_since_.reset();
+    if (!health.writable) {
+      if (!out_since_) out_since_ = now;
+      auto probe = store_->Probe();  // Tries DB::Resume.
+      if (!probe && now - last_out_logged_ > std::chrono::seconds(10)) {
+        spdlog::warn("store: still out: {}", probe.error().message);
+        last_out_logged_ = now;
+      }
+      // RocksDB cannot resume from some failures in place (a log it could
+      // not create, as when descriptors ran out): only reopening the store
+      // helps. A full disk resumes by itself once space is freed.
+      if (!probe && now - *out_since_ > kResumeGiveUp &&
+          health.last_error.find("No space left") == std::string::npos) {
+        spdlog::error("store: cannot resume in place ({}); starting again on the same store",
+                      health.last_error);
+        restart_requested_ = true;
+      }
+    }
     health = store_->Health();
     if (health.failures > store_failures_) {
       spdlog::error(
@@ -189,9 +240,13 @@ class ZmqWireDaemon final : public WireDaemon {
   std::unique_ptr<zmq::socket_t> query_;
   std::unique_ptr<Fanout> fanout_;
   std::unique_ptr<PublishPipeline> pipeline_;
+  std::unique_ptr<ConnectionGuard> guard_;
   core::HubEndpoints hub_;
   uint64_t store_failures_ = 0;  // As last logged.
   uint64_t store_recoveries_ = 0;
+  std::chrono::steady_clock::time_point last_out_logged_{};
+  std::optional<std::chrono::steady_clock::time_point> out_since_;
+  bool restart_requested_ = false;
 };
 
 }  // namespace

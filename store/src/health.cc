@@ -1,4 +1,7 @@
 // Monitoring hooks of the RocksDB store: sizes and a write probe.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "keys.h"
 #include "newswire/core/sync_point.h"
 #include "rocks_store.h"
@@ -84,7 +87,9 @@ Result<void> RocksRevisionStore::RecoverLocked() {
     return Fail(v1::ERROR_CODE_STORE_FAILURE,
                 "the store failed (" + last_error_ + ") and cannot resume yet: injected failure");
   }
+  spares_.Release();
   auto status = db_->Resume();
+  spares_.Acquire();
   if (!status.ok()) {
     return Fail(v1::ERROR_CODE_STORE_FAILURE, "the store failed (" + last_error_ +
                                                   ") and cannot resume yet: " + status.ToString());
@@ -111,6 +116,19 @@ Result<void> RocksRevisionStore::Probe() {
   rocksdb::Status status = WriteHoldingLock(write_options, probe);
   last_probe_result_ = status.ok() ? Result<void>() : StoreFailure("probe write failed", status);
   return last_probe_result_;
+}
+
+void SpareDescriptors::Acquire() {
+  while (static_cast<int>(fds_.size()) < count_) {
+    const int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    fds_.push_back(fd);
+  }
+}
+
+void SpareDescriptors::Release() {
+  for (int fd : fds_) close(fd);
+  fds_.clear();
 }
 
 RevisionStore::WriteHealth RocksRevisionStore::Health() const {

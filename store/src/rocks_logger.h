@@ -30,7 +30,8 @@ class CallbackLogger final : public rocksdb::Logger {
     if (n < 0) return;
     log_(level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? StoreOptions::LogLevel::kError
                                                      : StoreOptions::LogLevel::kWarning,
-         std::string_view(line, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof line - 1)));
+         std::string_view(line,
+                          std::min<std::size_t>(static_cast<std::size_t>(n), sizeof line - 1)));
   }
 
  private:

@@ -90,6 +90,23 @@ class HeadCache {
 
 struct RocksStagedBatch;
 
+// File descriptors held in reserve (on /dev/null) and let go just before
+// the store recovers: when client connections took every other descriptor,
+// RocksDB still gets the few it needs to open a new log and resume.
+class SpareDescriptors {
+ public:
+  explicit SpareDescriptors(int count) : count_(count) { Acquire(); }
+  ~SpareDescriptors() { Release(); }
+  SpareDescriptors(const SpareDescriptors&) = delete;
+  SpareDescriptors& operator=(const SpareDescriptors&) = delete;
+  void Acquire();  // Tops the reserve up, as far as descriptors allow.
+  void Release();
+
+ private:
+  int count_;
+  std::vector<int> fds_;
+};
+
 class RocksRevisionStore final : public RevisionStore {
  public:
   RocksRevisionStore(const StoreOptions& options, std::unique_ptr<rocksdb::DB> db,
@@ -235,6 +252,7 @@ class RocksRevisionStore final : public RevisionStore {
   std::atomic<int64_t> last_good_write_ns_{0};  // Steady clock.
   std::chrono::steady_clock::time_point last_probe_{};
   Result<void> last_probe_result_;
+  SpareDescriptors spares_{16};
 };
 
 }  // namespace newswire::store

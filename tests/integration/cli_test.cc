@@ -1,12 +1,15 @@
 // The newswire CLI as a user runs it, against a real newswired.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <map>
 
 #include <nlohmann/json.hpp>
 
 #include "articles.h"
 #include "daemon.h"
+#include "http_probe.h"
 
 namespace newswire {
 namespace {
@@ -183,10 +186,17 @@ TEST_F(CliTest, GetAsOfShowsWhatWasOutAtThatInstant) {
 }
 
 TEST_F(CliTest, BackupWhileServingRestoresToAVerifiedStore) {
+  const std::string backups = dir_.path() + "/backups";
+  daemon_ = std::make_unique<Daemon>(dir_.path() + "/store2",
+                                     std::vector<std::string>{"--backup-dir", backups});
   ASSERT_EQ(Newswire({"publish", "--hub", daemon_->hub(), Example(1), Example(2)}).exit_code, 0);
-  const std::string backup = dir_.path() + "/backup", restored = dir_.path() + "/restored";
-  auto taken = Newswire({"admin", "backup", "--hub", daemon_->hub(), "--to", backup});
+  const std::string backup = backups + "/nightly", restored = dir_.path() + "/restored";
+  auto taken = Newswire({"admin", "backup", "--hub", daemon_->hub(), "--to", "nightly"});
   ASSERT_EQ(taken.exit_code, 0) << taken.err;
+  EXPECT_NE(taken.out.find(backup), std::string::npos) << "says where it is: " << taken.out;
+  EXPECT_EQ(std::filesystem::status(backup).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_all)
+      << "a backup holds held embargoed text: owner-only";
   auto restore = Newswire({"admin", "restore", "--from", backup, "--data-dir", restored});
   ASSERT_EQ(restore.exit_code, 0) << restore.err;
   auto verify = Newswire({"admin", "verify", "--data-dir", restored});
@@ -199,6 +209,26 @@ TEST_F(CliTest, BackupWhileServingRestoresToAVerifiedStore) {
   EXPECT_EQ(json::parse(get.out)["version"], 2);
   auto again = Newswire({"admin", "restore", "--from", backup, "--data-dir", restored});
   EXPECT_NE(again.exit_code, 0) << "restore must never overwrite a store";
+}
+
+// A backup through the daemon is a new folder inside its backup folder,
+// never a path of the client's choosing; and it is off unless configured.
+TEST_F(CliTest, BackupsAreConfinedToTheBackupFolder) {
+  auto off = Newswire({"admin", "backup", "--hub", daemon_->hub(), "--to", "nightly"});
+  EXPECT_EQ(off.exit_code, 1);
+  EXPECT_NE(off.err.find("backups are off"), std::string::npos) << off.err;
+  const std::string backups = dir_.path() + "/backups";
+  daemon_ = std::make_unique<Daemon>(dir_.path() + "/store2",
+                                     std::vector<std::string>{"--backup-dir", backups});
+  for (const std::string& bad :
+       std::vector<std::string>{dir_.path() + "/elsewhere", "../escape", "a/b", ".hidden", ""}) {
+    auto refused = Newswire({"admin", "backup", "--hub", daemon_->hub(), "--to", bad});
+    EXPECT_EQ(refused.exit_code, bad.empty() ? 2 : 1) << bad << ": " << refused.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/elsewhere"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/escape"));
+  auto metrics = testing::ParsePrometheus(testing::Get(daemon_->metrics(), "/metrics"));
+  EXPECT_EQ(metrics["newswire_backups_total"], 0);
 }
 
 TEST_F(CliTest, VerifyOfAMissingFolderFailsClearly) {

@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include <zmq.hpp>
@@ -126,6 +127,40 @@ TEST_F(HostileTest, ASubscriptionNamingNoChannelIsCountedAndIgnored) {
   peer.connect(core::ParseHub(daemon.hub())->fanout);
   peer.set(zmq::sockopt::subscribe, "no such channel");
   EXPECT_GE(AwaitMetric(daemon.metrics(), "newswire_refused_subscriptions_total", 1), 1);
+}
+
+// Memory the daemon holds after `count` publishes of ~100 KB articles that
+// do not compress, with or without a subscriber that never reads.
+double ResidentAfterLargePublishes(const std::string& dir, bool stuck_subscriber, int count,
+                                   double* queue_limit) {
+  testing::Daemon daemon(dir, {"--fanout-queue-mb", "4", "--durability", "async"});
+  std::unique_ptr<testing::RawZmtpPeer> stuck;
+  if (stuck_subscriber) {
+    stuck = std::make_unique<testing::RawZmtpPeer>(core::ParseHub(daemon.hub())->fanout, "SUB");
+    stuck->Send(std::string("\x01w|", 3));  // Subscribes to the whole wire, then never reads.
+  }
+  auto publisher = NewPublisher(daemon.hub());
+  std::mt19937_64 random(7);
+  for (int i = 0; i < count; ++i) {
+    auto article = MakeArticle(testing::Numbered("large-", i), "large", 1);
+    std::string text;
+    while (text.size() < 100'000) text += std::to_string(random()) + " ";
+    article.set_body(0, text);
+    EXPECT_TRUE(publisher->Publish(article));
+  }
+  *queue_limit = testing::ParsePrometheus(
+      testing::Get(daemon.metrics(), "/metrics"))["newswire_fanout_queue_limit_messages"];
+  return core::ReadProcessStats(daemon.pid())->resident_bytes;
+}
+
+// A subscriber that stops reading holds at most its byte budget of events,
+// not a count of messages whatever their size (once 976 MB against 470).
+TEST_F(HostileTest, AStuckSubscriberHoldsAtMostItsByteBudget) {
+  double limit = 0;
+  const double without = ResidentAfterLargePublishes(dir_.path() + "/a", false, 300, &limit);
+  const double with = ResidentAfterLargePublishes(dir_.path() + "/b", true, 300, &limit);
+  EXPECT_LE(limit, 128) << "4 MiB of events of some 50 KB each (the zstd deltas)";
+  EXPECT_LT(with - without, 16.0 * (1 << 20)) << "the stuck subscriber's queue grew past 4 MiB";
 }
 
 // Frames that protobuf refuses (invalid UTF-8 in a string field) used to

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <stdexcept>
@@ -38,7 +39,13 @@ RawZmtpPeer::RawZmtpPeer(const std::string& endpoint, const std::string& socket_
   address.sin_port = htons(static_cast<uint16_t>(std::stoi(endpoint.substr(colon + 1))));
   inet_pton(AF_INET, endpoint.substr(host_start, colon - host_start).c_str(), &address.sin_addr);
   fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  // A daemon that stopped accepting must not hang the test: connect and
+  // writes give up after a second (SO_SNDTIMEO bounds connect on Linux).
+  timeval limit{1, 0};
+  if (fd_ >= 0) setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
   if (fd_ < 0 || connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
     throw std::runtime_error("cannot connect to " + endpoint);
   }
   // Greeting: signature, version 3.0, mechanism NULL, as-server 0, filler.
@@ -51,6 +58,8 @@ RawZmtpPeer::RawZmtpPeer(const std::string& endpoint, const std::string& socket_
   core::PutBigEndian(ready, socket_type.size(), 4);
   ready += socket_type;
   if (!WriteAll(greeting) || !WriteAll(Frame(kCommand, ready))) {
+    close(fd_);
+    fd_ = -1;
     throw std::runtime_error("handshake with " + endpoint + " failed");
   }
 }

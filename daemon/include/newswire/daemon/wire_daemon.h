@@ -44,6 +44,9 @@ struct DaemonOptions {
   // Payload of events: the smallest of zstd delta, structured diff and full
   // article ("smallest", true), or never a delta ("diff", false).
   bool deltas = true;
+  // Folder a client's backup request writes into (one new folder inside it,
+  // owner-only); empty: backups through the daemon are off.
+  std::string backup_dir;
   // Threads answering queries (at least 2: one is kept for short requests
   // while the others page the log for replays and catch-ups).
   std::size_t query_workers = 4;
@@ -68,6 +71,12 @@ class WireDaemon {
   // Serves until `stop` becomes true (checked at least every 100 ms), then
   // finishes the batch in hand and returns. Call once, from one thread.
   virtual void Run(const std::atomic<bool>& stop) = 0;
+
+  // True when Run returned because the store cannot recover in place from
+  // a fatal error (RocksDB's Resume refuses it, the cause being gone): the
+  // process should start again on the same store (newswired re-executes
+  // itself, keeping its pid). Every acknowledged revision is in the WAL.
+  virtual bool restart_requested() const = 0;
 
  protected:
   WireDaemon() = default;

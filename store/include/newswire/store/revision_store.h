@@ -42,6 +42,10 @@ struct StoreOptions {
   // Recent heads kept in memory so a revision does not read its base back.
   std::size_t head_cache_bytes = 32u << 20;
   std::size_t max_article_bytes = 1u << 20;  // Canonical size limit.
+  // Table files RocksDB keeps open at most: bounds the store's file
+  // descriptors however large it grows (the daemon keeps them back from
+  // client connections).
+  int max_open_files = 256;
   // Events carry the smallest of zstd delta, structured diff and full
   // article. false: never a delta (structured diffs, version 1 in full),
   // for subscribers that read the edit operations themselves.
