@@ -77,7 +77,45 @@ nlohmann::json DeliveryJson(const subscriber::Delivery& d) {
                          {"lag_us", d.lag_ns / 1000},
                          {"article", ProtoJson(d.article())}};
   if (!d.problem.empty()) line["problem"] = d.problem;
+  if (auto figures = FigureChangesOf(d)) line["figures"] = FiguresJson(*figures);
   return line;
+}
+
+std::optional<std::vector<core::FigureChange>> FigureChangesOf(const subscriber::Delivery& d) {
+  if (!d.verified || !d.previous || d.event.version() <= 1) return std::nullopt;
+  return d.figure_changes();
+}
+
+namespace {
+
+nlohmann::json FigureJson(const core::Figure& f) {
+  return {{"text", f.text}, {"value", f.value}, {"unit", f.unit}};
+}
+
+const char* FieldName(core::FigureField field) {
+  switch (field) {
+    case core::FigureField::kHeadline: return "headline";
+    case core::FigureField::kKeyPoint: return "key_points";
+    case core::FigureField::kParagraph: return "body";
+  }
+  return "";
+}
+
+}  // namespace
+
+nlohmann::json FiguresJson(const std::vector<core::FigureChange>& changes) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& c : changes) {
+    nlohmann::json line = {{"change", core::FigureKindName(c.kind)},
+                           {"where", core::FigureWhere(c)},
+                           {"field", FieldName(c.field)},
+                           {"index", c.index},
+                           {"context", c.context}};
+    if (c.before) line["before"] = FigureJson(*c.before);
+    if (c.after) line["after"] = FigureJson(*c.after);
+    out.push_back(std::move(line));
+  }
+  return out;
 }
 
 Result<VersionDiff> FetchDiff(subscriber::QueryClient& client, const std::string& article_id,

@@ -28,15 +28,18 @@ struct PublishOptions {
 
 struct TailOptions {
   subscriber::ChannelSelection channels;
-  uint64_t count = 0;  // Stop after this many revisions; 0: run until ^C.
-  std::string since;   // RFC 3339 time or seq:N: start in the past.
-  std::string resume;  // Cursor name: continue where the last run stopped.
+  uint64_t count = 0;         // Stop after this many revisions; 0: run until ^C.
+  std::string since;          // RFC 3339 time or seq:N: start in the past.
+  std::string resume;         // Cursor name: continue where the last run stopped.
+  bool figures_only = false;  // Print only revisions that change figures.
 };
 
 struct ReplayCommandOptions {
   subscriber::ChannelSelection channels;
   std::string from, to;       // RFC 3339.
   std::string speed = "max";  // 1x, 10x, ... or max.
+  bool figures_only = false;
+  bool with_snapshot = false;  // Start from the wire's state at `from`.
 };
 
 int RunPublish(const CommonOptions& common, const PublishOptions& options);

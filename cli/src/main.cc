@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
                        "start in the past: an RFC 3339 time or seq:N (a wire sequence)");
   tail_cmd->add_option("--resume", tail.resume,
                        "keep a cursor under this name and continue from it next time");
+  tail_cmd->add_flag("--figures-only", tail.figures_only,
+                     "print only revisions that add, remove or change figures");
 
   ReplayCommandOptions replay;
   auto* replay_cmd = app.add_subcommand("replay", "the wire as it happened, from the store");
@@ -57,6 +59,8 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--instrument", replay.channels.instruments,
                          "replay an instrument, MIC:SYMBOL (repeatable)");
   replay_cmd->add_option("--topic", replay.channels.topics, "replay a topic (repeatable)");
+  replay_cmd->add_flag("--figures-only", replay.figures_only,
+                       "print only revisions that add, remove or change figures");
 
   GetOptions get;
   auto* get_cmd = app.add_subcommand("get", "an article from the store, latest or at a version");
