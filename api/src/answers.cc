@@ -118,6 +118,22 @@ nlohmann::json FiguresJson(const std::vector<core::FigureChange>& changes) {
   return out;
 }
 
+nlohmann::json SnapshotEntryJson(const v1::SnapshotEntry& e) {
+  const char* status = e.pubstatus() == v1::PUB_STATUS_CANCELED   ? "canceled"
+                       : e.pubstatus() == v1::PUB_STATUS_WITHHELD ? "withheld"
+                                                                  : "usable";
+  nlohmann::json line = {{"article_id", e.article_id()},
+                         {"feed", e.feed()},
+                         {"version", e.version()},
+                         {"wire_seq", e.wire_seq()},
+                         {"wire_time", FormatUtc(e.wire_time())},
+                         {"content_hash", core::Hex(e.content_hash())},
+                         {"pubstatus", status},
+                         {"killed", e.pubstatus() == v1::PUB_STATUS_CANCELED}};
+  if (e.has_article()) line["article"] = ProtoJson(e.article());
+  return line;
+}
+
 Result<VersionDiff> FetchDiff(subscriber::QueryClient& client, const std::string& article_id,
                               uint32_t from, uint32_t to) {
   auto base = client.GetArticle(article_id, from);

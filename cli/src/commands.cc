@@ -412,6 +412,7 @@ int RunReplay(const CommonOptions& common, const ReplayCommandOptions& options) 
   replay.hub = common.hub;
   replay.channels = options.channels;
   replay.query_timeout = common.timeout;
+  replay.with_snapshot = options.with_snapshot;
   auto from = core::ParseRfc3339(options.from);
   if (!from) {
     std::cerr << "newswire replay: --from wants an RFC 3339 time: " << from.error().message << "\n";
@@ -440,6 +441,7 @@ int RunReplay(const CommonOptions& common, const ReplayCommandOptions& options) 
   }
   auto replayer = subscriber::Replayer::Open(replay);
   if (!replayer) return Report(common, "replay", "", replayer.error());
+  if (options.with_snapshot) PrintSnapshot(common, (*replayer)->snapshot(), /*in_replay=*/true);
   std::signal(SIGINT, [](int) { g_interrupted.store(true); });
   DeliveryPrinter printer(common, options.figures_only);
   while (!g_interrupted.load()) {

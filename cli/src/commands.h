@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "newswire/subscriber/snapshot.h"
 #include "newswire/subscriber/subscriber.h"
 
 namespace newswire::cli {
@@ -42,7 +43,18 @@ struct ReplayCommandOptions {
   bool with_snapshot = false;  // Start from the wire's state at `from`.
 };
 
+struct SnapshotCommandOptions {
+  subscriber::ChannelSelection channels;
+  std::string as_of;      // RFC 3339; empty: now.
+  bool articles = false;  // --json: include each story's article.
+};
+
 int RunPublish(const CommonOptions& common, const PublishOptions& options);
+// The wire as of a moment: every story live then, at its version then.
+int RunSnapshot(const CommonOptions& common, const SnapshotCommandOptions& options);
+// Prints a snapshot (`snapshot`, or the start of `replay --with-snapshot`).
+void PrintSnapshot(const CommonOptions& common, const subscriber::Snapshot& snapshot,
+                   bool in_replay);
 int RunTail(const CommonOptions& common, const TailOptions& options);
 int RunReplay(const CommonOptions& common, const ReplayCommandOptions& options);
 // The change between two stored versions (any two, not only adjacent).

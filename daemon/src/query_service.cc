@@ -4,6 +4,7 @@
 
 #include "newswire/core/time.h"
 #include "newswire/v1/views.pb.h"
+#include "snapshot_query.h"
 
 namespace newswire::daemon {
 namespace {
@@ -184,6 +185,10 @@ std::string AnswerQuery(const store::RevisionStore& store, const v1::QueryReques
     case v1::QueryRequest::kBackup:
       Put(reply, Backup(store, request.backup()),
           [&](auto r) { *reply.mutable_backup() = std::move(r); });
+      break;
+    case v1::QueryRequest::kSnapshot:
+      Put(reply, AnswerSnapshot(store, request.snapshot(), PageSize(request.snapshot().limit())),
+          [&](auto r) { *reply.mutable_snapshot() = std::move(r); });
       break;
     default:
       *reply.mutable_error() =

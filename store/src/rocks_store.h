@@ -126,6 +126,9 @@ class RocksRevisionStore final : public RevisionStore {
   Result<std::vector<v1::Head>> GetFeedHeads(std::string_view feed,
                                              std::string_view after_article_id,
                                              std::size_t limit) const override;
+  Result<SnapshotPage> ReadSnapshot(std::string_view channel, uint64_t at_wire_seq,
+                                    std::string_view page_token, std::size_t limit,
+                                    bool with_full) const override;  // snapshot.cc
   Result<void> Checkpoint(const std::string& path) const override;
   std::vector<std::pair<std::string, uint64_t>> Sizes() const override;  // health.cc
   Result<void> Probe() override;                                         // health.cc
@@ -172,6 +175,16 @@ class RocksRevisionStore final : public RevisionStore {
   Result<std::vector<Position>> LogPositions(uint64_t from_seq, std::size_t limit) const;
   Result<std::vector<Position>> ChannelPositions(std::string_view channel, uint64_t from_seq,
                                                  std::size_t limit) const;
+  // Snapshots (snapshot.cc): a story's version at a wire sequence, the
+  // stories of a page, and where retention cut the wire.
+  Result<uint32_t> VersionAt(std::string_view article_id, const v1::Head& head, uint64_t at) const;
+  Result<std::string> PickFromHeads(std::string_view feed, bool by_feed, uint64_t at,
+                                    std::string_view token, std::size_t limit,
+                                    std::vector<std::pair<std::string, uint32_t>>* picked) const;
+  Result<std::string> PickFromChannel(std::string_view channel, uint64_t at, std::string_view token,
+                                      std::size_t limit,
+                                      std::vector<std::pair<std::string, uint32_t>>* picked) const;
+  Result<uint64_t> RetainedFrom() const;
   std::vector<rocksdb::PinnableSlice> MultiGet(Family family, const std::vector<std::string>& keys,
                                                std::vector<rocksdb::Status>& statuses) const;
   Result<std::vector<rocksdb::PinnableSlice>> FetchRecords(

@@ -63,6 +63,11 @@ std::optional<std::vector<core::FigureChange>> FigureChangesOf(
 // an added figure and `after` for a removed one.
 nlohmann::json FiguresJson(const std::vector<core::FigureChange>& changes);
 
+// One story of `newswire snapshot --json`: {article_id, feed, version,
+// wire_seq, wire_time, content_hash, pubstatus ("usable", "withheld",
+// "canceled"), killed, [article]}.
+nlohmann::json SnapshotEntryJson(const v1::SnapshotEntry& entry);
+
 // The change between two stored versions (`newswire diff`).
 struct VersionDiff {
   v1::Article base;
