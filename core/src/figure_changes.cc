@@ -230,32 +230,61 @@ class Collector {
   std::vector<FigureChange> changes_;
 };
 
+// True when `a` and `b` share at least 40% of the longer one's bytes: an
+// item the list diff replaced whole rather than edited (a short paragraph
+// reworded) is still the same item, and its figures are compared.
+bool SameItem(const std::string& a, const std::string& b, v1::TextDiff* diff) {
+  *diff = DiffText(a, b);
+  std::size_t shared = 0;
+  for (const auto& op : diff->ops()) shared += op.has_retain() ? op.retain() : 0;
+  return shared * 5 >= std::max(a.size(), b.size()) * 2;
+}
+
+// Items removed and inserted between two retained runs: pairs that are the
+// same item edited, the rest removed or added.
+void CompareReplaced(const google::protobuf::RepeatedPtrField<std::string>& a, int a_begin,
+                     int a_end, const google::protobuf::RepeatedPtrField<std::string>& b,
+                     int b_begin, int b_end, FigureField field, Collector& out) {
+  int i = a_begin, j = b_begin;
+  v1::TextDiff diff;
+  while (i < a_end && j < b_end) {
+    if (SameItem(a[i], b[j], &diff)) {
+      out.Edited(a[i], b[j], &diff, {field, j + 1});
+      ++i, ++j;
+    } else {
+      out.Removed(a[i], {field, i + 1});
+      ++i;
+    }
+  }
+  for (; i < a_end; ++i) out.Removed(a[i], {field, i + 1});
+  for (; j < b_end; ++j) out.Added(b[j], {field, j + 1});
+}
+
 void CompareLists(const google::protobuf::RepeatedPtrField<std::string>& a,
                   const google::protobuf::RepeatedPtrField<std::string>& b,
                   const v1::ListDiff& diff, FigureField field, Collector& out) {
-  int i = 0, j = 0;  // Next item of a and of b.
+  int i = 0, j = 0;          // Next item of a and of b.
+  int run_i = 0, run_j = 0;  // Where the current run of removes and inserts began.
+  auto flush = [&] {
+    CompareReplaced(a, run_i, std::min(i, a.size()), b, run_j, std::min(j, b.size()), field, out);
+  };
   for (const auto& op : diff.ops()) {
     switch (op.op_case()) {
-      case v1::ListOp::kRetain:
-        i += static_cast<int>(op.retain());
-        j += static_cast<int>(op.retain());
-        break;
-      case v1::ListOp::kRemove:
-        for (uint32_t k = 0; k < op.remove() && i < a.size(); ++k, ++i) {
-          out.Removed(a[i], {field, i + 1});
-        }
-        break;
-      case v1::ListOp::kInsert:
-        if (j < b.size()) out.Added(b[j], {field, j + 1});
-        ++j;
-        break;
-      case v1::ListOp::kModify:
-        if (i < a.size() && j < b.size()) out.Edited(a[i], b[j], &op.modify(), {field, j + 1});
-        ++i, ++j;
-        break;
+      case v1::ListOp::kRemove: i += static_cast<int>(op.remove()); continue;
+      case v1::ListOp::kInsert: ++j; continue;
       default: break;
     }
+    flush();
+    if (op.has_retain()) {
+      i += static_cast<int>(op.retain());
+      j += static_cast<int>(op.retain());
+    } else if (op.has_modify()) {
+      if (i < a.size() && j < b.size()) out.Edited(a[i], b[j], &op.modify(), {field, j + 1});
+      ++i, ++j;
+    }
+    run_i = i, run_j = j;
   }
+  flush();
 }
 
 }  // namespace
