@@ -92,11 +92,22 @@ struct Item {
   int index;  // 1-based; 0 for the headline.
 };
 
+// False when `text` cannot hold a figure: no ASCII digit and nothing but
+// ASCII (digits of other scripts, full-width ones and kanji numerals are
+// not ASCII). Most edited sentences are skipped without tokenising.
+bool MayHoldFigures(std::string_view text) {
+  for (char c : text) {
+    if ((c >= '0' && c <= '9') || static_cast<unsigned char>(c) >= 0x80) return true;
+  }
+  return false;
+}
+
 class Collector {
  public:
   explicit Collector(std::string_view language) : language_(language) {}
 
   void Added(const std::string& text, Item item) {
+    if (!MayHoldFigures(text)) return;
     const FigureScan scan = ScanFigures(text, language_);
     for (std::size_t f = 0; f < scan.figures.size(); ++f) {
       Push(FigureChange::Kind::kAdded, item, std::nullopt, scan.figures[f], Context(text, scan, f));
@@ -104,6 +115,7 @@ class Collector {
   }
 
   void Removed(const std::string& text, Item item) {
+    if (!MayHoldFigures(text)) return;
     const FigureScan scan = ScanFigures(text, language_);
     for (std::size_t f = 0; f < scan.figures.size(); ++f) {
       Push(FigureChange::Kind::kRemoved, item, scan.figures[f], std::nullopt,
@@ -113,6 +125,7 @@ class Collector {
 
   // An item edited from `a` to `b` (by `diff`, or computed here).
   void Edited(const std::string& a, const std::string& b, const v1::TextDiff* diff, Item item) {
+    if (!MayHoldFigures(a) && !MayHoldFigures(b)) return;
     const FigureScan old_scan = ScanFigures(a, language_);
     const FigureScan new_scan = ScanFigures(b, language_);
     if (old_scan.figures.empty() && new_scan.figures.empty()) return;

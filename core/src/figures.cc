@@ -112,8 +112,45 @@ bool IsCurrencySymbol(uint32_t c) {
   return u_charType(static_cast<UChar32>(c)) == U_CURRENCY_SYMBOL;
 }
 
+bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Classify for an ASCII token (most tokens), without decoding.
+Tok ClassifyAscii(std::string_view s, Tok tok) {
+  tok.first = static_cast<unsigned char>(s.front());
+  tok.last = static_cast<unsigned char>(s.back());
+  std::size_t digits = 0;
+  while (digits < s.size() && IsAsciiDigit(s[digits])) ++digits;
+  if (digits == s.size()) {
+    tok.kind = Kind::kDigits;
+  } else if (digits > 0) {
+    const std::string_view rest = s.substr(digits);
+    const bool suffix = std::all_of(rest.begin(), rest.end(), IsAsciiLetter) && LetterSuffix(rest);
+    tok.kind = suffix ? Kind::kDigitsSuffix : Kind::kWord;
+    tok.digits_end = tok.begin + digits;
+  } else if (std::any_of(s.begin(), s.end(), IsAsciiLetter)) {
+    tok.kind = Kind::kWord;
+  } else if (s.find_first_not_of(" \t\n") == std::string_view::npos) {
+    tok.kind = Kind::kSpace;
+  } else if (s.size() == 1) {
+    const char c = s[0];
+    tok.kind = c == ',' || c == '.' || c == '\'' ? Kind::kSeparator
+               : c == '-' || c == '+'             ? Kind::kSign
+               : c == '$'                         ? Kind::kCurrency
+               : c == '%'                         ? Kind::kPercent
+                                                  : Kind::kOther;
+  }
+  return tok;
+}
+
 Tok Classify(std::string_view text, const text::Token& t) {
   Tok tok{t.begin, t.end};
+  const std::string_view s = text.substr(t.begin, t.end - t.begin);
+  if (!s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x80;
+      })) {
+    return ClassifyAscii(s, tok);
+  }
   const std::vector<uint32_t> cps = CodePoints(text.substr(t.begin, t.end - t.begin));
   if (cps.empty()) return tok;
   tok.first = cps.front();
