@@ -137,25 +137,25 @@ std::optional<Source> SourceOf(std::string_view channel) {
 }  // namespace
 
 // The newest version of `article_id` out at wire sequence `at` (0: none),
-// given its head.
-Result<uint32_t> RocksRevisionStore::VersionAt(std::string_view article_id, const v1::Head& head,
-                                               uint64_t at) const {
+// given its head; `it` is an iterator over the revisions, reused.
+Result<uint32_t> RocksRevisionStore::VersionAt(rocksdb::Iterator& it, std::string_view article_id,
+                                               const v1::Head& head, uint64_t at) const {
   if (head.wire_seq() <= at) return head.version();
+  if (head.first_wire_seq() > at) return 0u;  // Came later: nothing to read.
   const std::string prefix = keys::ArticlePrefix(article_id);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kRevisions)));
   auto seq_of = [&](uint32_t version) -> Result<uint64_t> {
-    it->Seek(keys::Revision(article_id, version));
-    if (!it->Valid() || !it->key().starts_with(prefix)) {
-      if (!it->status().ok()) return StoreFailure("reading revisions", it->status());
+    it.Seek(keys::Revision(article_id, version));
+    if (!it.Valid() || !it.key().starts_with(prefix)) {
+      if (!it.status().ok()) return StoreFailure("reading revisions", it.status());
       return Fail(v1::ERROR_CODE_STORE_FAILURE,
                   "versions of " + std::string(article_id) + " end before its head");
     }
-    return WireSeqOf(it->value().ToStringView());
+    return WireSeqOf(it.value().ToStringView());
   };
   auto first_seq = seq_of(0);  // The first kept version.
   if (!first_seq) return Fail(first_seq.error());
   const auto first =
-      static_cast<uint32_t>(keys::GetBigEndian(it->key().ToStringView().substr(prefix.size())));
+      static_cast<uint32_t>(keys::GetBigEndian(it.key().ToStringView().substr(prefix.size())));
   if (*first_seq > at) return 0u;
   // The answer is in [low, high): low is out by then, high is not.
   uint32_t low = first, high = head.version();
@@ -185,51 +185,60 @@ Result<SnapshotPage> RocksRevisionStore::ReadSnapshot(std::string_view channel,
                 "the wire before #" + std::to_string(*cut) + " was removed by retention");
   }
   limit = std::max<std::size_t>(limit, 1);
-  // Stories and their versions at the instant, then their records at once.
-  std::vector<std::pair<std::string, uint32_t>> picked;
-  SnapshotPage page;
-  auto picked_or =
+  // The stories and their versions at the instant; the revision records
+  // are read (at once) only for what the heads do not say.
+  std::vector<Pick> picked;
+  auto token =
       *source == Source::kChannel
           ? PickFromChannel(channel, at_wire_seq, page_token, limit, &picked)
           : PickFromHeads(*source == Source::kFeed ? core::ChannelName(channel) : "",
                           *source == Source::kFeed, at_wire_seq, page_token, limit, &picked);
-  if (!picked_or) return Fail(picked_or.error());
-  page.next_page_token = std::move(*picked_or);
+  if (!token) return Fail(token.error());
   std::vector<std::string> keys;
-  keys.reserve(picked.size());
-  for (const auto& [id, version] : picked) keys.push_back(keys::Revision(id, version));
+  std::vector<std::size_t> reads;
+  for (std::size_t i = 0; i < picked.size(); ++i) {
+    if (!with_full && picked[i].complete) continue;
+    reads.push_back(i);
+    keys.push_back(keys::Revision(picked[i].item.article_id, picked[i].item.version));
+  }
   std::vector<rocksdb::Status> statuses;
   auto values = MultiGet(kRevisions, keys, statuses);
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (!statuses[i].ok()) return StoreFailure("reading revision", statuses[i]);
-    auto facts = ReadFacts(values[i].ToStringView());
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    if (!statuses[k].ok()) return StoreFailure("reading revision", statuses[k]);
+    auto facts = ReadFacts(values[k].ToStringView());
     if (!facts) return Fail(facts.error());
-    SnapshotItem item;
-    item.article_id = std::move(picked[i].first);
+    SnapshotItem& item = picked[reads[k]].item;
     item.feed = std::move(facts->feed);
-    item.version = picked[i].second;
     item.wire_seq = facts->wire_seq;
     item.wire_time_ns = facts->wire_time_ns;
     item.content_hash = std::move(facts->content_hash);
-    item.pubstatus =
-        facts->pubstatus == v1::PUB_STATUS_UNSPECIFIED ? v1::PUB_STATUS_USABLE : facts->pubstatus;
+    item.pubstatus = facts->pubstatus;
     if (with_full) item.article = std::string(facts->article);
-    page.items.push_back(std::move(item));
+  }
+  SnapshotPage page;
+  page.next_page_token = std::move(*token);
+  page.items.reserve(picked.size());
+  for (auto& p : picked) {
+    if (p.item.pubstatus == v1::PUB_STATUS_UNSPECIFIED) p.item.pubstatus = v1::PUB_STATUS_USABLE;
+    page.items.push_back(std::move(p.item));
   }
   return page;
 }
 
-// Stories from the heads (all, or a feed's) after the token, in id order:
-// each head is the story's version at the instant when it is old enough.
-// Looks at no more than a few pages' worth of heads, so a page of stories
-// that mostly came later still ends in time. Returns the next page token.
-Result<std::string> RocksRevisionStore::PickFromHeads(
-    std::string_view feed, bool by_feed, uint64_t at, std::string_view token, std::size_t limit,
-    std::vector<std::pair<std::string, uint32_t>>* picked) const {
-  const Family family = by_feed ? kFeedHeads : kHeads;
+// Stories from the feed heads (a feed's, or every feed's) after the token,
+// in key order (feed, then article id): each head is the story's version
+// at the instant when it is old enough, and says all the snapshot needs
+// about it. Looks at no more than a few pages' worth of heads, so a page
+// of stories that mostly came later still ends in time. Returns the next
+// page token (the last key looked at, after the feed's prefix).
+Result<std::string> RocksRevisionStore::PickFromHeads(std::string_view feed, bool by_feed,
+                                                      uint64_t at, std::string_view token,
+                                                      std::size_t limit,
+                                                      std::vector<Pick>* picked) const {
   const std::string prefix = by_feed ? keys::FeedHead(feed, "") : std::string();
   const std::string start = prefix + std::string(token);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(family)));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kFeedHeads)));
+  std::unique_ptr<rocksdb::Iterator> versions(db_->NewIterator({}, cf(kRevisions)));
   it->Seek(start);
   if (it->Valid() && !token.empty() && it->key().ToStringView() == start) it->Next();
   const std::size_t budget = limit * 4 + 16;
@@ -238,10 +247,28 @@ Result<std::string> RocksRevisionStore::PickFromHeads(
     if (picked->size() == limit || seen++ == budget) return last;
     auto head = ParseRecord<v1::Head>(it->value().ToStringView(), "head");
     if (!head) return Fail(head.error());
-    last = std::string(it->key().ToStringView().substr(prefix.size()));
-    auto version = VersionAt(last, *head, at);
+    const std::string_view key = it->key().ToStringView();
+    last = std::string(key.substr(prefix.size()));
+    const std::size_t split = key.find('\0');
+    if (split == std::string_view::npos) {
+      return Fail(v1::ERROR_CODE_STORE_FAILURE, "corrupt feed head key");
+    }
+    const std::string_view article_id = key.substr(split + 1);
+    auto version = VersionAt(*versions, article_id, *head, at);
     if (!version) return Fail(version.error());
-    if (*version != 0) picked->emplace_back(last, *version);
+    if (*version == 0) continue;
+    Pick pick;
+    pick.item.article_id = std::string(article_id);
+    pick.item.feed = std::string(key.substr(0, split));
+    pick.item.version = *version;
+    if (*version == head->version() && head->wire_time_ns() != 0) {
+      pick.item.wire_seq = head->wire_seq();
+      pick.item.wire_time_ns = head->wire_time_ns();
+      pick.item.content_hash = std::move(*head->mutable_content_hash());
+      pick.item.pubstatus = head->pubstatus();
+      pick.complete = true;
+    }
+    picked->push_back(std::move(pick));
   }
   if (!it->status().ok()) return StoreFailure("reading heads", it->status());
   return std::string();
@@ -250,9 +277,9 @@ Result<std::string> RocksRevisionStore::PickFromHeads(
 // Stories from an instrument or topic channel's index: an entry is in the
 // snapshot when its version is the story's version at the instant (a later
 // version that dropped the instrument or topic leaves the story out).
-Result<std::string> RocksRevisionStore::PickFromChannel(
-    std::string_view channel, uint64_t at, std::string_view token, std::size_t limit,
-    std::vector<std::pair<std::string, uint32_t>>* picked) const {
+Result<std::string> RocksRevisionStore::PickFromChannel(std::string_view channel, uint64_t at,
+                                                        std::string_view token, std::size_t limit,
+                                                        std::vector<Pick>* picked) const {
   uint64_t from = 1;
   if (!token.empty()) {
     auto [end, error] = std::from_chars(token.data(), token.data() + token.size(), from);
@@ -269,14 +296,19 @@ Result<std::string> RocksRevisionStore::PickFromChannel(
   for (const auto& p : *positions) keys.push_back(std::string(p.article_id));
   std::vector<rocksdb::Status> statuses;
   auto heads = MultiGet(kHeads, keys, statuses);
+  std::unique_ptr<rocksdb::Iterator> versions(db_->NewIterator({}, cf(kRevisions)));
   for (std::size_t i = 0; i < positions->size(); ++i) {
     if (!statuses[i].ok()) return StoreFailure("reading head", statuses[i]);
     auto head = ParseRecord<v1::Head>(heads[i].ToStringView(), "head");
     if (!head) return Fail(head.error());
     const auto& p = (*positions)[i];
-    auto version = VersionAt(p.article_id, *head, at);
+    auto version = VersionAt(*versions, p.article_id, *head, at);
     if (!version) return Fail(version.error());
-    if (*version == p.version) picked->emplace_back(p.article_id, p.version);
+    if (*version != p.version) continue;
+    Pick pick;
+    pick.item.article_id = p.article_id;
+    pick.item.version = p.version;
+    picked->push_back(std::move(pick));  // The feed comes from the record.
   }
   const uint64_t next = positions->empty() ? *past : positions->back().seq + 1;
   return next >= *past ? std::string() : std::to_string(next);
