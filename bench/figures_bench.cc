@@ -9,8 +9,8 @@
 // sends it), and the CPU the library spends computing them (this thread's
 // CPU time, so other work on a shared machine does not count). Prints one
 // figure a line, `newswire-figures workload metric value`.
-#include <algorithm>
 #include <time.h>
+#include <algorithm>
 
 #include <cstdio>
 #include <string>

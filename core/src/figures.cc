@@ -135,10 +135,10 @@ Tok ClassifyAscii(std::string_view s, Tok tok) {
   } else if (s.size() == 1) {
     const char c = s[0];
     tok.kind = c == ',' || c == '.' || c == '\'' ? Kind::kSeparator
-               : c == '-' || c == '+'             ? Kind::kSign
-               : c == '$'                         ? Kind::kCurrency
-               : c == '%'                         ? Kind::kPercent
-                                                  : Kind::kOther;
+               : c == '-' || c == '+'            ? Kind::kSign
+               : c == '$'                        ? Kind::kCurrency
+               : c == '%'                        ? Kind::kPercent
+                                                 : Kind::kOther;
   }
   return tok;
 }
@@ -146,9 +146,8 @@ Tok ClassifyAscii(std::string_view s, Tok tok) {
 Tok Classify(std::string_view text, const text::Token& t) {
   Tok tok{t.begin, t.end};
   const std::string_view s = text.substr(t.begin, t.end - t.begin);
-  if (!s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-        return static_cast<unsigned char>(c) < 0x80;
-      })) {
+  if (!s.empty() && std::all_of(s.begin(), s.end(),
+                                [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
     return ClassifyAscii(s, tok);
   }
   const std::vector<uint32_t> cps = CodePoints(text.substr(t.begin, t.end - t.begin));
