@@ -1,11 +1,10 @@
 // newswire snapshot: the wire as of a moment.
 #include <iostream>
 
-#include <google/protobuf/util/time_util.h>
-
 #include "commands.h"
 #include "newswire/api/answers.h"
 #include "newswire/core/article.h"
+#include "newswire/core/time.h"
 #include "render.h"
 
 namespace newswire::cli {
@@ -65,13 +64,14 @@ int RunSnapshot(const CommonOptions& common, const SnapshotCommandOptions& optio
   request.channels = options.channels;
   request.with_articles = options.articles || !common.json;  // Headlines for people.
   if (!options.as_of.empty()) {
-    google::protobuf::Timestamp as_of;
-    if (!google::protobuf::util::TimeUtil::FromString(options.as_of, &as_of)) {
+    auto as_of = core::ParseRfc3339(options.as_of);
+    if (!as_of) {
       std::cerr << "newswire snapshot: --as-of wants an RFC 3339 time such as "
-                   "2026-11-25T16:19:59+09:00\n";
+                   "2026-11-25T16:19:59+09:00: "
+                << as_of.error().message << "\n";
       return kUsage;
     }
-    request.as_of = as_of;
+    request.as_of = *as_of;
   }
   auto client = subscriber::QueryClient::Connect(common.hub, common.timeout);
   if (!client) return Fail(common, client.error());

@@ -2,19 +2,10 @@
 
 #include <algorithm>
 
+#include "newswire/core/time.h"
+
 namespace newswire::daemon {
 namespace {
-
-int64_t ToNanos(const google::protobuf::Timestamp& ts) {
-  return ts.seconds() * 1'000'000'000 + ts.nanos();
-}
-
-google::protobuf::Timestamp ToTimestamp(int64_t ns) {
-  google::protobuf::Timestamp ts;
-  ts.set_seconds(ns / 1'000'000'000 - (ns % 1'000'000'000 < 0 ? 1 : 0));
-  ts.set_nanos(static_cast<int32_t>(ns - ts.seconds() * 1'000'000'000));
-  return ts;
-}
 
 // The last wire sequence of the snapshot asked for.
 Result<uint64_t> Instant(const store::RevisionStore& store, const v1::GetSnapshot& query) {
@@ -25,7 +16,9 @@ Result<uint64_t> Instant(const store::RevisionStore& store, const v1::GetSnapsho
                 "a snapshot's later pages name its instant with at_wire_seq");
   }
   if (!query.has_as_of()) return last;
-  auto after = store.FirstSeqAtOrAfter(ToNanos(query.as_of()) + 1);
+  const int64_t as_of = core::ToClockNs(query.as_of());  // Clamped to the clock's range.
+  if (as_of == core::kClockMax) return last;
+  auto after = store.FirstSeqAtOrAfter(as_of + 1);
   if (!after) return Fail(after.error());
   return std::min(*after - 1, last);
 }
@@ -56,7 +49,7 @@ Result<v1::SnapshotReply> AnswerSnapshot(const store::RevisionStore& store,
     entry->set_feed(std::move(item.feed));
     entry->set_version(item.version);
     entry->set_wire_seq(item.wire_seq);
-    *entry->mutable_wire_time() = ToTimestamp(item.wire_time_ns);
+    *entry->mutable_wire_time() = core::FromClockNs(item.wire_time_ns);
     entry->set_content_hash(std::move(item.content_hash));
     entry->set_pubstatus(item.pubstatus);
     if (!item.article.empty() && !entry->mutable_article()->ParseFromString(item.article)) {

@@ -14,6 +14,7 @@
 
 #include "keys.h"
 #include "newswire/core/channel.h"
+#include "newswire/core/time.h"
 #include "rocks_store.h"
 
 namespace newswire::store {
@@ -76,7 +77,7 @@ Result<Facts> ReadFacts(std::string_view record) {
             !time.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
           return false;
         }
-        f.wire_time_ns = ToNanos(time);
+        f.wire_time_ns = core::ToClockNs(time);
         return true;
       }
       case v1::StoredRevision::kContentHashFieldNumber:
