@@ -25,6 +25,8 @@ build/bench/newswire-bench --quick >/dev/null
 build/bench/newswire-diff-bench --quick >/dev/null
 build/bench/newswire-store-bench --quick >/dev/null
 build/bench/newswire-rss-bench --quick >/dev/null
+build/bench/newswire-figures-bench --quick >/dev/null
+build/bench/newswire-snapshot-bench --quick >/dev/null 2>&1
 /usr/bin/python3 bench/gateway_bench.py --quick >/dev/null
 
 echo "== libFuzzer: the diff engine 30 s, the JSON article decoder 20 s" >&2

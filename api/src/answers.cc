@@ -77,6 +77,60 @@ nlohmann::json DeliveryJson(const subscriber::Delivery& d) {
                          {"lag_us", d.lag_ns / 1000},
                          {"article", ProtoJson(d.article())}};
   if (!d.problem.empty()) line["problem"] = d.problem;
+  if (auto figures = FigureChangesOf(d)) line["figures"] = FiguresJson(*figures);
+  return line;
+}
+
+std::optional<std::vector<core::FigureChange>> FigureChangesOf(const subscriber::Delivery& d) {
+  if (!d.verified || !d.previous || d.event.version() <= 1) return std::nullopt;
+  return d.figure_changes();
+}
+
+namespace {
+
+nlohmann::json FigureJson(const core::Figure& f) {
+  return {{"text", f.text}, {"value", f.value}, {"unit", f.unit}};
+}
+
+const char* FieldName(core::FigureField field) {
+  switch (field) {
+    case core::FigureField::kHeadline: return "headline";
+    case core::FigureField::kKeyPoint: return "key_points";
+    case core::FigureField::kParagraph: return "body";
+  }
+  return "";
+}
+
+}  // namespace
+
+nlohmann::json FiguresJson(const std::vector<core::FigureChange>& changes) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& c : changes) {
+    nlohmann::json line = {{"change", core::FigureKindName(c.kind)},
+                           {"where", core::FigureWhere(c)},
+                           {"field", FieldName(c.field)},
+                           {"index", c.index},
+                           {"context", c.context}};
+    if (c.before) line["before"] = FigureJson(*c.before);
+    if (c.after) line["after"] = FigureJson(*c.after);
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
+nlohmann::json SnapshotEntryJson(const v1::SnapshotEntry& e) {
+  const char* status = e.pubstatus() == v1::PUB_STATUS_CANCELED   ? "canceled"
+                       : e.pubstatus() == v1::PUB_STATUS_WITHHELD ? "withheld"
+                                                                  : "usable";
+  nlohmann::json line = {{"article_id", e.article_id()},
+                         {"feed", e.feed()},
+                         {"version", e.version()},
+                         {"wire_seq", e.wire_seq()},
+                         {"wire_time", FormatUtc(e.wire_time())},
+                         {"content_hash", core::Hex(e.content_hash())},
+                         {"pubstatus", status},
+                         {"killed", e.pubstatus() == v1::PUB_STATUS_CANCELED}};
+  if (e.has_article()) line["article"] = ProtoJson(e.article());
   return line;
 }
 

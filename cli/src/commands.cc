@@ -193,19 +193,27 @@ namespace {
 // printed before.
 class DeliveryPrinter {
  public:
-  explicit DeliveryPrinter(const CommonOptions& common)
-      : json_(common.json), style_{common.color} {}
+  DeliveryPrinter(const CommonOptions& common, bool figures_only)
+      : json_(common.json), figures_only_(figures_only), style_{common.color} {}
 
-  void Print(const subscriber::Delivery& d) {
+  // Prints `d` unless only figure changes are wanted and it has none;
+  // returns whether it printed.
+  bool Print(const subscriber::Delivery& d) {
     const auto& e = d.event;
+    const auto figures = api::FigureChangesOf(d);
+    if (figures_only_ && (!figures || figures->empty())) {
+      if (d.verified) previous_[e.article_id()] = d.rebuilt;
+      return false;
+    }
     // Live: the bytes of the message; from the store: the same event's size.
     const std::size_t wire_bytes = d.event_bytes ? d.event_bytes : e.ByteSizeLong();
     if (json_) {
       std::cout << api::DeliveryJson(d).dump() << std::endl;
     } else {
-      PrintHuman(d, wire_bytes);
+      PrintHuman(d, wire_bytes, figures);
     }
     if (d.verified) previous_[e.article_id()] = d.rebuilt;
+    return true;
   }
 
   void PrintGap(const subscriber::Gap& gap) {
@@ -239,7 +247,8 @@ class DeliveryPrinter {
   }
 
  private:
-  void PrintHuman(const subscriber::Delivery& d, std::size_t wire_bytes) {
+  void PrintHuman(const subscriber::Delivery& d, std::size_t wire_bytes,
+                  const std::optional<std::vector<core::FigureChange>>& figures) {
     const auto& e = d.event;
     if (d.killed()) {
       std::cout << style_.Red() << style_.Bold() << "*** KILL *** " << e.article_id()
@@ -279,10 +288,19 @@ class DeliveryPrinter {
     } else {
       PrintArticleBody(d.article());
     }
+    if (figures && !figures->empty()) {
+      const char* label = "  figures: ";
+      for (const auto& change : *figures) {
+        std::cout << style_.Bold() << label << style_.Reset() << core::FigureChangeLine(change)
+                  << "\n";
+        label = "           ";
+      }
+    }
     std::cout << std::endl;
   }
 
   bool json_;
+  bool figures_only_;
   Style style_;
   std::unordered_map<std::string, std::shared_ptr<const subscriber::RebuiltArticle>> previous_;
 };
@@ -367,7 +385,7 @@ int RunTail(const CommonOptions& common, const TailOptions& options) {
 
   std::signal(SIGINT, [](int) { g_interrupted.store(true); });
   std::signal(SIGTERM, [](int) { g_interrupted.store(true); });
-  DeliveryPrinter printer(common);
+  DeliveryPrinter printer(common, options.figures_only);
   uint64_t delivered = 0;
   while (!g_interrupted.load() && (options.count == 0 || delivered < options.count)) {
     auto notice = (*subscriber)->Next(std::chrono::milliseconds(200));
@@ -379,8 +397,7 @@ int RunTail(const CommonOptions& common, const TailOptions& options) {
     }
     auto* delivery = std::get_if<subscriber::Delivery>(&**notice);
     if (!delivery) continue;
-    printer.Print(*delivery);
-    ++delivered;
+    if (printer.Print(*delivery)) ++delivered;
     // After printing: a crash in between repeats one revision, never loses one.
     if (!cursor.empty() && !WriteCursor(cursor, (*subscriber)->last_delivered_wire_seq())) {
       std::cerr << "newswire tail: cannot write cursor " << cursor << "\n";
@@ -395,6 +412,7 @@ int RunReplay(const CommonOptions& common, const ReplayCommandOptions& options) 
   replay.hub = common.hub;
   replay.channels = options.channels;
   replay.query_timeout = common.timeout;
+  replay.with_snapshot = options.with_snapshot;
   auto from = core::ParseRfc3339(options.from);
   if (!from) {
     std::cerr << "newswire replay: --from wants an RFC 3339 time: " << from.error().message << "\n";
@@ -423,8 +441,9 @@ int RunReplay(const CommonOptions& common, const ReplayCommandOptions& options) 
   }
   auto replayer = subscriber::Replayer::Open(replay);
   if (!replayer) return Report(common, "replay", "", replayer.error());
+  if (options.with_snapshot) PrintSnapshot(common, (*replayer)->snapshot(), /*in_replay=*/true);
   std::signal(SIGINT, [](int) { g_interrupted.store(true); });
-  DeliveryPrinter printer(common);
+  DeliveryPrinter printer(common, options.figures_only);
   while (!g_interrupted.load()) {
     auto delivery = (*replayer)->Next();
     if (!delivery) return Report(common, "replay", "", delivery.error());

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "newswire/subscriber/snapshot.h"
 #include "newswire/subscriber/subscriber.h"
 
 namespace newswire::cli {
@@ -28,18 +29,32 @@ struct PublishOptions {
 
 struct TailOptions {
   subscriber::ChannelSelection channels;
-  uint64_t count = 0;  // Stop after this many revisions; 0: run until ^C.
-  std::string since;   // RFC 3339 time or seq:N: start in the past.
-  std::string resume;  // Cursor name: continue where the last run stopped.
+  uint64_t count = 0;         // Stop after this many revisions; 0: run until ^C.
+  std::string since;          // RFC 3339 time or seq:N: start in the past.
+  std::string resume;         // Cursor name: continue where the last run stopped.
+  bool figures_only = false;  // Print only revisions that change figures.
 };
 
 struct ReplayCommandOptions {
   subscriber::ChannelSelection channels;
   std::string from, to;       // RFC 3339.
   std::string speed = "max";  // 1x, 10x, ... or max.
+  bool figures_only = false;
+  bool with_snapshot = false;  // Start from the wire's state at `from`.
+};
+
+struct SnapshotCommandOptions {
+  subscriber::ChannelSelection channels;
+  std::string as_of;      // RFC 3339; empty: now.
+  bool articles = false;  // --json: include each story's article.
 };
 
 int RunPublish(const CommonOptions& common, const PublishOptions& options);
+// The wire as of a moment: every story live then, at its version then.
+int RunSnapshot(const CommonOptions& common, const SnapshotCommandOptions& options);
+// Prints a snapshot (`snapshot`, or the start of `replay --with-snapshot`).
+void PrintSnapshot(const CommonOptions& common, const subscriber::Snapshot& snapshot,
+                   bool in_replay);
 int RunTail(const CommonOptions& common, const TailOptions& options);
 int RunReplay(const CommonOptions& common, const ReplayCommandOptions& options);
 // The change between two stored versions (any two, not only adjacent).

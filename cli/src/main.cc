@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
                        "start in the past: an RFC 3339 time or seq:N (a wire sequence)");
   tail_cmd->add_option("--resume", tail.resume,
                        "keep a cursor under this name and continue from it next time");
+  tail_cmd->add_flag("--figures-only", tail.figures_only,
+                     "print only revisions that add, remove or change figures");
 
   ReplayCommandOptions replay;
   auto* replay_cmd = app.add_subcommand("replay", "the wire as it happened, from the store");
@@ -57,6 +59,23 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--instrument", replay.channels.instruments,
                          "replay an instrument, MIC:SYMBOL (repeatable)");
   replay_cmd->add_option("--topic", replay.channels.topics, "replay a topic (repeatable)");
+  replay_cmd->add_flag("--with-snapshot", replay.with_snapshot,
+                       "start from the wire's state just before --from (every story then live), "
+                       "then deliver what came after");
+  replay_cmd->add_flag("--figures-only", replay.figures_only,
+                       "print only revisions that add, remove or change figures");
+
+  SnapshotCommandOptions snapshot;
+  auto* snapshot_cmd = app.add_subcommand(
+      "snapshot", "the wire as of a moment: every story live then, at its version then");
+  add_common(snapshot_cmd);
+  snapshot_cmd->add_option("--as-of", snapshot.as_of, "the instant (RFC 3339; default: now)");
+  snapshot_cmd->add_option("--feed", snapshot.channels.feeds, "stories of a feed (repeatable)");
+  snapshot_cmd->add_option("--instrument", snapshot.channels.instruments,
+                           "stories about an instrument, MIC:SYMBOL (repeatable)");
+  snapshot_cmd->add_option("--topic", snapshot.channels.topics, "stories of a topic (repeatable)");
+  snapshot_cmd->add_flag("--articles", snapshot.articles,
+                         "with --json: include each story's article at its version");
 
   GetOptions get;
   auto* get_cmd = app.add_subcommand("get", "an article from the store, latest or at a version");
@@ -122,6 +141,7 @@ int main(int argc, char** argv) {
   if (*publish_cmd) return RunPublish(common, publish);
   if (*tail_cmd) return RunTail(common, tail);
   if (*replay_cmd) return RunReplay(common, replay);
+  if (*snapshot_cmd) return RunSnapshot(common, snapshot);
   if (*stats_cmd) return RunStats(common);
   if (*diff_cmd) return RunDiff(common, article_id, diff_from, diff_to);
   if (*blame_cmd) return RunBlame(common, article_id);

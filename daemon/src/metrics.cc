@@ -150,8 +150,8 @@ std::string Metrics::RenderPrometheus(const store::RevisionStore& store, int64_t
          static_cast<double>(refused_subscriptions.load()));
   Header(out, "newswire_query_requests_total", "counter", "Query service requests, by kind.");
   static constexpr const char* kQueries[] = {"none",     "none",       "get",    "history",
-                                             "read_log", "feed_heads", "backup", "none"};
-  for (std::size_t i = 2; i <= 6; ++i) {
+                                             "read_log", "feed_heads", "backup", "snapshot"};
+  for (std::size_t i = 2; i <= 7; ++i) {
     Line(out, "newswire_query_requests_total", std::string("kind=\"") + kQueries[i] + "\"",
          static_cast<double>(queries[i].load()));
   }

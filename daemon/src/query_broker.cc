@@ -26,7 +26,10 @@ struct Job {
   zmq::message_t request;
 };
 
-bool IsLogPage(const v1::QueryRequest& request) { return request.has_read_log(); }
+// Long requests: log pages and snapshot pages read up to a page of records.
+bool IsLogPage(const v1::QueryRequest& request) {
+  return request.has_read_log() || request.has_snapshot();
+}
 
 // A worker: takes [envelope id][delimiter flag][request] from the broker,
 // answers it from the store and sends [envelope id][delimiter flag][reply]

@@ -6,6 +6,7 @@
 
 #include "newswire/core/time.h"
 #include "newswire/v1/views.pb.h"
+#include "snapshot_query.h"
 
 namespace newswire::daemon {
 namespace {
@@ -214,6 +215,10 @@ std::string AnswerQuery(const QueryContext& context, const v1::QueryRequest& req
     case v1::QueryRequest::kBackup:
       Put(reply, Backup(context, request.backup()),
           [&](auto r) { *reply.mutable_backup() = std::move(r); });
+      break;
+    case v1::QueryRequest::kSnapshot:
+      Put(reply, AnswerSnapshot(store, request.snapshot(), PageSize(request.snapshot().limit())),
+          [&](auto r) { *reply.mutable_snapshot() = std::move(r); });
       break;
     default:
       *reply.mutable_error() =

@@ -72,12 +72,16 @@ std::shared_ptr<const WireEvent> EventBuilder::Build(const subscriber::Delivery&
   }
   out->topics.assign(article.topics().begin(), article.topics().end());
   nlohmann::json data = api::DeliveryJson(d);
+  // The version before, when the diff or the figure changes need it.
+  std::shared_ptr<const subscriber::RebuiltArticle> previous;
+  if (e.version() > 1 && (!e.has_diff() || !data.contains("figures"))) previous = Previous(e);
   if (e.has_diff()) {
     data["diff"] = api::ProtoJson(e.diff());
-  } else if (e.version() > 1) {
-    if (auto previous = Previous(e)) {
-      data["diff"] = api::ProtoJson(core::DiffArticles(previous->article(), article));
-    }
+  } else if (previous) {
+    data["diff"] = api::ProtoJson(core::DiffArticles(previous->article(), article));
+  }
+  if (!data.contains("figures") && previous) {
+    data["figures"] = api::FiguresJson(core::FigureChanges(previous->article(), article));
   }
   out->text = std::make_shared<const std::string>(SseEvent("revision", e.wire_seq(), data.dump()));
   if (!held_.count(e.article_id())) {

@@ -120,7 +120,8 @@ function onRevision(d) {
       el("span", {}, a.feed),
       el("span", {}, instruments(a).join(" ")),
       el("span", {}, "v" + a.version)),
-    el("div", { class: "headline" }, a.headline));
+    el("div", { class: "headline" }, a.headline),
+    ...figureLines(d.figures));
   item.addEventListener("click", () => openStory(a.id));
   item.addEventListener("keydown", (e) => { if (e.key === "Enter") openStory(a.id); });
   $("items").prepend(item);
@@ -131,6 +132,17 @@ function onRevision(d) {
     state.items.delete(id);
   }
   if (state.story === a.id) openStory(a.id, a.version);
+}
+
+// Figure changes of a revision, one line each: "3.2% → 3.4% (paragraph 3: …)".
+function figureLines(figures) {
+  return (figures || []).map((f) => {
+    const what = f.change === "added" ? "+ " + f.after.text
+      : f.change === "removed" ? "− " + f.before.text
+      : f.before.text + " → " + f.after.text;
+    return el("div", { class: "figure " + f.change },
+      el("strong", {}, what), " (" + f.where + ": “" + f.context + "”)");
+  });
 }
 
 // --- A story: timeline, diff, blame --------------------------------------

@@ -23,7 +23,7 @@ from .times import TimeLike, to_timestamp
 from .wire import LEN, VARINT, Hub, embedded, fields, parse_hub
 
 # QueryReply's result fields.
-_ERROR, _ARTICLE, _HISTORY, _LOG, _FEED_HEADS, _BACKUP = 2, 3, 4, 5, 6, 7
+_ERROR, _ARTICLE, _HISTORY, _LOG, _FEED_HEADS, _BACKUP, _SNAPSHOT = 2, 3, 4, 5, 6, 7, 8
 
 
 @dataclass(frozen=True)
@@ -161,6 +161,36 @@ class QueryClient:
                 return heads
             after = page.next_after
 
+    def snapshot(self, channel: str = "", *, as_of: TimeLike | None = None, at_wire_seq: int = 0,
+                 with_full: bool = False, page_size: int = 0
+                 ) -> tuple[int, list[wire_pb2.SnapshotEntry]]:
+        """The wire as of a moment (GetSnapshot, every page): every story out at
+        ``as_of`` (or up to ``at_wire_seq``; neither: now) at its version then,
+        killed ones included (``pubstatus``), on ``channel`` ("f/FEED|",
+        "i/MIC:SYMBOL|", "t/TOPIC|"; empty: the whole wire). Returns the wire
+        sequence the snapshot stands at and its entries."""
+        entries: list[wire_pb2.SnapshotEntry] = []
+        token = ""
+        at = at_wire_seq
+        while True:
+            request = wire_pb2.QueryRequest()
+            request.snapshot.channel = channel
+            request.snapshot.limit = page_size
+            request.snapshot.with_full = with_full
+            request.snapshot.page_token = token
+            if at:
+                request.snapshot.at_wire_seq = at
+            elif as_of is not None:
+                request.snapshot.as_of.CopyFrom(to_timestamp(as_of))
+            page = wire_pb2.SnapshotReply.FromString(self._call(request, _SNAPSHOT))
+            if page.wire_seq == 0:
+                return 0, []
+            at = page.wire_seq
+            entries.extend(page.entries)
+            if not page.next_page_token:
+                return at, entries
+            token = page.next_page_token
+
     def backup(self, path: str) -> wire_pb2.BackupReply:
         """Has the daemon write a consistent copy of its store to ``path`` on its machine."""
         request = wire_pb2.QueryRequest()
@@ -277,7 +307,7 @@ def _result(reply: bytes, expected: int) -> bytes:
     """The bytes of the reply's result field; its Error raised as typed."""
     found: tuple[int, bytes] | None = None
     for f in fields(reply):
-        if f.wire_type == LEN and _ERROR <= f.number <= _BACKUP:
+        if f.wire_type == LEN and _ERROR <= f.number <= _SNAPSHOT:
             found = (f.number, f.data)
     if found is None:
         raise Malformed("reply holds no result")

@@ -86,3 +86,20 @@ def test_an_unknown_article_is_not_found(daemon: Any) -> None:
         with pytest.raises(errors.NotFound) as raised:
             query.history("no-such-story")
     assert raised.value.message == "no article no-such-story"
+
+
+def test_snapshot_lists_every_story_at_its_version_then(daemon: Any) -> None:
+    published = publish_wire_vectors(daemon.hub, "wire-smallest.json")
+    talks = [(v, ack) for v, ack in published if v["article_id"] == TALKS]
+    v2_time = talks[1][1].wire_time_ns
+    with QueryClient(daemon.hub) as query:
+        at, entries = query.snapshot(as_of=v2_time, page_size=1)
+        assert at == talks[1][1].wire_seq
+        versions = {e.article_id: e.version for e in entries}
+        assert versions[TALKS] == 2
+        assert all(e.wire_seq <= at for e in entries)
+        now_at, now = query.snapshot(with_full=True)
+        latest = {e.article_id: e for e in now}
+        assert latest[TALKS].version == 3 and latest[TALKS].article.version == 3
+        assert now_at >= at
+        assert query.snapshot(as_of=talks[0][1].wire_time_ns - 1) == (0, [])

@@ -338,6 +338,10 @@ Committed PublishBatch::WriteRecords(const Step& step, Encoded encoded, Sequence
   head.set_content_hash(encoded.content_hash);
   head.set_wire_seq(seq);
   head.set_chain_hash(encoded.chain_hash);
+  head.set_wire_time_ns(wire_time_ns_);  // For snapshots (snapshot.cc).
+  if (article.pubstatus() != v1::PUB_STATUS_USABLE) head.set_pubstatus(article.pubstatus());
+  const uint64_t first_wire_seq = base ? base->first_wire_seq : seq;
+  head.set_first_wire_seq(first_wire_seq);
   const std::string head_bytes = head.SerializeAsString();
 
   // The log entry chains the whole wire; the event is spliced on, not
@@ -375,6 +379,7 @@ Committed PublishBatch::WriteRecords(const Step& step, Encoded encoded, Sequence
   next.content_hash = std::move(encoded.content_hash);
   next.chain_hash = std::move(encoded.chain_hash);
   next.wire_seq = seq;
+  next.first_wire_seq = first_wire_seq;
   next.wire_time_ns = wire_time_ns_;
   next.bytes = encoded.canonical.size() + 320;  // The bytes, the hashes, the id and the nodes.
   next.canonical = std::move(encoded.canonical);
@@ -432,6 +437,8 @@ Result<const HeadState*> PublishBatch::FindBase(const std::string& article_id) {
     stored_base_.chain_hash = std::move(*head->mutable_chain_hash());
     stored_base_.wire_seq = head->wire_seq();
     stored_base_.wire_time_ns = core::ToClockNs(head->wire_time());
+    auto stored_head = store_.GetHead(article_id);
+    stored_base_.first_wire_seq = stored_head ? stored_head->first_wire_seq() : 0;
     return &stored_base_;
   }
   if (head.error().code == v1::ERROR_CODE_NOT_FOUND) return nullptr;

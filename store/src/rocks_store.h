@@ -54,7 +54,8 @@ struct HeadState {
   std::string canonical;  // Its canonical bytes: the next zstd delta's dictionary.
   std::string content_hash;
   std::string chain_hash;
-  uint64_t wire_seq = 0;  // Answers a re-send of this very version.
+  uint64_t wire_seq = 0;        // Answers a re-send of this very version.
+  uint64_t first_wire_seq = 0;  // Of version 1, for snapshots (0: not known).
   int64_t wire_time_ns = 0;
   std::size_t bytes = 0;  // Rough heap footprint, for HeadCache's budget.
   uint64_t batch = 0;     // Number of the batch that staged it.
@@ -143,6 +144,9 @@ class RocksRevisionStore final : public RevisionStore {
   Result<std::vector<v1::Head>> GetFeedHeads(std::string_view feed,
                                              std::string_view after_article_id,
                                              std::size_t limit) const override;
+  Result<SnapshotPage> ReadSnapshot(std::string_view channel, uint64_t at_wire_seq,
+                                    std::string_view page_token, std::size_t limit,
+                                    bool with_full) const override;  // snapshot.cc
   Result<void> Checkpoint(const std::string& path) const override;
   std::vector<std::pair<std::string, uint64_t>> Sizes() const override;  // health.cc
   Result<void> Probe() override;                                         // health.cc
@@ -189,6 +193,20 @@ class RocksRevisionStore final : public RevisionStore {
   Result<std::vector<Position>> LogPositions(uint64_t from_seq, std::size_t limit) const;
   Result<std::vector<Position>> ChannelPositions(std::string_view channel, uint64_t from_seq,
                                                  std::size_t limit) const;
+  // Snapshots (snapshot.cc): a story's version at a wire sequence, the
+  // stories of a page, and where retention cut the wire.
+  struct Pick {
+    SnapshotItem item;
+    bool complete = false;  // The head said it all: no record to read.
+  };
+  Result<uint32_t> VersionAt(rocksdb::Iterator& it, std::string_view article_id,
+                             const v1::Head& head, uint64_t at) const;
+  Result<std::string> PickFromHeads(std::string_view feed, bool by_feed, uint64_t at,
+                                    std::string_view token, std::size_t limit,
+                                    std::vector<Pick>* picked) const;
+  Result<std::string> PickFromChannel(std::string_view channel, uint64_t at, std::string_view token,
+                                      std::size_t limit, std::vector<Pick>* picked) const;
+  Result<uint64_t> RetainedFrom() const;
   std::vector<rocksdb::PinnableSlice> MultiGet(Family family, const std::vector<std::string>& keys,
                                                std::vector<rocksdb::Status>& statuses) const;
   Result<std::vector<rocksdb::PinnableSlice>> FetchRecords(

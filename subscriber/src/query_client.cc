@@ -81,6 +81,15 @@ class ZmqQueryClient final : public QueryClient {
     if (Send(request)) prefetched_.emplace(std::move(key), request.request_id());
   }
 
+  Result<v1::SnapshotReply> ReadSnapshot(const v1::GetSnapshot& snapshot) override {
+    v1::QueryRequest request;
+    *request.mutable_snapshot() = snapshot;
+    auto reply = Call(request);
+    if (!reply) return Fail(reply.error());
+    if (!reply->has_snapshot()) return Fail(v1::ERROR_CODE_MALFORMED, "reply holds no snapshot");
+    return std::move(*reply->mutable_snapshot());
+  }
+
   Result<v1::BackupReply> Backup(const std::string& path) override {
     v1::QueryRequest request;
     request.mutable_backup()->set_path(path);

@@ -60,6 +60,12 @@ Delivery Rebuilder::Rebuild(v1::RevisionEvent event, const v1::Article* full) {
     }
   };
 
+  // The version before, when held: what the figure changes compare with.
+  std::shared_ptr<const std::string> previous;
+  if (const Held* held = event.version() > 1 ? Find(event.article_id()) : nullptr;
+      held && held->version + 1 == event.version()) {
+    previous = held->canonical;
+  }
   Held* base = nullptr;  // Updated in place once the next version verifies.
   if (event.has_full()) {
     take_article(event.full());
@@ -96,6 +102,7 @@ Delivery Rebuilder::Rebuild(v1::RevisionEvent event, const v1::Article* full) {
     if (!d.verified) d.problem += "; the full version does not match the event hash either";
   }
   if (rebuilt) d.rebuilt = std::move(rebuilt);
+  if (previous) d.previous = std::make_shared<const RebuiltArticle>(std::move(previous));
   if (d.verified && base) {
     base->version = event.version();
     base->canonical = d.rebuilt->shared_canonical();

@@ -22,6 +22,10 @@ class Rebuilder {
   // has it (catch-up pages carry it), used when the payload cannot be applied.
   Delivery Rebuild(v1::RevisionEvent event, const v1::Article* full);
 
+  // Holds `canonical` (verified bytes) as the latest version of an article,
+  // as if it had been rebuilt here: a replay starting from a snapshot.
+  void Hold(std::string article_id, uint32_t version, std::shared_ptr<const std::string> canonical);
+
   // The delivery for a record read from the store; its full article, when
   // the page carries one, is the fallback.
   Delivery Rebuild(v1::LogRecord& record) {
@@ -40,7 +44,6 @@ class Rebuilder {
     std::shared_ptr<const std::string> canonical;
   };
   Held* Find(const std::string& article_id);  // Makes it the most recently used.
-  void Hold(std::string article_id, uint32_t version, std::shared_ptr<const std::string> canonical);
 
   QueryClient* query_;
   std::size_t max_held_;

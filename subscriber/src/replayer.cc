@@ -1,22 +1,55 @@
 #include "newswire/subscriber/replayer.h"
 
 #include "log_merger.h"
+#include "newswire/core/article.h"
 #include "newswire/core/time.h"
 #include "rebuilder.h"
 
 namespace newswire::subscriber {
 namespace {
 
+// Right after the snapshot when there is one, so nothing is missed or
+// repeated where the two meet; else the first revision at `from`.
+LogMerger::Start StartOf(const ReplayOptions& options, const Snapshot& snapshot) {
+  if (options.with_snapshot) return LogMerger::Start{snapshot.wire_seq + 1, std::nullopt};
+  return LogMerger::Start{0, options.from};
+}
+
+// The wire just before `from`: revisions with an earlier wire time.
+Result<Snapshot> SnapshotBefore(QueryClient& query, const ReplayOptions& options) {
+  SnapshotRequest request;
+  request.channels = options.channels;
+  request.with_articles = true;
+  request.page_size = options.page_size;
+  google::protobuf::Timestamp before = options.from;
+  if (before.nanos() > 0) {
+    before.set_nanos(before.nanos() - 1);
+  } else {
+    before.set_seconds(before.seconds() - 1);
+    before.set_nanos(999'999'999);
+  }
+  request.as_of = before;
+  return ReadSnapshot(query, request);
+}
+
 class LogReplayer final : public Replayer {
  public:
   LogReplayer(const ReplayOptions& options, std::unique_ptr<QueryClient> query,
-              std::vector<std::string> channels)
+              std::vector<std::string> channels, Snapshot snapshot)
       : options_(options),
         clock_(options.clock ? *options.clock : core::SystemClock()),
         query_(std::move(query)),
-        merger_(*query_, std::move(channels), LogMerger::Start{0, options.from}, {},
-                options.page_size),
-        rebuilder_(query_.get(), options.max_held_articles) {}
+        snapshot_(std::move(snapshot)),
+        merger_(*query_, std::move(channels), StartOf(options, snapshot_), {}, options.page_size),
+        rebuilder_(query_.get(), options.max_held_articles) {
+    // The snapshot's versions are what the next revisions apply to.
+    for (const auto& story : snapshot_.stories) {
+      rebuilder_.Hold(story.article_id(), story.version(),
+                      std::make_shared<const std::string>(core::CanonicalBytes(story.article())));
+    }
+  }
+
+  const Snapshot& snapshot() const override { return snapshot_; }
 
   Result<std::optional<Delivery>> Next() override {
     auto record = merger_.Next();
@@ -43,6 +76,7 @@ class LogReplayer final : public Replayer {
   ReplayOptions options_;
   const core::Clock& clock_;
   std::unique_ptr<QueryClient> query_;
+  Snapshot snapshot_;
   LogMerger merger_;
   Rebuilder rebuilder_;
   std::optional<int64_t> first_wire_time_;
@@ -61,8 +95,14 @@ Result<std::unique_ptr<Replayer>> Replayer::Open(const ReplayOptions& options) {
   if (!channels) return Fail(channels.error());
   auto query = QueryClient::Connect(options.hub, options.query_timeout);
   if (!query) return Fail(query.error());
-  return std::unique_ptr<Replayer>(
-      std::make_unique<LogReplayer>(options, std::move(*query), std::move(*channels)));
+  Snapshot snapshot;
+  if (options.with_snapshot) {
+    auto read = SnapshotBefore(**query, options);
+    if (!read) return Fail(read.error());
+    snapshot = std::move(*read);
+  }
+  return std::unique_ptr<Replayer>(std::make_unique<LogReplayer>(
+      options, std::move(*query), std::move(*channels), std::move(snapshot)));
 }
 
 }  // namespace newswire::subscriber

@@ -398,3 +398,30 @@ TEST_F(GatewayTest, BearerTokensMapToIdentitiesAndFeedGrantsFilterEveryAnswer) {
 
 }  // namespace
 }  // namespace newswire
+
+namespace newswire {
+namespace {
+
+TEST_F(GatewayTest, StreamCarriesEachRevisionsFigureChanges) {
+  auto story = testing::MakeArticle("figures-1", "Minato");
+  story.add_body("Minato shares rose 3.2% to 4,515 yen.");
+  Publish(story);
+  *story.mutable_body(story.body_size() - 1) = "Minato shares rose 3.4% to 4,515 yen.";
+  Publish(story);
+  GatewayProcess gateway(daemon_->hub());
+  SseClient client(gateway.port(), "/v1/stream", "Last-Event-ID: 0\r\n");
+  std::vector<nlohmann::json> revisions;
+  while (revisions.size() < 2) {
+    auto event = client.Next(10s);
+    ASSERT_TRUE(event) << "only " << revisions.size() << " revisions arrived";
+    if (event->event == "revision") revisions.push_back(nlohmann::json::parse(event->data));
+  }
+  EXPECT_FALSE(revisions[0].contains("figures")) << "version 1 has none to compare";
+  ASSERT_EQ(revisions[1]["figures"].size(), 1u) << revisions[1].dump();
+  EXPECT_EQ(revisions[1]["figures"][0]["before"]["text"], "3.2%");
+  EXPECT_EQ(revisions[1]["figures"][0]["after"]["text"], "3.4%");
+  EXPECT_EQ(revisions[1]["figures"][0]["where"], "paragraph 4");
+}
+
+}  // namespace
+}  // namespace newswire

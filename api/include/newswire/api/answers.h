@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "newswire/core/error.h"
+#include "newswire/core/figures.h"
 #include "newswire/subscriber/query_client.h"
 #include "newswire/subscriber/subscriber.h"
 #include "newswire/v1/article.pb.h"
@@ -44,7 +46,27 @@ nlohmann::json HistoryEntryJson(std::string_view article_id, const v1::HistoryEn
 const char* PayloadName(const v1::RevisionEvent& event);
 
 // One line of `newswire tail --json` / `replay --json` (see the README).
+// Holds `figures` (FiguresJson) when the delivery's figure changes are
+// known: every verified revision after version 1 whose previous version
+// the library held.
 nlohmann::json DeliveryJson(const subscriber::Delivery& delivery);
+
+// The figure changes of a delivery; nullopt when they cannot be known
+// (version 1, unverified, or the previous version was not held).
+std::optional<std::vector<core::FigureChange>> FigureChangesOf(
+    const subscriber::Delivery& delivery);
+
+// [{"change": "changed", "where": "paragraph 3", "field": "body",
+//   "index": 3, "before": {"text", "value", "unit"}, "after": {...},
+//   "context": "Minato shares rose … to 4,515 yen"}, ...]; `field` is the
+// Article field ("headline", "key_points", "body"), `before` is absent for
+// an added figure and `after` for a removed one.
+nlohmann::json FiguresJson(const std::vector<core::FigureChange>& changes);
+
+// One story of `newswire snapshot --json`: {article_id, feed, version,
+// wire_seq, wire_time, content_hash, pubstatus ("usable", "withheld",
+// "canceled"), killed, [article]}.
+nlohmann::json SnapshotEntryJson(const v1::SnapshotEntry& entry);
 
 // The change between two stored versions (`newswire diff`).
 struct VersionDiff {

@@ -104,6 +104,23 @@ struct EncodedLogItem {
   std::string full;   // Encoded v1::Article; empty unless asked for.
 };
 
+// One story of a snapshot (ReadSnapshot): its version at the instant.
+struct SnapshotItem {
+  std::string article_id;
+  std::string feed;  // Kept at hand: a reader's feed grants filter on it.
+  uint32_t version = 0;
+  uint64_t wire_seq = 0;
+  int64_t wire_time_ns = 0;
+  std::string content_hash;
+  v1::PubStatus pubstatus = v1::PUB_STATUS_USABLE;
+  std::string article;  // Encoded v1::Article; empty unless asked for.
+};
+
+struct SnapshotPage {
+  std::vector<SnapshotItem> items;
+  std::string next_page_token;  // Empty on the last page.
+};
+
 class RevisionStore {
  public:
   // Opens or creates the store. STORE_FAILURE when the folder is locked by
@@ -203,6 +220,20 @@ class RevisionStore {
 
   // Latest sequence stored on `channel` (0 when none). Any thread.
   virtual Result<uint64_t> LastStoredChannelSeq(std::string_view channel) const = 0;
+
+  // A page of the wire as it stood once wire sequence `at_wire_seq` was
+  // out: each story whose newest revision up to it went out on `channel`
+  // (a feed, instrument or topic topic; empty or the wire channel: every
+  // story), at that revision, killed ones included. Feeds and the whole
+  // wire page through the stories' heads in id order; instruments and
+  // topics through the channel's index in channel order. Reads about
+  // `limit` heads or channel entries and their revision records (a story
+  // revised after the instant costs a binary search over its versions),
+  // never the whole log. MALFORMED for a bad channel or page token;
+  // NOT_FOUND when retention removed revisions at or before `at_wire_seq`.
+  virtual Result<SnapshotPage> ReadSnapshot(std::string_view channel, uint64_t at_wire_seq,
+                                            std::string_view page_token, std::size_t limit,
+                                            bool with_full) const = 0;
 
   // Heads of a feed's articles in id order, after `after_article_id`
   // (empty: from the start), at most `limit`.

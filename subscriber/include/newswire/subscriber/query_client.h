@@ -42,6 +42,11 @@ class QueryClient {
   // takes that answer instead of asking again. A few may be in flight.
   virtual void PrefetchLog(const v1::ReadLog& request) = 0;
 
+  // One page of the wire as of an instant (see v1::GetSnapshot): the first
+  // page with `as_of` (or `at_wire_seq`), the next ones with the reply's
+  // wire_seq as `at_wire_seq` and its next_page_token.
+  virtual Result<v1::SnapshotReply> ReadSnapshot(const v1::GetSnapshot& request) = 0;
+
   // Has the daemon write a consistent copy of its store to `path` on its
   // own machine.
   virtual Result<v1::BackupReply> Backup(const std::string& path) = 0;

@@ -17,6 +17,7 @@
 #include <google/protobuf/timestamp.pb.h>
 
 #include "newswire/core/clock.h"
+#include "newswire/subscriber/snapshot.h"
 #include "newswire/subscriber/subscriber.h"
 
 namespace newswire::subscriber {
@@ -34,6 +35,11 @@ struct ReplayOptions {
   uint32_t page_size = 500;
   std::size_t max_held_articles = 100000;
   const core::Clock* clock = nullptr;  // Pacing clock; null: the system clock.
+  // Start from the wire's state just before `from` (snapshot()): the
+  // stories of the selected channels at their versions then, with their
+  // articles, which the replay then applies what came after to, exactly as
+  // a desk that held them live did (no repair, figure changes known).
+  bool with_snapshot = false;
 };
 
 class Replayer {
@@ -43,6 +49,11 @@ class Replayer {
 
   // The next revision, once its time (scaled) has come; nullopt at the end.
   virtual Result<std::optional<Delivery>> Next() = 0;
+
+  // With ReplayOptions::with_snapshot, the state the replay starts from:
+  // everything up to the wire sequence before the first revision Next
+  // hands out. Empty otherwise.
+  virtual const Snapshot& snapshot() const = 0;
 
  protected:
   Replayer() = default;

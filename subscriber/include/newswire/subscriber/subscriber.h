@@ -26,6 +26,7 @@
 #include <google/protobuf/timestamp.pb.h>
 
 #include "newswire/core/error.h"
+#include "newswire/core/figures.h"
 #include "newswire/v1/article.pb.h"
 #include "newswire/v1/wire.pb.h"
 
@@ -69,6 +70,8 @@ class RebuiltArticle {
   RebuiltArticle();                                            // Empty: nothing rebuilt.
   explicit RebuiltArticle(std::string canonical);              // Verified bytes.
   RebuiltArticle(v1::Article article, std::string canonical);  // Both at hand.
+  // Verified bytes already shared (the rebuilder's held version).
+  explicit RebuiltArticle(std::shared_ptr<const std::string> canonical);
 
   const v1::Article& article() const;  // Parses on first use.
   const std::string& canonical() const { return *canonical_; }
@@ -99,6 +102,10 @@ struct Delivery {
   // Wire time to hand-over, by this machine's clock: how late this revision
   // reached the application.
   int64_t lag_ns = 0;
+  // The version before this one as the library held it (the base it
+  // applied this revision to), for figure_changes(). Null for version 1,
+  // and when the library did not hold it (a story first seen mid-way).
+  std::shared_ptr<const RebuiltArticle> previous;
 
   // The rebuilt article (parsed on first use; these checks use it too).
   const v1::Article& article() const { return rebuilt->article(); }
@@ -106,6 +113,12 @@ struct Delivery {
   bool withheld() const { return article().pubstatus() == v1::PUB_STATUS_WITHHELD; }
   bool flash() const { return article().urgency() == 1; }
   bool correction() const;
+  // The figures this revision added, removed or changed (core/figures.h:
+  // numbers with their units and signs, where they are, a short context),
+  // computed from `previous` and the rebuilt article on each call, not
+  // carried on the wire (README "Figure changes"). Empty when the revision
+  // is not verified or `previous` is null.
+  std::vector<core::FigureChange> figure_changes() const;
 
   static const std::shared_ptr<const RebuiltArticle>& Nothing();  // The empty one.
 };
