@@ -31,13 +31,26 @@ std::string TopicChannel(std::string_view topic) {
   return IsNfc(topic) ? Make("t/", topic) : Make("t/", ToNfc(topic));
 }
 
+std::string ScopedChannel(std::string_view feed, std::string_view channel) {
+  std::string topic;
+  topic.reserve(3 + feed.size() + channel.size());
+  topic.append("f/").append(feed).push_back('/');
+  topic.append(channel);
+  return topic;
+}
+
 std::string StatsChannel() { return Make("s", ""); }
 
 ChannelKind KindOf(std::string_view channel) {
-  if (channel.starts_with("f/")) return ChannelKind::kFeed;
+  if (channel.starts_with("f/")) {
+    const auto end = channel.find_first_of("/|", 2);
+    return end != std::string_view::npos && channel[end] == '/' ? ChannelKind::kScoped
+                                                                : ChannelKind::kFeed;
+  }
   if (channel.starts_with("i/")) return ChannelKind::kInstrument;
   if (channel.starts_with("t/")) return ChannelKind::kTopic;
-  if (channel == "s|") return ChannelKind::kStats;
+  if (channel == "s|" || channel.starts_with("s/")) return ChannelKind::kStats;
+  if (channel.starts_with("c/")) return ChannelKind::kControl;
   return ChannelKind::kWire;
 }
 
@@ -54,14 +67,29 @@ std::string_view ChannelName(std::string_view channel) {
     case ChannelKind::kInstrument:
     case ChannelKind::kTopic:
       return channel.size() >= 3 ? channel.substr(2, channel.size() - 3) : std::string_view();
+    case ChannelKind::kScoped: return ChannelName(Unscoped(channel));
     default: return {};
   }
 }
 
+std::string_view FeedOf(std::string_view channel) {
+  switch (KindOf(channel)) {
+    case ChannelKind::kFeed: return ChannelName(channel);
+    case ChannelKind::kScoped: return channel.substr(2, channel.find('/', 2) - 2);
+    default: return {};
+  }
+}
+
+std::string_view Unscoped(std::string_view channel) {
+  if (KindOf(channel) != ChannelKind::kScoped) return channel;
+  return channel.substr(channel.find('/', 2) + 1);
+}
+
 std::vector<std::string> ChannelsOf(const v1::Article& article) {
   std::vector<std::string> channels;
-  channels.reserve(2 + static_cast<std::size_t>(article.instruments_size()) +
-                   static_cast<std::size_t>(article.topics_size()));
+  const std::size_t mixed = static_cast<std::size_t>(article.instruments_size()) +
+                            static_cast<std::size_t>(article.topics_size());
+  channels.reserve(2 + 2 * mixed);
   channels.push_back(WireChannel());
   channels.push_back(FeedChannel(article.feed()));
   for (const auto& instrument : article.instruments()) {
@@ -69,6 +97,9 @@ std::vector<std::string> ChannelsOf(const v1::Article& article) {
   }
   for (const auto& topic : article.topics()) {
     channels.push_back(TopicChannel(topic));
+  }
+  for (std::size_t i = 2; i < 2 + mixed; ++i) {
+    channels.push_back(ScopedChannel(article.feed(), channels[i]));
   }
   return channels;
 }

@@ -105,7 +105,7 @@ std::string Metrics::RenderPrometheus(const store::RevisionStore& store, int64_t
   commit_seconds.Render(out, "newswire_commit_seconds", "Time of one group commit (incl. fsync).");
   Header(out, "newswire_fanout_events_total", "counter",
          "Revision messages sent, by channel kind.");
-  static constexpr const char* kKinds[] = {"wire", "feed", "instrument", "topic"};
+  static constexpr const char* kKinds[] = {"wire", "feed", "instrument", "topic", "scoped"};
   for (std::size_t i = 0; i < std::size(kKinds); ++i) {
     Line(out, "newswire_fanout_events_total", std::string("kind=\"") + kKinds[i] + "\"",
          static_cast<double>(fanout[i].load()));

@@ -86,6 +86,14 @@ def topic_channel(topic: str) -> str:
     return f"t/{_checked('topic', unicodedata.normalize('NFC', topic))}|"
 
 
+def scoped_channel(feed: str, channel: str) -> str:
+    """An instrument or topic channel within one feed, e.g.
+    ``scoped_channel("equities-asia", "i/XTKS:9984|")`` is
+    ``f/equities-asia/i/XTKS:9984|``: what a reader granted only some feeds
+    follows instead of the mixed channel (docs/wire-protocol.md, Security)."""
+    return f"f/{_checked('feed', feed)}/{channel}"
+
+
 def channel_topics(feeds: Iterable[str] = (), instruments: Iterable[str] = (),
                    topics: Iterable[str] = ()) -> list[str]:
     """Channel topics for a selection; instruments as ``MIC:SYMBOL``.
@@ -103,11 +111,12 @@ def channel_topics(feeds: Iterable[str] = (), instruments: Iterable[str] = (),
 
 
 def channels_of(article: object) -> list[str]:
-    """Every channel an article goes out on, the wire channel first."""
-    out = [WIRE_CHANNEL, feed_channel(getattr(article, "feed"))]
-    out += [instrument_channel(i.exchange, i.symbol) for i in getattr(article, "instruments")]
-    out += [topic_channel(t) for t in getattr(article, "topics")]
-    return out
+    """Every channel an article goes out on: the wire channel, its feed, its
+    instruments, its topics, then its instruments and topics scoped by its feed."""
+    feed = getattr(article, "feed")
+    mixed = [instrument_channel(i.exchange, i.symbol) for i in getattr(article, "instruments")]
+    mixed += [topic_channel(t) for t in getattr(article, "topics")]
+    return [WIRE_CHANNEL, feed_channel(feed)] + mixed + [scoped_channel(feed, c) for c in mixed]
 
 
 # ---- sequence frames -----------------------------------------------------------

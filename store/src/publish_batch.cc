@@ -170,6 +170,13 @@ Result<void> PublishBatch::CheckBase(Step& step) {
     return Fail(v1::ERROR_CODE_INVALID_ARTICLE,
                 "feed cannot change between versions (was " + step.base->feed + ")");
   }
+  // Nor before the first: held text is replaced or withdrawn only from its
+  // own feed (a publisher granted one feed never touches another's).
+  if (auto held = step.base ? std::nullopt : FindHeld(article.id());
+      held && !step.releasing && held->feed != article.feed()) {
+    return Fail(v1::ERROR_CODE_INVALID_ARTICLE,
+                "feed cannot change between versions (the story's held text is in another feed)");
+  }
   return {};
 }
 
@@ -204,7 +211,7 @@ std::optional<Result<Committed>> PublishBatch::Hold(Step& step) {
     record.set_request_digest(step.digest);
     const std::string key = keys::Held(core::ToClockNs(article.embargoed()), ++state_.held_counter);
     Put(kEmbargoes, key, record.SerializeAsString());
-    held_[article.id()] = key;
+    held_[article.id()] = HeldRef{key, article.feed()};
     *committed.ack.mutable_embargoed_until() = article.embargoed();
   } else {
     committed.ack.set_withdrawn(true);
@@ -445,16 +452,16 @@ Result<const HeadState*> PublishBatch::FindBase(const std::string& article_id) {
   return Fail(head.error());
 }
 
-std::optional<std::string> PublishBatch::FindHeld(const std::string& article_id) const {
+std::optional<HeldRef> PublishBatch::FindHeld(const std::string& article_id) const {
   if (auto it = held_.find(article_id); it != held_.end()) return it->second;
   return store_.StagedHeld(article_id);
 }
 
 void PublishBatch::DropHeld(Step& step) {
   const std::string& article_id = step.article->id();
-  auto key = FindHeld(article_id);
-  if (!key) return;
-  Delete(kEmbargoes, *key);
+  auto held = FindHeld(article_id);
+  if (!held) return;
+  Delete(kEmbargoes, held->key);
   held_[article_id] = std::nullopt;
   step.dropped_held = true;
 }

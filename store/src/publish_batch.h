@@ -50,7 +50,7 @@ class PublishBatch {
   // answers first.
   std::unordered_map<std::string, RememberedAck>& acks() { return acks_; }
   // Article id -> its held embargo key after this batch (nullopt: none).
-  const std::unordered_map<std::string, std::optional<std::string>>& held() const { return held_; }
+  const std::unordered_map<std::string, std::optional<HeldRef>>& held() const { return held_; }
 
  private:
   // A publish on its way through the steps.
@@ -91,7 +91,7 @@ class PublishBatch {
 
   Result<std::optional<RememberedAck>> FindAck(const std::string& key) const;
   Result<const HeadState*> FindBase(const std::string& article_id);
-  std::optional<std::string> FindHeld(const std::string& article_id) const;
+  std::optional<HeldRef> FindHeld(const std::string& article_id) const;
   void DropHeld(Step& step);
   void Remember(const Step& step, const v1::PublishAck& ack);
   void Put(Family family, std::string_view key, std::string_view value);
@@ -110,7 +110,7 @@ class PublishBatch {
   std::size_t next_index_ = 0;
   std::unordered_map<std::string, HeadState> heads_;     // Article id -> newest.
   std::unordered_map<std::string, RememberedAck> acks_;  // Idempotency key -> answer.
-  std::unordered_map<std::string, std::optional<std::string>> held_;
+  std::unordered_map<std::string, std::optional<HeldRef>> held_;
   std::unordered_map<std::string, uint64_t> channel_heads_;
   struct ChannelRun {
     uint64_t first = 0;     // Channel sequence of the first revision.

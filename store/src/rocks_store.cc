@@ -131,21 +131,21 @@ Result<void> RocksRevisionStore::LoadHeld() {
       article_id = held.article().id();
     }
     if (article_id.empty()) article_id = UnreadableHeld(it->key().ToStringView());
-    SetHeld(article_id, it->key().ToString());
+    SetHeld(article_id, HeldRef{it->key().ToString(), held.article().feed()});
   }
   if (!it->status().ok()) return StoreFailure("reading the held embargoes", it->status());
   return {};
 }
 
 void RocksRevisionStore::SetHeld(const std::string& article_id,
-                                 const std::optional<std::string>& key) {
+                                 const std::optional<HeldRef>& held) {
   if (auto it = held_.find(article_id); it != held_.end()) {
-    held_keys_.erase(it->second);
+    held_keys_.erase(it->second.key);
     held_.erase(it);
   }
-  if (!key) return;
-  held_[article_id] = *key;
-  held_keys_.insert(*key);
+  if (!held) return;
+  held_[article_id] = *held;
+  held_keys_.insert(held->key);
 }
 
 std::unique_ptr<StagedBatch> RocksRevisionStore::Stage(std::vector<PublishInput> inputs,
@@ -279,7 +279,7 @@ const RememberedAck* RocksRevisionStore::PendingAck(const std::string& idempoten
   return it == pending_acks_.end() ? nullptr : &it->second.answer;
 }
 
-std::optional<std::string> RocksRevisionStore::StagedHeld(const std::string& article_id) const {
+std::optional<HeldRef> RocksRevisionStore::StagedHeld(const std::string& article_id) const {
   auto it = held_.find(article_id);
   if (it == held_.end()) return std::nullopt;
   return it->second;

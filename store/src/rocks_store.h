@@ -68,6 +68,14 @@ struct RememberedAck {
   std::string digest;
 };
 
+// A story's held (embargoed) publish: its embargoes key, and its feed, which
+// a later publish of the story may not change (no publisher can replace or
+// withdraw another feed's held text).
+struct HeldRef {
+  std::string key;
+  std::string feed;
+};
+
 // Newest revisions of recently published articles, so a revision does not
 // read and parse its base (full article and diff) back from RocksDB.
 // Bounded by bytes, least recently used out first, so the daemon's memory
@@ -167,7 +175,7 @@ class RocksRevisionStore final : public RevisionStore {
   // staged and not yet settled.
   uint64_t LastStagedChannelSeq(std::string_view channel) const;
   const RememberedAck* PendingAck(const std::string& idempotency_key) const;
-  std::optional<std::string> StagedHeld(const std::string& article_id) const;
+  std::optional<HeldRef> StagedHeld(const std::string& article_id) const;
   // The idempotency record of `key` in RocksDB (nullopt: none).
   Result<std::optional<RememberedAck>> ReadAck(const std::string& key) const;
 
@@ -223,7 +231,7 @@ class RocksRevisionStore final : public RevisionStore {
   Result<void> RecoverLocked();
   // Which story each held embargo is for, from RocksDB.
   Result<void> LoadHeld();
-  void SetHeld(const std::string& article_id, const std::optional<std::string>& key);
+  void SetHeld(const std::string& article_id, const std::optional<HeldRef>& held);
   // Moves a record that does not parse to the meta family's quarantine.
   void Quarantine(rocksdb::WriteBatch& batch, Family family, std::string_view name,
                   std::string_view key, std::string_view value) const;
@@ -246,7 +254,7 @@ class RocksRevisionStore final : public RevisionStore {
   std::unordered_map<std::string, Pending> pending_acks_;  // Idempotency key -> answer.
   // Article id -> embargoes key of its held publish (at most one: a later
   // publish replaces it). Held publishes are few; all are kept.
-  std::unordered_map<std::string, std::string> held_;
+  std::unordered_map<std::string, HeldRef> held_;
   std::set<std::string> held_keys_;  // The same keys, in embargo order.
   uint64_t staged_batches_ = 0;      // Batch numbers, from 1.
   uint64_t settled_batches_ = 0;

@@ -361,14 +361,32 @@ TEST(ChannelTest, TopicTypedInAnyNormalisationFormIsOneChannel) {
   EXPECT_EQ(TopicChannel("markets"), "t/markets|");
 }
 
-TEST(ChannelTest, ArticleGoesOutOnWireFeedInstrumentsAndTopics) {
+TEST(ChannelTest, ArticleGoesOutOnWireFeedInstrumentsAndTopicsThenScopedOnes) {
   auto article = Valid();
   auto channels = ChannelsOf(article);
-  ASSERT_EQ(channels.size(), 4u);
+  ASSERT_EQ(channels.size(), 6u);
   EXPECT_EQ(channels[0], WireChannel());
   EXPECT_EQ(channels[1], FeedChannel("test-feed"));
   EXPECT_EQ(channels[2], InstrumentChannel("XTKS", "9984"));
   EXPECT_EQ(channels[3], TopicChannel("markets"));
+  EXPECT_EQ(channels[4], "f/test-feed/i/XTKS:9984|");
+  EXPECT_EQ(channels[5], "f/test-feed/t/markets|");
+}
+
+// A scoped channel names its feed and what it scopes; its topic frame
+// neither prefixes nor is prefixed by the feed's or the instrument's.
+TEST(ChannelTest, ScopedChannelsBelongToOneFeedAndPrefixNothingElse) {
+  const auto scoped = ScopedChannel("eq", InstrumentChannel("XNAS", "NVDA"));
+  EXPECT_EQ(KindOf(scoped), ChannelKind::kScoped);
+  EXPECT_EQ(FeedOf(scoped), "eq");
+  EXPECT_EQ(Unscoped(scoped), "i/XNAS:NVDA|");
+  EXPECT_EQ(ChannelName(scoped), "XNAS:NVDA");
+  EXPECT_EQ(KindOf(FeedChannel("eq")), ChannelKind::kFeed);
+  EXPECT_EQ(FeedOf(FeedChannel("eq")), "eq");
+  EXPECT_EQ(FeedOf(InstrumentChannel("XNAS", "NVDA")), "");
+  EXPECT_NE(scoped.rfind(FeedChannel("eq"), 0), 0u);
+  EXPECT_NE(scoped.rfind(InstrumentChannel("XNAS", "NVDA"), 0), 0u);
+  EXPECT_NE(ScopedChannel("eq", TopicChannel("M&A")).rfind(ScopedChannel("e", ""), 0), 0u);
 }
 
 TEST(ChannelTest, SequenceFrameRoundTrips) {

@@ -262,6 +262,33 @@ TEST_F(RevisionStoreTest, FeedCannotChangeBetweenVersions) {
   EXPECT_EQ(result.error().code, v1::ERROR_CODE_INVALID_ARTICLE);
 }
 
+// A story's held text belongs to its feed before any version is out: a
+// publish of the same id from another feed neither replaces nor withdraws
+// it (a publisher granted one feed cannot touch another's embargo).
+TEST_F(RevisionStoreTest, HeldTextIsReplacedOrWithdrawnOnlyFromItsOwnFeed) {
+  auto held = MakeArticle("results", "Q3 results");
+  held.mutable_embargoed()->set_seconds(kTime / kSecond + 3600);
+  ASSERT_OK_AND_ASSIGN(auto ack, PublishOne(held));
+  ASSERT_TRUE(ack.ack.has_embargoed_until());
+
+  auto kill = MakeArticle("results", "withdrawn");
+  kill.set_feed("other-feed");
+  kill.set_pubstatus(v1::PUB_STATUS_CANCELED);
+  auto refused = PublishOne(kill);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, v1::ERROR_CODE_INVALID_ARTICLE);
+  auto replaced = MakeArticle("results", "not the real results");
+  replaced.set_feed("other-feed");
+  ASSERT_FALSE(PublishOne(replaced));
+
+  auto released = store_->ReleaseDue(kTime + 3601 * kSecond);
+  ASSERT_EQ(released.size(), 1u);
+  ASSERT_OK(released[0]);
+  ASSERT_OK_AND_ASSIGN(auto stored, store_->GetRevision("results", 1));
+  EXPECT_EQ(stored.article().headline(), "Q3 results");
+  EXPECT_EQ(stored.article().feed(), held.feed());
+}
+
 TEST_F(RevisionStoreTest, ChannelSequencesAreContiguousPerChannel) {
   auto a = MakeArticle("a", "one");
   auto b = MakeArticle("b", "one");

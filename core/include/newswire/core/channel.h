@@ -1,9 +1,14 @@
 // Channels: the ordered logs a revision is fanned out on.
 //
 // Every revision goes out on the wire channel (everything), its feed, each
-// instrument and each topic. A channel's ZeroMQ topic frame ends with '|',
-// a byte that validation forbids inside names, so no channel's frame is a
-// prefix of another's (`i/XNAS:NVDA|` never matches `i/XNAS:NVDAX|`).
+// instrument and each topic, and on each instrument and topic scoped by its
+// feed (`f/equities-asia/i/XTKS:9984|`): the wire, instrument and topic
+// channels mix feeds, so a reader granted only some feeds follows the
+// scoped ones instead, each an ordered log of its own (README "Security").
+// A channel's ZeroMQ topic frame ends with '|', a byte that validation
+// forbids inside names, so no channel's frame is a prefix of another's
+// (`i/XNAS:NVDA|` never matches `i/XNAS:NVDAX|`, `f/eq|` never matches
+// `f/eq/i/XNAS:NVDA|`: feed names hold no '/').
 // Topic names are in Unicode NFC (unicode.h): TopicChannel normalises, so a
 // topic typed decomposed (NFD) is the channel of the same topic precomposed.
 #pragma once
@@ -26,21 +31,35 @@ std::string FeedChannel(std::string_view feed);
 // "i/EXCHANGE:SYMBOL|", e.g. InstrumentChannel("XTKS", "9984") is "i/XTKS:9984|".
 std::string InstrumentChannel(std::string_view exchange, std::string_view symbol);
 std::string TopicChannel(std::string_view topic);
+// An instrument or topic channel within one feed: "f/FEED/" + `channel`,
+// e.g. ScopedChannel("equities-asia", "i/XTKS:9984|") is
+// "f/equities-asia/i/XTKS:9984|".
+std::string ScopedChannel(std::string_view feed, std::string_view channel);
 // The daemon's once-a-second v1::StatsEvent (not a revision channel).
 std::string StatsChannel();
 
-enum class ChannelKind { kWire, kFeed, kInstrument, kTopic, kStats, kCount };
+enum class ChannelKind { kWire, kFeed, kInstrument, kTopic, kScoped, kStats, kControl, kCount };
 // The kind of a channel topic, by its prefix (kWire for anything unknown).
+// kStats: "s|", or a filtered stats channel "s/...|"; kControl: a secure
+// daemon's notices to one identity, "c/NAME|".
 ChannelKind KindOf(std::string_view channel);
 // True when `topic` is a channel a subscriber may follow: one of the
 // kinds above, ending with the terminator, at most 256 bytes.
 bool IsChannelTopic(std::string_view topic);
 
 // The name inside a feed, instrument or topic channel ("equities-asia",
-// "XTKS:9984", "M&A"); empty for the wire and stats channels.
+// "XTKS:9984", "M&A"; for a scoped channel, its instrument's or topic's);
+// empty for the others.
 std::string_view ChannelName(std::string_view channel);
+// The feed of a feed or scoped channel ("equities-asia"); empty for the
+// others, which mix feeds.
+std::string_view FeedOf(std::string_view channel);
+// A scoped channel's instrument or topic channel ("i/XTKS:9984|"); the
+// channel itself for the others.
+std::string_view Unscoped(std::string_view channel);
 
-// Every channel `article` goes out on, the wire channel first.
+// Every channel `article` goes out on: the wire channel, its feed, its
+// instruments, its topics, then its scoped instruments and topics.
 std::vector<std::string> ChannelsOf(const v1::Article& article);
 
 }  // namespace newswire::core

@@ -18,4 +18,12 @@ inline uint16_t MonitorEventId(std::string_view first_frame) {
   return id;
 }
 
+// The event's 32-bit value (an errno, a ZMQ_PROTOCOL_ERROR_... code, a ZAP
+// status code, ...); 0 when the frame is too short to hold one.
+inline uint32_t MonitorEventValue(std::string_view first_frame) {
+  uint32_t value = 0;
+  if (first_frame.size() >= 6) std::memcpy(&value, first_frame.data() + 2, sizeof value);
+  return value;
+}
+
 }  // namespace newswire::core
