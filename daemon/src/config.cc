@@ -50,9 +50,15 @@ class TomlConfig final : public CLI::Config {
     if (!option || !option->get_configurable() || key.find('-') != std::string::npos) {
       throw CLI::ConfigError("unknown key '" + key + "'");
     }
-    // Every setting is text or an integer; the file says which it gave.
+    // Every setting is text, an integer or (a flag) a boolean; the file
+    // says which it gave.
+    const bool flag = option->get_expected_min() == 0;
     const bool text = option->get_type_name().rfind("TEXT", 0) == 0;
-    if (auto value = node.value_exact<std::string>(); value && text) {
+    if (auto boolean = node.value_exact<bool>(); boolean && flag) {
+      item.inputs = {*boolean ? "true" : "false"};
+    } else if (flag) {
+      throw CLI::ConfigError(key + " must be true or false");
+    } else if (auto value = node.value_exact<std::string>(); value && text) {
       item.inputs = {*value};
     } else if (auto number = node.value_exact<int64_t>(); number && !text) {
       item.inputs = {std::to_string(*number)};
@@ -139,6 +145,15 @@ void AddOptions(CLI::App& app, Config& config, Raw& raw, bool with_file) {
                  "remove revisions older than this (0 keeps all)")
       ->check(CLI::Range(0, 365'000))
       ->capture_default_str();
+  app.add_option("--curve-secret-key", d.curve_secret_key_file,
+                 "the daemon's CURVE secret key file (newswire keygen); with --access, turns "
+                 "security on");
+  app.add_option("--access", d.access_file,
+                 "access file: identities by public key, roles and feed grants (re-read on "
+                 "SIGHUP and `newswire admin reload`)");
+  app.add_flag("--insecure", d.insecure,
+               "listen beyond loopback without CURVE (anyone who reaches the ports may publish "
+               "and read everything)");
 }
 
 // Why parsing stopped: CLI11's exit code (0 for --help) and message.

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "newswire/core/socket_monitor.h"
+#include "newswire/security/curve.h"
 
 namespace newswire::daemon {
 namespace {
@@ -43,7 +44,8 @@ Result<void> ConnectionGuard::Watch(Service service, zmq::socket_t& socket) {
   static std::atomic<int> counter{0};
   const std::string address = "inproc://newswired-monitor-" + std::to_string(++counter);
   if (zmq_socket_monitor(socket.handle(), address.c_str(),
-                         ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0) {
+                         ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CLOSED |
+                             security::kHandshakeEvents) != 0) {
     return Fail(v1::ERROR_CODE_INTERNAL, "cannot monitor the daemon's connections");
   }
   monitors_[service].connect(address);
@@ -55,16 +57,35 @@ void ConnectionGuard::OnEvents(Service service) {
     zmq::message_t event, address;
     if (!monitors_[service].recv(event, zmq::recv_flags::dontwait)) break;
     if (event.more()) (void)monitors_[service].recv(address, zmq::recv_flags::dontwait);
-    const uint16_t id = core::MonitorEventId(event.to_string_view());
-    if (id == ZMQ_EVENT_ACCEPTED) ++connections_[service];
-    if (id == ZMQ_EVENT_DISCONNECTED && connections_[service] > 0) {
-      --connections_[service];
-      if (service == kFanout && on_subscriber_left_) on_subscriber_left_();
-    }
+    Handle(service, event);
   }
   metrics_.connected_subscribers.store(static_cast<int64_t>(connections_[kFanout]),
                                        std::memory_order_relaxed);
   Adjust();
+}
+
+bool ConnectionGuard::Handle(Service service, const zmq::message_t& event) {
+  const uint16_t id = core::MonitorEventId(event.to_string_view());
+  if (id == ZMQ_EVENT_ACCEPTED) ++connections_[service];
+  if (id == ZMQ_EVENT_DISCONNECTED && connections_[service] > 0) {
+    --connections_[service];
+    if (service == kFanout && on_subscriber_left_) on_subscriber_left_();
+  }
+  metrics_.CountHandshake(service, id, core::MonitorEventValue(event.to_string_view()));
+  return id == ZMQ_EVENT_CLOSED;
+}
+
+void ConnectionGuard::AwaitClosed(Service service) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (bool closed = false; !closed && std::chrono::steady_clock::now() < deadline;) {
+    zmq::pollitem_t item{monitors_[service].handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, std::chrono::milliseconds(100)) == 0) continue;
+    zmq::message_t event, address;
+    if (!monitors_[service].recv(event, zmq::recv_flags::dontwait)) continue;
+    if (event.more()) (void)monitors_[service].recv(address, zmq::recv_flags::dontwait);
+    closed = Handle(service, event);
+  }
+  OnEvents(service);
 }
 
 void ConnectionGuard::Adjust() {

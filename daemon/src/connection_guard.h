@@ -41,14 +41,20 @@ class ConnectionGuard {
   // Watches `socket`. INTERNAL when the monitor cannot be set up.
   Result<void> Watch(Service service, zmq::socket_t& socket);
 
-  // The monitors' sockets, for the reactor; OnEvents handles what came.
+  // The monitors' sockets, for the reactor; OnEvents handles what came
+  // (failed handshakes too: Metrics::CountHandshake).
   zmq::socket_t& monitor(Service service) { return monitors_[service]; }
   void OnEvents(Service service);
+  // After an unbind: handles events until the service's listener says it
+  // closed (at most 5 s).
+  void AwaitClosed(Service service);
 
   std::size_t cap() const { return cap_; }
 
  private:
   void Adjust();
+  // Handles one monitor event; true when it says a listener closed.
+  bool Handle(Service service, const zmq::message_t& event);
 
   Metrics& metrics_;
   std::array<zmq::socket_t, kServices> monitors_;

@@ -5,6 +5,8 @@
 
 #include "newswire/core/channel.h"
 #include "newswire/core/sync_point.h"
+#include "newswire/security/curve.h"
+#include "security/subscription_gate.h"
 
 namespace newswire::daemon {
 
@@ -64,10 +66,19 @@ void Fanout::SendStats(const std::string& stats_event) {
   socket_.send(zmq::buffer(stats_event), zmq::send_flags::none);
 }
 
+void Fanout::Guard(SubscriptionGate* gate) {
+  gate_ = gate;
+  socket_.set(zmq::sockopt::xpub_manual, 1);
+}
+
 void Fanout::OnSubscriptions() {
   while (true) {
     zmq::message_t message;
     if (!socket_.recv(message, zmq::recv_flags::dontwait)) return;
+    if (gate_) {
+      gate_->OnMessage(*this, message);
+      continue;
+    }
     auto bytes = message.to_string_view();
     if (bytes.empty()) continue;
     std::string channel(bytes.substr(1));
@@ -113,6 +124,48 @@ void Fanout::ReleaseMemory() {
   if (now - released_ < std::chrono::seconds(10)) return;
   released_ = now;
   release_memory_();
+}
+
+void Fanout::SubscribeLast(const std::string& topic) {
+  socket_.set(zmq::sockopt::subscribe, topic);
+}
+
+void Fanout::UnsubscribeLast(const std::string& topic) {
+  socket_.set(zmq::sockopt::unsubscribe, topic);
+}
+
+void Fanout::Follow(const std::string& channel, bool followed) {
+  if (followed) {
+    subscribed_.insert(channel);
+  } else {
+    subscribed_.erase(channel);
+  }
+}
+
+void Fanout::SendOn(const std::string& channel, uint64_t seq, const std::string& payload) {
+  socket_.send(zmq::buffer(channel), zmq::send_flags::sndmore);
+  socket_.send(zmq::buffer(core::EncodeSequence(seq)), zmq::send_flags::sndmore);
+  socket_.send(zmq::buffer(payload), zmq::send_flags::none);
+}
+
+// Unbinding ends the listener and with it every connection it accepted;
+// ZeroMQ clients reconnect by themselves and subscribe again. The listener
+// closes on an I/O thread: bind again only once it has (an ipc listener
+// closing late would remove the new socket file).
+Result<void> Fanout::Cut(const std::function<void()>& await_closed) {
+  const std::string endpoint = socket_.get(zmq::sockopt::last_endpoint);
+  try {
+    socket_.unbind(endpoint);
+  } catch (const zmq::error_t& e) {
+    return Fail(v1::ERROR_CODE_UNAVAILABLE, "cannot unbind " + endpoint + ": " + e.what());
+  }
+  await_closed();
+  try {
+    socket_.bind(endpoint);
+  } catch (const zmq::error_t& e) {
+    return Fail(v1::ERROR_CODE_UNAVAILABLE, "cannot bind " + endpoint + " again: " + e.what());
+  }
+  return {};
 }
 
 }  // namespace newswire::daemon

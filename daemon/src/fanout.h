@@ -14,6 +14,10 @@
 // A subscription message is at most kMaxSubscriptionBytes (ZeroMQ drops
 // the connection of a peer that sends a larger one); one that names no
 // channel of ours is ignored and counted.
+//
+// On a secure daemon a SubscriptionGate decides every subscription
+// (ZMQ_XPUB_MANUAL: nothing reaches a connection unless the gate applies
+// it), with the primitives below.
 #pragma once
 
 #include <chrono>
@@ -29,6 +33,8 @@
 
 namespace newswire::daemon {
 
+class SubscriptionGate;
+
 class Fanout {
  public:
   static constexpr int64_t kMaxSubscriptionBytes = 512;
@@ -40,6 +46,8 @@ class Fanout {
          std::size_t queue_bytes, std::function<void()> release_memory);
 
   zmq::socket_t& socket() { return socket_; }
+  // Hands every subscription to `gate` (ZMQ_XPUB_MANUAL). Before binding.
+  void Guard(SubscriptionGate* gate);
 
   // One encoded event, shared by every channel's message without copying.
   void Send(const store::Committed& committed);
@@ -53,8 +61,23 @@ class Fanout {
   // A heartbeat on every subscribed channel.
   void SendHeartbeats();
 
- private:
+  // For the gate. The subscription message read last came from one
+  // connection: apply `topic` to it (or remove it).
+  void SubscribeLast(const std::string& topic);
+  void UnsubscribeLast(const std::string& topic);
+  // Periodic heartbeats on `channel`, or none.
+  void Follow(const std::string& channel, bool followed);
   void SendHeartbeat(const std::string& channel);
+  // One message [channel][seq][payload].
+  void SendOn(const std::string& channel, uint64_t seq, const std::string& payload);
+  uint64_t stats_seq() const { return stats_seq_; }
+  // Closes every connection at once (they reconnect and subscribe again):
+  // unbinds the endpoint, waits for its listener to close (`await_closed`
+  // returns once the socket monitor said so), binds it again. UNAVAILABLE
+  // if it cannot be bound again.
+  Result<void> Cut(const std::function<void()>& await_closed);
+
+ private:
   uint64_t LastSeq(const std::string& channel) const;
   void FitQueue(std::size_t event_bytes);
 
@@ -69,6 +92,7 @@ class Fanout {
   int hwm_ = 0;               // As set on the socket.
   std::function<void()> release_memory_;
   std::chrono::steady_clock::time_point released_{};
+  SubscriptionGate* gate_ = nullptr;
 };
 
 }  // namespace newswire::daemon

@@ -39,24 +39,41 @@ Result<void> HttpEndpoints::Bind(const std::string& listen) {
 
 void HttpEndpoints::Start() {
   if (!server_) return;
-  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
-    response.set_content(metrics_.RenderPrometheus(store_, clock_.NowNs()),
-                         "text/plain; version=0.0.4");
-  });
-  server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
-    auto probe = store_.Probe();
-    const int64_t last = metrics_.last_commit_ns.load();
-    std::string body =
-        std::string("{\"status\":\"") + (probe ? "ok" : "unhealthy") +
-        "\",\"store_writable\":" + (probe ? "true" : "false") +
-        ",\"sockets_bound\":true,\"wire_seq\":" + std::to_string(store_.LastWireSeq()) +
-        ",\"last_commit_age_s\":" +
-        (last == 0 ? std::string("null")
-                   : std::to_string((clock_.NowNs() - last) / 1'000'000'000)) +
-        "}";
-    response.status = probe ? 200 : 503;
-    response.set_content(body, "application/json");
-  });
+  auto sees_all = [this](const httplib::Request& request) {
+    return !sees_all_ || sees_all_(request.get_header_value("Authorization"));
+  };
+  server_->Get("/metrics",
+               [this, sees_all](const httplib::Request& request, httplib::Response& response) {
+                 if (!sees_all(request)) {
+                   response.status = 401;
+                   response.set_header("WWW-Authenticate", "Bearer");
+                   response.set_content("an operator's bearer token is required\n", "text/plain");
+                   return;
+                 }
+                 response.set_content(metrics_.RenderPrometheus(store_, clock_.NowNs()),
+                                      "text/plain; version=0.0.4");
+               });
+  server_->Get(
+      "/healthz", [this, sees_all](const httplib::Request& request, httplib::Response& response) {
+        auto probe = store_.Probe();
+        if (!sees_all(request)) {  // Up or not, and nothing about the wire.
+          response.status = probe ? 200 : 503;
+          response.set_content(probe ? R"({"status":"ok"})" : R"({"status":"unhealthy"})",
+                               "application/json");
+          return;
+        }
+        const int64_t last = metrics_.last_commit_ns.load();
+        std::string body =
+            std::string("{\"status\":\"") + (probe ? "ok" : "unhealthy") +
+            "\",\"store_writable\":" + (probe ? "true" : "false") +
+            ",\"sockets_bound\":true,\"wire_seq\":" + std::to_string(store_.LastWireSeq()) +
+            ",\"last_commit_age_s\":" +
+            (last == 0 ? std::string("null")
+                       : std::to_string((clock_.NowNs() - last) / 1'000'000'000)) +
+            "}";
+        response.status = probe ? 200 : 503;
+        response.set_content(body, "application/json");
+      });
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // stop() is a no-op until the server runs: wait for it (bounded), or a
   // quick SIGTERM would leave the HTTP thread serving forever.

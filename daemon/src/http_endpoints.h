@@ -3,8 +3,10 @@
 // on a thread of cpp-httplib's own. Private.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "metrics.h"
@@ -30,6 +32,12 @@ class HttpEndpoints {
   const std::string& address() const { return address_; }
   // Serves on a thread of its own until destroyed.
   void Start();
+  // Security on: /metrics answers only requests whose Authorization header
+  // `sees_all` accepts (401 otherwise), and /healthz tells anyone else its
+  // status alone. Before Start.
+  void RequireFigures(std::function<bool(std::string_view authorization)> sees_all) {
+    sees_all_ = std::move(sees_all);
+  }
 
  private:
   store::RevisionStore& store_;
@@ -38,6 +46,7 @@ class HttpEndpoints {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::string address_;
+  std::function<bool(std::string_view)> sees_all_;
 };
 
 }  // namespace newswire::daemon

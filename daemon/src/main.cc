@@ -22,8 +22,12 @@
 namespace {
 
 std::atomic<bool> g_stop{false};
+newswire::daemon::WireDaemon* g_daemon = nullptr;
 
 void OnSignal(int) { g_stop.store(true); }
+void OnHangUp(int) {
+  if (g_daemon) g_daemon->RequestAccessReload();
+}
 
 void SetUpLogging(const newswire::daemon::LoggingOptions& logging) {
   auto logger = spdlog::stderr_color_mt("newswired");
@@ -90,8 +94,10 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot start: {}", daemon.error().message);
     return 1;
   }
+  g_daemon = daemon->get();
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
+  std::signal(SIGHUP, OnHangUp);
   spdlog::info("serving hub {} (ingest, fan-out +1, query +2), metrics {}, store {}, durability {}",
                (*daemon)->hub(), (*daemon)->metrics_address(), d.data_dir,
                d.durability == newswire::store::Durability::kSync ? "sync" : "async");
@@ -100,6 +106,7 @@ int main(int argc, char** argv) {
   (*daemon)->Run(g_stop);
   if ((*daemon)->restart_requested() && !g_stop.load()) {
     auto args = SameAddresses(argc, argv, (*daemon)->hub(), (*daemon)->metrics_address());
+    g_daemon = nullptr;
     daemon->reset();  // Closes the store (and every socket) first.
     spdlog::info("starting again on {}", d.data_dir);
     spdlog::shutdown();

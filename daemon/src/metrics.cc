@@ -3,6 +3,8 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include <zmq.h>
+
 #include "library_log.h"
 #include "newswire/core/error.h"
 #include "newswire/core/process_stats.h"
@@ -179,11 +181,45 @@ std::string Metrics::RenderPrometheus(const store::RevisionStore& store, int64_t
   for (const auto& [name, value] : store.Sizes()) {
     Line(out, "newswire_store_bytes", "part=\"" + name + "\"", static_cast<double>(value));
   }
+  Header(out, "newswire_handshake_failures_total", "counter",
+         "Connections refused at the handshake, by service and reason (security on).");
+  static constexpr const char* kHandshakeServices[] = {"ingest", "fanout", "query"};
+  static constexpr const char* kHandshakeReasons[] = {"no_curve", "unknown_key", "bad_handshake"};
+  for (std::size_t s = 0; s < std::size(kHandshakeServices); ++s) {
+    for (std::size_t r = 0; r < std::size(kHandshakeReasons); ++r) {
+      Line(out, "newswire_handshake_failures_total",
+           std::string("service=\"") + kHandshakeServices[s] + "\",reason=\"" +
+               kHandshakeReasons[r] + "\"",
+           static_cast<double>(handshake_failures[s][r].load()));
+    }
+  }
+  Single(out, "newswire_subscriptions_denied_total", "counter",
+         "Subscriptions to channels the key may not read (security on).",
+         static_cast<double>(subscriptions_denied.load()));
+  Single(out, "newswire_queries_denied_total", "counter",
+         "Queries refused, or answered not_found, by the grants (security on).",
+         static_cast<double>(queries_denied.load()));
+  Single(out, "newswire_access_reloads_total", "counter", "Access file reloads put in force.",
+         static_cast<double>(access_reloads.load()));
   const auto usage = core::ReadProcessStats().value_or(core::ProcessStats{});
   Single(out, "process_cpu_seconds_total", "counter", "CPU time of the daemon.", usage.cpu_seconds);
   Single(out, "process_resident_memory_bytes", "gauge", "Resident memory of the daemon.",
          usage.resident_bytes);
   return out;
+}
+
+void Metrics::CountHandshake(std::size_t service, uint16_t event, uint32_t value) {
+  if (service >= handshake_failures.size()) return;
+  auto& reasons = handshake_failures[service];
+  if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+    reasons[kUnknownKey].fetch_add(1, std::memory_order_relaxed);
+  } else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
+             value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) {
+    reasons[kNoCurve].fetch_add(1, std::memory_order_relaxed);
+  } else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
+             event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+    reasons[kBadHandshake].fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 }  // namespace newswire::daemon

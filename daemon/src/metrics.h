@@ -75,6 +75,18 @@ struct Metrics {
   Histogram commit_batch_size;
   Histogram commit_seconds;
   Histogram query_seconds;
+  // Security (a daemon with an access file): handshakes refused, by
+  // service (ingest, fan-out, query) and reason (HandshakeReason), and
+  // requests and subscriptions refused by the grants. Unauthorized
+  // publishes are counted in `rejected`.
+  enum HandshakeReason { kNoCurve, kUnknownKey, kBadHandshake, kHandshakeReasons };
+  std::array<std::array<std::atomic<uint64_t>, kHandshakeReasons>, 3> handshake_failures{};
+  std::atomic<uint64_t> subscriptions_denied{0};
+  std::atomic<uint64_t> queries_denied{0};
+  std::atomic<uint64_t> access_reloads{0};
+  // Counts a server-side handshake monitor event for `service` (0 ingest,
+  // 1 fan-out, 2 query); other events are ignored.
+  void CountHandshake(std::size_t service, uint16_t event, uint32_t value);
 
   // The /metrics page.
   std::string RenderPrometheus(const store::RevisionStore& store, int64_t now_ns) const;

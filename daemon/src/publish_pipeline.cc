@@ -24,16 +24,17 @@ constexpr std::size_t kInlineBatch = 4;
 
 Result<std::unique_ptr<PublishPipeline>> PublishPipeline::Create(
     const DaemonOptions& options, const core::Clock& clock, store::RevisionStore& store,
-    zmq::socket_t& ingest, Fanout& fanout, StatsChannel& stats, Metrics& metrics) {
+    zmq::socket_t& ingest, Fanout& fanout, StatsChannel& stats, Metrics& metrics,
+    DaemonSecurity& security) {
   auto writer = BatchWriter::Create(store);
   if (!writer) return Fail(writer.error());
-  return std::unique_ptr<PublishPipeline>(new PublishPipeline(options, clock, store, ingest, fanout,
-                                                              stats, metrics, std::move(*writer)));
+  return std::unique_ptr<PublishPipeline>(new PublishPipeline(
+      options, clock, store, ingest, fanout, stats, metrics, security, std::move(*writer)));
 }
 
 PublishPipeline::PublishPipeline(const DaemonOptions& options, const core::Clock& clock,
                                  store::RevisionStore& store, zmq::socket_t& ingest, Fanout& fanout,
-                                 StatsChannel& stats, Metrics& metrics,
+                                 StatsChannel& stats, Metrics& metrics, DaemonSecurity& security,
                                  std::unique_ptr<BatchWriter> writer)
     : options_(options),
       clock_(clock),
@@ -42,6 +43,7 @@ PublishPipeline::PublishPipeline(const DaemonOptions& options, const core::Clock
       fanout_(fanout),
       stats_(stats),
       metrics_(metrics),
+      security_(security),
       writer_(std::move(writer)),
       next_embargo_ns_(store.NextEmbargoNs()) {}
 
@@ -70,8 +72,8 @@ void PublishPipeline::OnPublishes() {
   }
 }
 
-// Up to max_batch publish requests; a malformed or oversize one is refused
-// at once and takes no place in the batch.
+// Up to max_batch publish requests; a malformed, oversize or unauthorized
+// one is refused at once and takes no place in the batch.
 std::vector<store::PublishInput> PublishPipeline::Receive(Batch& batch) {
   std::vector<store::PublishInput> inputs;
   while (inputs.size() < options_.max_batch) {
@@ -129,6 +131,12 @@ std::optional<store::PublishInput> PublishPipeline::Read(zmq::message_t& payload
   input.publisher_key = std::move(*request.mutable_publisher_key());
   input.base_version = request.base_version();
   input.article_bytes = std::move(*request.mutable_article());
+  // Authorize: publishers only, to granted feeds; the revision's publisher
+  // is the authenticated identity.
+  if (auto refused = security_.AuthorizePublish(payload, input)) {
+    SendReply(ingest_, envelope, ErrorReply<v1::PublishReply>(request_id, *refused));
+    return std::nullopt;
+  }
   return input;
 }
 

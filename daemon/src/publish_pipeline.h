@@ -32,6 +32,7 @@
 #include "metrics.h"
 #include "newswire/core/clock.h"
 #include "newswire/daemon/wire_daemon.h"
+#include "security/daemon_security.h"
 #include "stats_channel.h"
 #include "zmq_frames.h"
 
@@ -52,7 +53,8 @@ class PublishPipeline {
                                                          const core::Clock& clock,
                                                          store::RevisionStore& store,
                                                          zmq::socket_t& ingest, Fanout& fanout,
-                                                         StatsChannel& stats, Metrics& metrics);
+                                                         StatsChannel& stats, Metrics& metrics,
+                                                         DaemonSecurity& security);
 
   // Reactor handlers.
   bool TakesPublishes() const { return state_ != State::kWritingOneStaged; }
@@ -76,7 +78,8 @@ class PublishPipeline {
 
   PublishPipeline(const DaemonOptions& options, const core::Clock& clock,
                   store::RevisionStore& store, zmq::socket_t& ingest, Fanout& fanout,
-                  StatsChannel& stats, Metrics& metrics, std::unique_ptr<BatchWriter> writer);
+                  StatsChannel& stats, Metrics& metrics, DaemonSecurity& security,
+                  std::unique_ptr<BatchWriter> writer);
 
   std::vector<store::PublishInput> Receive(Batch& batch);
   std::optional<store::PublishInput> Read(zmq::message_t& payload, const Envelope& envelope,
@@ -94,6 +97,7 @@ class PublishPipeline {
   Fanout& fanout_;
   StatsChannel& stats_;
   Metrics& metrics_;
+  DaemonSecurity& security_;
   std::unique_ptr<BatchWriter> writer_;
   State state_ = State::kIdle;
   std::optional<Batch> writing_;  // On the writer thread (kWriting, kWritingOneStaged).

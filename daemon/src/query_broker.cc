@@ -20,9 +20,12 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kStopCheck{100};
 
-// A request waiting for a worker: where the answer goes, and the request.
+// A request waiting for a worker: where the answer goes, who asks (the
+// User-Id of its connection: metadata does not travel to the worker), and
+// the request.
 struct Job {
   Envelope envelope;
+  std::string user_id;
   zmq::message_t request;
 };
 
@@ -31,11 +34,12 @@ bool IsLogPage(const v1::QueryRequest& request) {
   return request.has_read_log() || request.has_snapshot();
 }
 
-// A worker: takes [envelope id][delimiter flag][request] from the broker,
-// answers it from the store and sends [envelope id][delimiter flag][reply]
-// back; an empty message says it is ready for the first job.
+// A worker: takes [envelope id][delimiter flag][user id][request] from the
+// broker, answers it from the store within the user's grants and sends
+// [envelope id][delimiter flag][reply] back; an empty message says it is
+// ready for the first job.
 void Work(zmq::context_t& context, const std::string& backend, const QueryContext& query,
-          Metrics& metrics) {
+          Metrics& metrics, DaemonSecurity& security) {
   zmq::socket_t socket(context, zmq::socket_type::dealer);
   socket.set(zmq::sockopt::linger, 0);
   socket.connect(backend);
@@ -50,9 +54,16 @@ void Work(zmq::context_t& context, const std::string& backend, const QueryContex
       return;  // The context is shutting down.
     }
     if (parts.empty()) continue;
-    if (parts.size() != 3) return;  // The broker's way of saying stop.
+    if (parts.size() != 4) return;  // The broker's way of saying stop.
     v1::QueryRequest request;
-    request.ParseFromArray(parts[2].data(), static_cast<int>(parts[2].size()));
+    request.ParseFromArray(parts[3].data(), static_cast<int>(parts[3].size()));
+    const std::string user_id = parts[2].to_string();
+    if (auto answer = security.GuardQuery(user_id, request, query.store)) {
+      socket.send(parts[0], zmq::send_flags::sndmore);
+      socket.send(parts[1], zmq::send_flags::sndmore);
+      socket.send(zmq::buffer(*answer), zmq::send_flags::none);
+      continue;
+    }
     if (IsLogPage(request)) (void)NEWSWIRE_SYNC_POINT("query.read_log");
     const auto started = SteadyClock::now();
     std::string reply = AnswerQuery(query, request);
@@ -90,6 +101,7 @@ class Broker {
                     {v1::ERROR_CODE_MALFORMED, "frame is not a valid QueryRequest"}));
       return;
     }
+    if (const char* user_id = zmq_msg_gets(payload->handle(), "User-Id")) job.user_id = user_id;
     job.request = std::move(*payload);
     if (IsLogPage(request)) {
       const std::string client = job.envelope.identity.to_string();
@@ -160,6 +172,7 @@ class Broker {
     backend_.send(worker, zmq::send_flags::sndmore);
     backend_.send(job.envelope.identity, zmq::send_flags::sndmore);
     backend_.send(zmq::message_t(job.envelope.delimiter ? 1 : 0), zmq::send_flags::sndmore);
+    backend_.send(zmq::buffer(job.user_id), zmq::send_flags::sndmore);
     backend_.send(job.request, zmq::send_flags::none);
   }
 
@@ -177,7 +190,8 @@ class Broker {
 }  // namespace
 
 void ServeQueries(zmq::context_t& context, zmq::socket_t& frontend, const QueryContext& query,
-                  Metrics& metrics, std::size_t workers, const std::atomic<bool>& stop) {
+                  Metrics& metrics, DaemonSecurity& security, std::size_t workers,
+                  const std::atomic<bool>& stop) {
   static std::atomic<int> counter{0};
   const std::string address = "inproc://newswired-query-workers-" + std::to_string(++counter);
   workers = std::max<std::size_t>(workers, 2);
@@ -186,7 +200,7 @@ void ServeQueries(zmq::context_t& context, zmq::socket_t& frontend, const QueryC
   backend.bind(address);
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < workers; ++i) {
-    threads.emplace_back([&] { Work(context, address, query, metrics); });
+    threads.emplace_back([&] { Work(context, address, query, metrics, security); });
   }
   Broker broker(frontend, backend, workers, metrics);
   while (!stop.load()) {

@@ -18,13 +18,17 @@
 #include "metrics.h"
 #include "newswire/store/revision_store.h"
 #include "query_service.h"
+#include "security/daemon_security.h"
 
 namespace newswire::daemon {
 
 // Serves `frontend` (bound by the caller) on the calling thread with
 // `workers` worker threads (at least 2) until `stop`, then joins them. A
 // frame that is not a QueryRequest gets MALFORMED from the broker itself.
+// Each request carries its connection's User-Id to its worker, which
+// answers within that key's grants (security/query_guard.h).
 void ServeQueries(zmq::context_t& context, zmq::socket_t& frontend, const QueryContext& query,
-                  Metrics& metrics, std::size_t workers, const std::atomic<bool>& stop);
+                  Metrics& metrics, DaemonSecurity& security, std::size_t workers,
+                  const std::atomic<bool>& stop);
 
 }  // namespace newswire::daemon

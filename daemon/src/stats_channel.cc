@@ -35,15 +35,70 @@ StatsChannel::StatsChannel(const store::RevisionStore& store, const Metrics& met
       interval_s_(std::chrono::duration<double>(interval).count()) {}
 
 void StatsChannel::Note(const store::Committed& committed) {
+  // The feed channel comes second (core::ChannelsOf).
+  const std::string feed(committed.channels.size() > 1 ? core::FeedOf(committed.channels[1]) : "");
+  FeedCounts& counts = by_feed_[feed];
+  ++counts.revisions;
   for (const auto& channel : committed.channels) {
     auto kind = core::KindOf(channel);
     if (kind == core::ChannelKind::kFeed) ++feeds_[std::string(core::ChannelName(channel))];
     if (kind == core::ChannelKind::kInstrument) {
       ++instruments_[std::string(core::ChannelName(channel))];
+      ++counts.instruments[std::string(core::ChannelName(channel))];
     }
   }
   recent_.push_front(committed.ack);
   if (recent_.size() > kRecent) recent_.pop_back();
+  auto& recent = recent_by_feed_[feed];
+  recent.push_front(committed.ack);
+  if (recent.size() > kRecent) recent.pop_back();
+  feed_wire_seq_[feed] = committed.ack.wire_seq();
+}
+
+// One of the latest revisions, with its headline (read back: ten reads a
+// second are cheaper than carrying every article to here).
+void StatsChannel::AddRecent(v1::StatsEvent& stats, const v1::PublishAck& ack) const {
+  auto* recent = stats.add_recent();
+  recent->set_article_id(ack.article_id());
+  recent->set_version(ack.version());
+  *recent->mutable_wire_time() = ack.wire_time();
+  if (auto revision = store_.GetRevision(ack.article_id(), ack.version())) {
+    recent->set_urgency(revision->article().urgency());
+    recent->set_headline(revision->article().headline());
+    recent->set_pubstatus(revision->article().pubstatus());
+  }
+}
+
+std::string StatsChannel::Filtered(const std::set<std::string, std::less<>>& feeds) const {
+  v1::StatsEvent stats;
+  *stats.mutable_time() = last_.time();
+  stats.set_commit_p50_us(last_.commit_p50_us());
+  stats.set_commit_p99_us(last_.commit_p99_us());
+  stats.set_process_cpu_seconds(last_.process_cpu_seconds());
+  stats.set_resident_bytes(last_.resident_bytes());
+  uint64_t revisions = 0;
+  std::unordered_map<std::string, uint64_t> feed_counts, instruments;
+  std::vector<v1::PublishAck> recent;
+  for (const auto& feed : feeds) {
+    if (auto seq = feed_wire_seq_.find(feed); seq != feed_wire_seq_.end()) {
+      stats.set_wire_seq(std::max(stats.wire_seq(), seq->second));
+    }
+    if (auto it = recent_by_feed_.find(feed); it != recent_by_feed_.end()) {
+      recent.insert(recent.end(), it->second.begin(), it->second.end());
+    }
+    auto it = last_by_feed_.find(feed);
+    if (it == last_by_feed_.end()) continue;
+    revisions += it->second.revisions;
+    feed_counts[feed] = it->second.revisions;
+    for (const auto& [name, count] : it->second.instruments) instruments[name] += count;
+  }
+  stats.set_revisions_per_s(static_cast<double>(revisions) / interval_s_);
+  Busiest(feed_counts, stats.mutable_busiest_feeds());
+  Busiest(instruments, stats.mutable_busiest_instruments());
+  std::sort(recent.begin(), recent.end(),
+            [](const auto& a, const auto& b) { return a.wire_seq() > b.wire_seq(); });
+  for (std::size_t i = 0; i < recent.size() && i < kRecent; ++i) AddRecent(stats, recent[i]);
+  return stats.SerializeAsString();
 }
 
 std::string StatsChannel::Next() {
@@ -65,18 +120,7 @@ std::string StatsChannel::Next() {
   stats.set_rejected_total(rejected);
   Busiest(feeds_, stats.mutable_busiest_feeds());
   Busiest(instruments_, stats.mutable_busiest_instruments());
-  for (const auto& ack : recent_) {
-    auto* recent = stats.add_recent();
-    recent->set_article_id(ack.article_id());
-    recent->set_version(ack.version());
-    *recent->mutable_wire_time() = ack.wire_time();
-    // Ten reads a second: cheaper than carrying every article to here.
-    if (auto revision = store_.GetRevision(ack.article_id(), ack.version())) {
-      recent->set_urgency(revision->article().urgency());
-      recent->set_headline(revision->article().headline());
-      recent->set_pubstatus(revision->article().pubstatus());
-    }
-  }
+  for (const auto& ack : recent_) AddRecent(stats, ack);
   uint64_t store_bytes = 0;
   for (const auto& [name, bytes] : store_.Sizes()) store_bytes += bytes;
   stats.set_store_bytes(store_bytes);
@@ -84,6 +128,9 @@ std::string StatsChannel::Next() {
     stats.set_process_cpu_seconds(usage->cpu_seconds);
     stats.set_resident_bytes(usage->resident_bytes);
   }
+  last_by_feed_ = std::move(by_feed_);
+  by_feed_.clear();
+  last_ = stats;
   return stats.SerializeAsString();
 }
 

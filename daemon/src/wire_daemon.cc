@@ -14,6 +14,7 @@
 #include "publish_pipeline.h"
 #include "query_broker.h"
 #include "reactor.h"
+#include "security/daemon_security.h"
 #include "stats_channel.h"
 
 namespace newswire::daemon {
@@ -50,6 +51,10 @@ class ZmqWireDaemon final : public WireDaemon {
   Result<void> Bind() {
     auto hub = core::ParseHub(options_.listen);
     if (!hub) return Fail(hub.error());
+    // Before any socket: ZAP must answer from the first handshake on.
+    auto security = DaemonSecurity::Create(options_, context_, metrics_);
+    if (!security) return Fail(security.error());
+    security_ = std::move(*security);
     const bool pick_ports = hub->port == 0 && !hub->host.empty();
     auto bound = pick_ports ? BindFree(hub->host) : BindAt(*hub);
     if (!bound) return bound;
@@ -60,11 +65,16 @@ class ZmqWireDaemon final : public WireDaemon {
                                    std::pair{ConnectionGuard::kQuery, query_.get()}}) {
       if (auto ok = guard_->Watch(service, *socket); !ok) return ok;
     }
+    if (auto ok = security_->Start(); !ok) return ok;
     if (!options_.metrics_listen.empty()) {
       if (auto ok = http_.Bind(options_.metrics_listen); !ok) return ok;
+      if (security_->secure()) {
+        http_.RequireFigures(
+            [this](std::string_view auth) { return security_->SeesAllFigures(auth); });
+      }
     }
-    auto pipeline =
-        PublishPipeline::Create(options_, clock_, *store_, *ingest_, *fanout_, stats_, metrics_);
+    auto pipeline = PublishPipeline::Create(options_, clock_, *store_, *ingest_, *fanout_, stats_,
+                                            metrics_, *security_);
     if (!pipeline) return Fail(pipeline.error());
     pipeline_ = std::move(*pipeline);
     return {};
@@ -74,13 +84,18 @@ class ZmqWireDaemon final : public WireDaemon {
   std::string metrics_address() const override { return http_.address(); }
   bool restart_requested() const override { return restart_requested_; }
 
+  void RequestAccessReload() override {
+    if (security_) security_->RequestReload();
+  }
+
   void Run(const std::atomic<bool>& stop) override {
     const QueryContext query{
         .store = *store_, .backup_dir = options_.backup_dir, .backups = &metrics_.backups};
     // The query service stops with the reactor, whatever stopped it.
     std::atomic<bool> stop_queries{false};
     std::thread query_thread([&] {
-      ServeQueries(context_, *query_, query, metrics_, options_.query_workers, stop_queries);
+      ServeQueries(context_, *query_, query, metrics_, *security_, options_.query_workers,
+                   stop_queries);
     });
     http_.Start();
     Reactor reactor;
@@ -99,8 +114,14 @@ class ZmqWireDaemon final : public WireDaemon {
         "publishes", *ingest_, [&] { pipeline_->OnPublishes(); },
         [&] { return pipeline_->TakesPublishes(); });
     reactor.AfterEachRound("embargo release", [&] { pipeline_->ReleaseDueEmbargoes(); });
+    reactor.AfterEachRound("access reload", [&] {
+      security_->AfterRound(*fanout_, [&] { guard_->AwaitClosed(ConnectionGuard::kFanout); });
+    });
     reactor.Every("heartbeats", options_.heartbeat_interval, [&] { fanout_->SendHeartbeats(); });
-    reactor.Every("stats channel", kStatsInterval, [&] { fanout_->SendStats(stats_.Next()); });
+    reactor.Every("stats channel", kStatsInterval, [&] {
+      fanout_->SendStats(stats_.Next());
+      security_->SendGroupStats(*fanout_, stats_);
+    });
     reactor.Every("store health", kStoreHealthInterval, [&] {
       WatchStore();
       if (restart_requested_) reactor.Stop();
@@ -127,12 +148,14 @@ class ZmqWireDaemon final : public WireDaemon {
       // ZeroMQ drops a peer that sends more; below it, an oversize request
       // gets a typed TOO_LARGE answer (publish_pipeline.cc).
       socket->set(zmq::sockopt::maxmsgsize, int64_t{core::kMaxFrameBytes});
+      security_->ConfigureServer(*socket);
     }
     for (auto* socket : {ingest_.get(), query_.get(), &fanout_->socket()}) {
       socket->set(
           zmq::sockopt::handshake_ivl,
           static_cast<int>(std::chrono::milliseconds(ConnectionGuard::kHandshakeTimeout).count()));
     }
+    security_->ConfigureFanout(*fanout_);
   }
 
   Result<void> BindAt(const core::HubEndpoints& hub) {
@@ -236,6 +259,7 @@ class ZmqWireDaemon final : public WireDaemon {
   StatsChannel stats_;
   HttpEndpoints http_;
   zmq::context_t context_{1};
+  std::unique_ptr<DaemonSecurity> security_;  // Outlives the sockets: ZAP answers for them.
   std::unique_ptr<zmq::socket_t> ingest_;
   std::unique_ptr<zmq::socket_t> query_;
   std::unique_ptr<Fanout> fanout_;

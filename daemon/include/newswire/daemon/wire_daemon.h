@@ -50,12 +50,21 @@ struct DaemonOptions {
   // Threads answering queries (at least 2: one is kept for short requests
   // while the others page the log for replays and catch-ups).
   std::size_t query_workers = 4;
+  // Security (README "Security"): the daemon's CURVE secret key file and
+  // the access file, both or neither. With them every service speaks CURVE,
+  // ZAP checks each client key and the grants apply on every path. Without
+  // them the daemon listens on loopback or ipc:// only, unless `insecure`.
+  std::string curve_secret_key_file;
+  std::string access_file;
+  bool insecure = false;
 };
 
 class WireDaemon {
  public:
   // Opens the store and binds every socket. STORE_FAILURE if the store is
-  // locked or unreadable, UNAVAILABLE if an address is taken.
+  // locked or unreadable, UNAVAILABLE if an address is taken; MALFORMED or
+  // NOT_FOUND for a bad key or access file, UNAUTHORIZED for a listen
+  // address beyond loopback without security and without `insecure`.
   static Result<std::unique_ptr<WireDaemon>> Start(const DaemonOptions& options,
                                                    const core::Clock& clock = core::SystemClock());
 
@@ -77,6 +86,10 @@ class WireDaemon {
   // process should start again on the same store (newswired re-executes
   // itself, keeping its pid). Every acknowledged revision is in the WAL.
   virtual bool restart_requested() const = 0;
+
+  // Re-reads the access file at the end of the current round (SIGHUP).
+  // Only sets a flag: safe in a signal handler, and from any thread.
+  virtual void RequestAccessReload() = 0;
 
  protected:
   WireDaemon() = default;
