@@ -162,12 +162,13 @@ void PrintAck(const CommonOptions& common, const v1::PublishAck& ack, const std:
 int RunPublish(const CommonOptions& common, const PublishOptions& options) {
   publisher::PublisherOptions publisher_options;
   publisher_options.hub = common.hub;
+  publisher_options.curve = common.curve;
   if (!options.publisher_id.empty()) publisher_options.publisher_id = options.publisher_id;
   publisher_options.attempt_timeout = common.timeout;
   auto publisher = publisher::Publisher::Connect(publisher_options);
   if (!publisher) return Report(common, "publish", "", publisher.error());
   if (options.files.size() > 1 && (options.base_version != 0 || !options.key.empty())) {
-    std::cerr << "newswire publish: --base-version and --key take a single file\n";
+    std::cerr << "newswire publish: --base-version and --idempotency-key take a single file\n";
     return kUsage;
   }
 
@@ -230,6 +231,17 @@ class DeliveryPrinter {
                 << ".." << gap.last_missing << " could not be recovered (" << gap.reason << ")"
                 << style_.Reset() << std::endl;
     }
+  }
+
+  void PrintDenied(const subscriber::AccessDenied& denied) {
+    if (json_) {
+      std::cout << nlohmann::json{{"access_denied",
+                                   {{"channel", denied.channel}, {"reason", denied.reason}}}}
+                       .dump()
+                << std::endl;
+    }
+    std::cerr << "newswire: the daemon stopped " << denied.channel << ": " << denied.reason
+              << std::endl;
   }
 
   void PrintConnection(const subscriber::ConnectionChange& change) {
@@ -362,6 +374,7 @@ Result<void> ParseSince(const std::string& since, subscriber::SubscriberOptions&
 int RunTail(const CommonOptions& common, const TailOptions& options) {
   subscriber::SubscriberOptions sub_options;
   sub_options.hub = common.hub;
+  sub_options.curve = common.curve;
   sub_options.channels = options.channels;
   sub_options.connect_timeout = common.timeout;
   sub_options.query_timeout = common.timeout;
@@ -395,6 +408,9 @@ int RunTail(const CommonOptions& common, const TailOptions& options) {
     if (auto* change = std::get_if<subscriber::ConnectionChange>(&**notice)) {
       printer.PrintConnection(*change);
     }
+    if (auto* denied = std::get_if<subscriber::AccessDenied>(&**notice)) {
+      printer.PrintDenied(*denied);
+    }
     auto* delivery = std::get_if<subscriber::Delivery>(&**notice);
     if (!delivery) continue;
     if (printer.Print(*delivery)) ++delivered;
@@ -410,6 +426,7 @@ int RunTail(const CommonOptions& common, const TailOptions& options) {
 int RunReplay(const CommonOptions& common, const ReplayCommandOptions& options) {
   subscriber::ReplayOptions replay;
   replay.hub = common.hub;
+  replay.curve = common.curve;
   replay.channels = options.channels;
   replay.query_timeout = common.timeout;
   replay.with_snapshot = options.with_snapshot;
@@ -455,7 +472,7 @@ int RunReplay(const CommonOptions& common, const ReplayCommandOptions& options) 
 
 int RunGet(const CommonOptions& common, const GetOptions& options) {
   const std::string& article_id = options.article_id;
-  auto client = subscriber::QueryClient::Connect(common.hub, common.timeout);
+  auto client = subscriber::QueryClient::Connect(common.hub, common.timeout, common.curve);
   if (!client) return Report(common, "get", article_id, client.error());
   Result<v1::ArticleReply> reply = Fail(v1::ERROR_CODE_INTERNAL, "");
   if (!options.as_of.empty()) {
@@ -482,7 +499,7 @@ int RunGet(const CommonOptions& common, const GetOptions& options) {
 }
 
 int RunHistory(const CommonOptions& common, const std::string& article_id) {
-  auto client = subscriber::QueryClient::Connect(common.hub, common.timeout);
+  auto client = subscriber::QueryClient::Connect(common.hub, common.timeout, common.curve);
   if (!client) return Report(common, "history", article_id, client.error());
   auto reply = (*client)->GetHistory(article_id);
   if (!reply) return Report(common, "history", article_id, reply.error());
@@ -542,7 +559,7 @@ int RunAdminBackup(const CommonOptions& common, const AdminOptions& options, boo
   uint64_t wire_seq = 0;
   std::string where = options.to;
   if (via_hub) {
-    auto client = subscriber::QueryClient::Connect(common.hub, common.timeout);
+    auto client = subscriber::QueryClient::Connect(common.hub, common.timeout, common.curve);
     if (!client) return Report(common, "admin backup", common.hub, client.error());
     // The daemon takes it inside its own backup folder (--backup-dir).
     auto reply = (*client)->Backup(options.to);

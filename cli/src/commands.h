@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "newswire/security/curve.h"
 #include "newswire/subscriber/snapshot.h"
 #include "newswire/subscriber/subscriber.h"
 
@@ -18,6 +19,8 @@ struct CommonOptions {
   bool json = false;
   bool color = false;
   std::chrono::milliseconds timeout{3000};
+  std::string key_file, server_key_file;       // --key, --server-key.
+  std::optional<security::CurveClient> curve;  // Loaded from them.
 };
 
 struct PublishOptions {
@@ -87,5 +90,13 @@ int RunAdminBackup(const CommonOptions& common, const AdminOptions& options, boo
 // Verifies a backup, then copies it into a new store folder.
 int RunAdminRestore(const CommonOptions& common, const AdminOptions& options);
 int RunHistory(const CommonOptions& common, const std::string& article_id);
+
+// newswire keygen: a CURVE key pair in DIR/NAME.key (mode 0600) and
+// DIR/NAME.pub.
+int RunKeygen(const CommonOptions& common, const std::string& name, const std::string& dir);
+// newswire whoami: who the daemon takes this client's key for.
+int RunWhoami(const CommonOptions& common);
+// newswire admin reload: the daemon re-reads its access file (operators).
+int RunAdminReload(const CommonOptions& common);
 
 }  // namespace newswire::cli

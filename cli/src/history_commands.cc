@@ -21,7 +21,7 @@ int Fail(const std::string& command, const std::string& subject, const Error& er
 
 int RunDiff(const CommonOptions& common, const std::string& article_id, uint32_t from,
             uint32_t to) {
-  auto client = subscriber::QueryClient::Connect(common.hub, common.timeout);
+  auto client = subscriber::QueryClient::Connect(common.hub, common.timeout, common.curve);
   if (!client) return Fail("diff", article_id, client.error(), common.json);
   auto fetched = api::FetchDiff(**client, article_id, from, to);
   if (!fetched) return Fail("diff", article_id, fetched.error(), common.json);
@@ -39,7 +39,7 @@ int RunDiff(const CommonOptions& common, const std::string& article_id, uint32_t
 }
 
 int RunBlame(const CommonOptions& common, const std::string& article_id) {
-  auto client = subscriber::QueryClient::Connect(common.hub, common.timeout);
+  auto client = subscriber::QueryClient::Connect(common.hub, common.timeout, common.curve);
   if (!client) return Fail("blame", article_id, client.error(), common.json);
   auto blame = api::FetchBlame(**client, article_id);
   if (!blame) return Fail("blame", article_id, blame.error(), common.json);

@@ -1,6 +1,8 @@
 // newswire: the command-line client. See README.md "CLI reference".
 #include <unistd.h>
 
+#include <iostream>
+
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
@@ -20,6 +22,12 @@ int main(int argc, char** argv) {
     command->add_flag("--no-color", no_color, "never colour the output");
     command->add_option("--timeout-ms", timeout_ms, "how long to wait for the daemon")
         ->capture_default_str();
+    command
+        ->add_option("--key", common.key_file,
+                     "this client's CURVE secret key file (newswire keygen), for a secure daemon")
+        ->envname("NEWSWIRE_KEY");
+    command->add_option("--server-key", common.server_key_file, "the daemon's public key file")
+        ->envname("NEWSWIRE_SERVER_KEY");
   };
 
   PublishOptions publish;
@@ -31,7 +39,7 @@ int main(int argc, char** argv) {
       ->envname("NEWSWIRE_PUBLISHER");
   publish_cmd->add_option("--base-version", publish.base_version,
                           "refuse unless the article is at this version (optimistic concurrency)");
-  publish_cmd->add_option("--key", publish.key,
+  publish_cmd->add_option("--idempotency-key", publish.key,
                           "idempotency key: retries never make a 2nd revision");
 
   TailOptions tail;
@@ -111,8 +119,20 @@ int main(int argc, char** argv) {
   add_common(top_cmd);
   top_cmd->add_option("--iterations", top_iterations, "stop after this many refreshes");
 
+  std::string key_name = "newswire", key_dir = ".";
+  auto* keygen_cmd =
+      app.add_subcommand("keygen", "make a CURVE key pair: NAME.key (secret, 0600) and NAME.pub");
+  keygen_cmd->add_option("--name", key_name, "file names and identity name")->capture_default_str();
+  keygen_cmd->add_option("--dir", key_dir, "folder to write them in")->capture_default_str();
+  keygen_cmd->add_flag("--json", common.json, "JSON instead of human text");
+
+  auto* whoami_cmd =
+      app.add_subcommand("whoami", "who the daemon takes this key for, and its grants");
+  add_common(whoami_cmd);
+
   AdminOptions admin;
-  auto* admin_cmd = app.add_subcommand("admin", "operate a store: verify, backup, restore");
+  auto* admin_cmd =
+      app.add_subcommand("admin", "operate the daemon: verify, backup, restore, reload");
   admin_cmd->require_subcommand(1);
   auto* verify_cmd =
       admin_cmd->add_subcommand("verify", "check every hash chain, diff and sequence");
@@ -133,10 +153,20 @@ int main(int argc, char** argv) {
   add_common(restore_cmd);
   restore_cmd->add_option("--from", admin.from, "backup folder")->required();
   restore_cmd->add_option("--data-dir", admin.data_dir, "new store folder")->required();
+  auto* reload_cmd = admin_cmd->add_subcommand(
+      "reload", "have the daemon re-read its access file (operators; as SIGHUP does)");
+  add_common(reload_cmd);
 
   CLI11_PARSE(app, argc, argv);
   common.timeout = std::chrono::milliseconds(timeout_ms);
   common.color = !no_color && !common.json && isatty(STDOUT_FILENO);
+  if (*keygen_cmd) return RunKeygen(common, key_name, key_dir);
+  auto curve = newswire::security::LoadCurveClient(common.key_file, common.server_key_file);
+  if (!curve) {
+    std::cerr << "newswire: " << curve.error().message << "\n";
+    return 2;
+  }
+  common.curve = std::move(*curve);
 
   if (*publish_cmd) return RunPublish(common, publish);
   if (*tail_cmd) return RunTail(common, tail);
@@ -151,5 +181,7 @@ int main(int argc, char** argv) {
   if (*backup_cmd) return RunAdminBackup(common, admin, /*via_hub=*/!*backup_dir_opt);
   if (*restore_cmd) return RunAdminRestore(common, admin);
   if (*history_cmd) return RunHistory(common, article_id);
+  if (*whoami_cmd) return RunWhoami(common);
+  if (*reload_cmd) return RunAdminReload(common);
   return 2;
 }

@@ -9,6 +9,7 @@
 #include "newswire/core/channel.h"
 #include "newswire/core/hub.h"
 #include "newswire/core/unicode.h"
+#include "newswire/security/curve.h"
 #include "render.h"
 
 namespace newswire::cli {
@@ -17,13 +18,25 @@ namespace {
 constexpr std::string_view kStatsChannel = "s|";
 std::atomic<bool> g_stop{false};
 
+// The stats channel. A secure daemon sends its stats on "s|*|" (every
+// figure, to operators) or "s|FEED,...|" (the figures of those feeds, to
+// readers of only those); its notices to this key come on "c/NAME|".
 class StatsReader {
  public:
-  explicit StatsReader(const std::string& fanout) {
+  StatsReader(const std::string& fanout, const std::optional<security::CurveClient>& curve) {
     socket_.set(zmq::sockopt::linger, 0);
+    if (curve) security::ApplyCurveClient(socket_, *curve);
+    if (auto watch =
+            security::HandshakeWatch::Attach(context_, socket_, fanout, curve.has_value())) {
+      handshake_ = std::move(*watch);
+    }
     socket_.connect(fanout);
+    if (curve) socket_.set(zmq::sockopt::subscribe, "c/");  // Notices to this key.
     socket_.set(zmq::sockopt::subscribe, kStatsChannel);
   }
+
+  // Why nothing came, when the handshake failed.
+  std::optional<Error> Failure() { return handshake_ ? handshake_->Failure() : std::nullopt; }
 
   // The next stats event, or nullopt after `timeout`. Heartbeats (empty
   // payloads) on the channel are skipped.
@@ -32,13 +45,16 @@ class StatsReader {
     while (true) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return std::nullopt;
-      zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+      if (left.count() <= 0 || Failure()) return std::nullopt;
+      zmq::pollitem_t items[] = {
+          {socket_.handle(), 0, ZMQ_POLLIN, 0},
+          {handshake_ ? handshake_->monitor().handle() : nullptr, -1, ZMQ_POLLIN, 0}};
       try {
-        if (zmq::poll(&item, 1, left) == 0) return std::nullopt;
+        if (zmq::poll(items, handshake_ ? 2 : 1, left) == 0) return std::nullopt;
       } catch (const zmq::error_t&) {
         return std::nullopt;  // Interrupted: the caller checks its stop flag.
       }
+      if (!(items[0].revents & ZMQ_POLLIN)) continue;
       std::vector<zmq::message_t> parts;
       zmq::message_t part;
       do {
@@ -47,15 +63,28 @@ class StatsReader {
       } while (parts.back().more());
       v1::StatsEvent stats;
       if (parts.size() == 3 && parts[2].size() > 0 &&
+          core::KindOf(parts[0].to_string_view()) == core::ChannelKind::kStats &&
           stats.ParseFromArray(parts[2].data(), static_cast<int>(parts[2].size()))) {
         return stats;
+      }
+      v1::AccessNotice notice;
+      if (parts.size() == 3 &&
+          core::KindOf(parts[0].to_string_view()) == core::ChannelKind::kControl &&
+          notice.ParseFromArray(parts[2].data(), static_cast<int>(parts[2].size()))) {
+        refused_ = notice.reason();
+        return std::nullopt;
       }
     }
   }
 
+  // Why the daemon refused the stats channel, if it did.
+  const std::string& refused() const { return refused_; }
+
  private:
   zmq::context_t context_{1};
   zmq::socket_t socket_{context_, zmq::socket_type::sub};
+  std::unique_ptr<security::HandshakeWatch> handshake_;
+  std::string refused_;
 };
 
 nlohmann::json StatsJson(const v1::StatsEvent& s) {
@@ -136,10 +165,18 @@ int RunStats(const CommonOptions& common) {
     std::cerr << "newswire stats: " << hub.error().ToString() << "\n";
     return 2;
   }
-  StatsReader reader(hub->fanout);
+  StatsReader reader(hub->fanout, common.curve);
   // Stats come once a second: wait a little longer than that.
   auto stats = reader.Next(std::max(common.timeout, std::chrono::milliseconds(2500)));
   if (!stats) {
+    if (auto failure = reader.Failure()) {
+      std::cerr << "newswire stats: " << failure->ToString() << "\n";
+      return 1;
+    }
+    if (!reader.refused().empty()) {
+      std::cerr << "newswire stats: the daemon refused: " << reader.refused() << "\n";
+      return 1;
+    }
     std::cerr << "newswire stats: no stats event from " << hub->fanout << "\n";
     return 3;
   }
@@ -157,7 +194,7 @@ int RunTop(const CommonOptions& common, uint64_t iterations) {
     std::cerr << "newswire top: " << hub.error().ToString() << "\n";
     return 2;
   }
-  StatsReader reader(hub->fanout);
+  StatsReader reader(hub->fanout, common.curve);
   std::signal(SIGINT, [](int) { g_stop.store(true); });
   std::signal(SIGTERM, [](int) { g_stop.store(true); });
   const Style style{common.color};

@@ -49,7 +49,7 @@ ChannelKind KindOf(std::string_view channel) {
   }
   if (channel.starts_with("i/")) return ChannelKind::kInstrument;
   if (channel.starts_with("t/")) return ChannelKind::kTopic;
-  if (channel == "s|" || channel.starts_with("s/")) return ChannelKind::kStats;
+  if (channel.starts_with("s|")) return ChannelKind::kStats;
   if (channel.starts_with("c/")) return ChannelKind::kControl;
   return ChannelKind::kWire;
 }

@@ -119,8 +119,9 @@ class ZmqWireDaemon final : public WireDaemon {
     });
     reactor.Every("heartbeats", options_.heartbeat_interval, [&] { fanout_->SendHeartbeats(); });
     reactor.Every("stats channel", kStatsInterval, [&] {
-      fanout_->SendStats(stats_.Next());
-      security_->SendGroupStats(*fanout_, stats_);
+      const std::string stats = stats_.Next();
+      fanout_->SendStats(stats);
+      security_->SendGroupStats(*fanout_, stats_, stats);
     });
     reactor.Every("store health", kStoreHealthInterval, [&] {
       WatchStore();

@@ -44,7 +44,7 @@ class ZmqPublisher final : public Publisher {
         auto reply = Receive(left);
         if (!reply) {
           if (reply.error().code == v1::ERROR_CODE_UNAVAILABLE) break;
-          return Fail(reply.error());
+          return Fail(reply.error());  // A typed error, or a failed handshake.
         }
         // Id 0: a daemon that could not read which request it refused (one
         // from before refusals were correlated); this call waits for one.
@@ -80,11 +80,22 @@ class ZmqPublisher final : public Publisher {
   }
 
   Result<v1::PublishReply> Receive(std::chrono::milliseconds timeout) override {
-    zmq::pollitem_t item{socket_->handle(), 0, ZMQ_POLLIN, 0};
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     try {
-      if (zmq::poll(&item, 1, timeout) == 0) {
-        return Fail(v1::ERROR_CODE_UNAVAILABLE, "no reply from " + endpoint_ + " within " +
-                                                    std::to_string(timeout.count()) + " ms");
+      while (true) {
+        if (auto failure = handshake_ ? handshake_->Failure() : std::nullopt) {
+          return Fail(*failure);
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        zmq::pollitem_t items[] = {
+            {socket_->handle(), 0, ZMQ_POLLIN, 0},
+            {handshake_ ? handshake_->monitor().handle() : nullptr, -1, ZMQ_POLLIN, 0}};
+        if (left.count() <= 0 || zmq::poll(items, handshake_ ? 2 : 1, left) == 0) {
+          return Fail(v1::ERROR_CODE_UNAVAILABLE, "no reply from " + endpoint_ + " within " +
+                                                      std::to_string(timeout.count()) + " ms");
+        }
+        if (items[0].revents & ZMQ_POLLIN) break;
       }
       zmq::message_t message;
       if (!socket_->recv(message, zmq::recv_flags::dontwait)) {
@@ -148,14 +159,21 @@ class ZmqPublisher final : public Publisher {
   }
 
   void Reconnect() {
+    handshake_.reset();
     socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
     socket_->set(zmq::sockopt::linger, 0);
+    if (options_.curve) security::ApplyCurveClient(*socket_, *options_.curve);
+    // Without a monitor a refused handshake would look like a silent daemon.
+    auto watch =
+        security::HandshakeWatch::Attach(context_, *socket_, endpoint_, options_.curve.has_value());
+    if (watch) handshake_ = std::move(*watch);
     socket_->connect(endpoint_);
   }
 
   PublisherOptions options_;
   std::string endpoint_;
   zmq::context_t context_{1};
+  std::unique_ptr<security::HandshakeWatch> handshake_;  // Before socket_: outlives it.
   std::unique_ptr<zmq::socket_t> socket_;
   uint64_t last_request_id_ = 0;
 };

@@ -13,8 +13,9 @@ namespace {
 
 class ZmqQueryClient final : public QueryClient {
  public:
-  ZmqQueryClient(std::string endpoint, std::chrono::milliseconds timeout)
-      : endpoint_(std::move(endpoint)), timeout_(timeout) {}
+  ZmqQueryClient(std::string endpoint, std::chrono::milliseconds timeout,
+                 std::optional<security::CurveClient> curve)
+      : endpoint_(std::move(endpoint)), timeout_(timeout), curve_(std::move(curve)) {}
 
   Result<v1::ArticleReply> GetArticle(std::string_view article_id, uint32_t version) override {
     v1::QueryRequest request;
@@ -99,6 +100,24 @@ class ZmqQueryClient final : public QueryClient {
     return std::move(*reply->mutable_backup());
   }
 
+  Result<v1::AccessReply> GetAccess() override {
+    v1::QueryRequest request;
+    request.mutable_access();
+    auto reply = Call(request);
+    if (!reply) return Fail(reply.error());
+    if (!reply->has_access()) return Fail(v1::ERROR_CODE_MALFORMED, "reply holds no access");
+    return std::move(*reply->mutable_access());
+  }
+
+  Result<v1::ReloadReply> ReloadAccess() override {
+    v1::QueryRequest request;
+    request.mutable_reload_access();
+    auto reply = Call(request);
+    if (!reply) return Fail(reply.error());
+    if (!reply->has_reload()) return Fail(v1::ERROR_CODE_MALFORMED, "reply holds no reload");
+    return std::move(*reply->mutable_reload());
+  }
+
  private:
   static constexpr std::size_t kMaxPrefetched = 8;
 
@@ -113,6 +132,10 @@ class ZmqQueryClient final : public QueryClient {
     if (!socket_) {
       socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
       socket_->set(zmq::sockopt::linger, 0);
+      if (curve_) security::ApplyCurveClient(*socket_, *curve_);
+      auto watch =
+          security::HandshakeWatch::Attach(context_, *socket_, endpoint_, curve_.has_value());
+      if (watch) handshake_ = std::move(*watch);
       socket_->connect(endpoint_);
     }
     request.set_request_id(++last_request_id_);
@@ -136,10 +159,17 @@ class ZmqQueryClient final : public QueryClient {
     try {
       auto deadline = std::chrono::steady_clock::now() + timeout_;
       while (socket_) {
+        if (auto failure = handshake_ ? handshake_->Failure() : std::nullopt) {
+          Reset();
+          return Fail(*failure);
+        }
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
-        zmq::pollitem_t item{socket_->handle(), 0, ZMQ_POLLIN, 0};
-        if (left.count() <= 0 || zmq::poll(&item, 1, left) == 0) break;
+        zmq::pollitem_t items[] = {
+            {socket_->handle(), 0, ZMQ_POLLIN, 0},
+            {handshake_ ? handshake_->monitor().handle() : nullptr, -1, ZMQ_POLLIN, 0}};
+        if (left.count() <= 0 || zmq::poll(items, handshake_ ? 2 : 1, left) == 0) break;
+        if (!(items[0].revents & ZMQ_POLLIN)) continue;
         zmq::message_t message;
         if (!socket_->recv(message, zmq::recv_flags::dontwait)) continue;
         v1::QueryReply reply;
@@ -154,12 +184,17 @@ class ZmqQueryClient final : public QueryClient {
     } catch (const zmq::error_t& e) {
       return Fail(v1::ERROR_CODE_UNAVAILABLE, "query to " + endpoint_ + ": " + e.what());
     }
-    // Drop the socket so a late reply cannot be mistaken for the next one.
-    socket_.reset();
-    prefetched_.clear();
-    early_.clear();
+    Reset();
     return Fail(v1::ERROR_CODE_UNAVAILABLE, "no answer from " + endpoint_ + " within " +
                                                 std::to_string(timeout_.count()) + " ms");
+  }
+
+  // Drops the socket so a late reply cannot be mistaken for the next one.
+  void Reset() {
+    socket_.reset();
+    handshake_.reset();
+    prefetched_.clear();
+    early_.clear();
   }
 
   static Result<v1::QueryReply> Unwrap(v1::QueryReply reply) {
@@ -169,7 +204,9 @@ class ZmqQueryClient final : public QueryClient {
 
   std::string endpoint_;
   std::chrono::milliseconds timeout_;
+  std::optional<security::CurveClient> curve_;
   zmq::context_t context_{1};
+  std::unique_ptr<security::HandshakeWatch> handshake_;
   std::unique_ptr<zmq::socket_t> socket_;
   uint64_t last_request_id_ = 0;
   std::map<std::string, uint64_t> prefetched_;          // ReadLog bytes -> request id.
@@ -178,11 +215,13 @@ class ZmqQueryClient final : public QueryClient {
 
 }  // namespace
 
-Result<std::unique_ptr<QueryClient>> QueryClient::Connect(std::string_view hub,
-                                                          std::chrono::milliseconds timeout) {
+Result<std::unique_ptr<QueryClient>> QueryClient::Connect(
+    std::string_view hub, std::chrono::milliseconds timeout,
+    const std::optional<security::CurveClient>& curve) {
   auto endpoints = core::ParseHub(hub);
   if (!endpoints) return Fail(endpoints.error());
-  return std::unique_ptr<QueryClient>(std::make_unique<ZmqQueryClient>(endpoints->query, timeout));
+  return std::unique_ptr<QueryClient>(
+      std::make_unique<ZmqQueryClient>(endpoints->query, timeout, curve));
 }
 
 }  // namespace newswire::subscriber

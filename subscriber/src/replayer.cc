@@ -93,8 +93,15 @@ Result<std::unique_ptr<Replayer>> Replayer::Open(const ReplayOptions& options) {
   }
   auto channels = ChannelTopics(options.channels);
   if (!channels) return Fail(channels.error());
-  auto query = QueryClient::Connect(options.hub, options.query_timeout);
+  auto query = QueryClient::Connect(options.hub, options.query_timeout, options.curve);
   if (!query) return Fail(query.error());
+  if (options.curve) {
+    auto access = (*query)->GetAccess();
+    if (!access) return Fail(access.error());
+    auto scoped = ScopeTopics(*channels, *access);
+    if (!scoped) return Fail(scoped.error());
+    channels = std::move(scoped);
+  }
   Snapshot snapshot;
   if (options.with_snapshot) {
     auto read = SnapshotBefore(**query, options);

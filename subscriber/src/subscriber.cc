@@ -84,6 +84,34 @@ Result<std::vector<std::string>> ChannelTopics(const ChannelSelection& selection
   return topics;
 }
 
+Result<std::vector<std::string>> ScopeTopics(const std::vector<std::string>& topics,
+                                             const v1::AccessReply& access) {
+  if (access.read().all()) return topics;
+  if (access.read().feeds().empty()) {
+    return Fail(v1::ERROR_CODE_UNAUTHORIZED,
+                access.identity() + " may read no feed (it is not a subscriber)");
+  }
+  std::vector<std::string> scoped;
+  auto add = [&](std::string topic) {
+    if (std::find(scoped.begin(), scoped.end(), topic) == scoped.end()) {
+      scoped.push_back(std::move(topic));
+    }
+  };
+  for (const auto& topic : topics) {
+    switch (core::KindOf(topic)) {
+      case core::ChannelKind::kWire:
+        for (const auto& feed : access.read().feeds()) add(core::FeedChannel(feed));
+        break;
+      case core::ChannelKind::kInstrument:
+      case core::ChannelKind::kTopic:
+        for (const auto& feed : access.read().feeds()) add(core::ScopedChannel(feed, topic));
+        break;
+      default: add(topic);
+    }
+  }
+  return scoped;
+}
+
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
@@ -143,14 +171,19 @@ class ZmqSubscriber final : public Subscriber {
   Result<void> Start() {
     socket_.set(zmq::sockopt::linger, 0);
     socket_.set(zmq::sockopt::rcvhwm, options_.receive_hwm);
+    if (options_.curve) security::ApplyCurveClient(socket_, *options_.curve);
     const std::string monitor_address =
         "inproc://newswire-subscriber-monitor-" + std::to_string(reinterpret_cast<uintptr_t>(this));
-    if (zmq_socket_monitor(socket_.handle(), monitor_address.c_str(),
-                           ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) != 0) {
+    if (zmq_socket_monitor(
+            socket_.handle(), monitor_address.c_str(),
+            ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | security::kHandshakeEvents) != 0) {
       return Fail(v1::ERROR_CODE_INTERNAL, "cannot monitor the subscriber socket");
     }
     monitor_.connect(monitor_address);
     socket_.connect(hub_.fanout);
+    // First, so that a refusal of what follows can reach us: a secure
+    // daemon applies "c/" as this key's own control channel.
+    if (options_.curve) socket_.set(zmq::sockopt::subscribe, "c/");
     for (const auto& channel : channels_) socket_.set(zmq::sockopt::subscribe, channel);
 
     // The daemon answers each subscription with a heartbeat carrying the
@@ -166,7 +199,17 @@ class ZmqSubscriber final : public Subscriber {
       }
       auto frames = ReceiveFrames(Left(deadline));
       if (!frames) return Fail(frames.error());
+      if (failure_) return Fail(*failure_);
       if (!*frames) continue;
+      if (IsNotice(**frames)) {
+        HandleNotice(**frames);
+        for (const auto& notice : pending_) {  // A subscription refused.
+          if (auto* denied = std::get_if<AccessDenied>(&notice)) {
+            return Fail(v1::ERROR_CODE_UNAUTHORIZED, denied->channel + ": " + denied->reason);
+          }
+        }
+        continue;
+      }
       // XPUB may apply a subscription before the daemon reads it, so a
       // revision can precede its channel's welcome heartbeat: it confirms
       // the channel too, and the baseline is just before it.
@@ -191,6 +234,11 @@ class ZmqSubscriber final : public Subscriber {
   Result<std::optional<Notice>> Next(std::chrono::milliseconds timeout) override {
     const auto deadline = SteadyClock::now() + timeout;
     while (true) {
+      if (failure_) {
+        auto failure = std::move(*failure_);
+        failure_.reset();
+        return Fail(std::move(failure));
+      }
       if (!pending_.empty()) {
         Notice notice = std::move(pending_.front());
         pending_.pop_front();
@@ -282,6 +330,12 @@ class ZmqSubscriber final : public Subscriber {
     if (!monitor_.recv(event, zmq::recv_flags::dontwait)) return false;
     if (event.more()) (void)monitor_.recv(address, zmq::recv_flags::dontwait);
     const uint16_t id = core::MonitorEventId(event.to_string_view());
+    if (auto failure =
+            security::HandshakeFailure(id, core::MonitorEventValue(event.to_string_view()),
+                                       hub_.fanout, options_.curve.has_value())) {
+      failure_ = std::move(failure);
+      return true;
+    }
     if (id != ZMQ_EVENT_CONNECTED && id != ZMQ_EVENT_DISCONNECTED) return true;
     const bool connected = id == ZMQ_EVENT_CONNECTED;
     if (!ever_connected_) {  // The first connect is not news.
@@ -294,9 +348,34 @@ class ZmqSubscriber final : public Subscriber {
     return true;
   }
 
+  // A secure daemon's notice on this identity's control channel.
+  static bool IsNotice(const Frames& frames) {
+    return core::KindOf(frames.channel) == core::ChannelKind::kControl;
+  }
+
+  // A channel followed that the daemon refused or cut: it is reported once
+  // and no longer followed (nor asked for again at a reconnect).
+  void HandleNotice(const Frames& frames) {
+    v1::AccessNotice notice;
+    if (!notice.ParseFromArray(frames.payload.data(), static_cast<int>(frames.payload.size()))) {
+      return;
+    }
+    auto followed = std::find(channels_.begin(), channels_.end(), notice.channel());
+    if (followed == channels_.end()) return;
+    channels_.erase(followed);
+    last_seq_.erase(notice.channel());
+    announced_.erase(notice.channel());
+    socket_.set(zmq::sockopt::unsubscribe, notice.channel());
+    pending_.push_back(AccessDenied{notice.channel(), notice.reason()});
+  }
+
   // Sequencing per channel: first contact sets the baseline; older or
   // repeated sequences are dropped; a jump is filled from the store first.
   void Handle(Frames frames) {
+    if (IsNotice(frames)) {
+      HandleNotice(frames);
+      return;
+    }
     const bool heartbeat = frames.payload.size() == 0;
     uint64_t& announced = announced_[frames.channel];
     announced = std::max(announced, frames.seq);
@@ -396,6 +475,7 @@ class ZmqSubscriber final : public Subscriber {
   zmq::socket_t monitor_{context_, zmq::socket_type::pair};
   bool connected_ = false;
   bool ever_connected_ = false;
+  std::optional<Error> failure_;                         // A failed handshake not yet reported.
   std::unordered_map<std::string, uint64_t> last_seq_;   // Per channel: handled.
   std::unordered_map<std::string, uint64_t> announced_;  // Per channel: latest seen.
   int64_t last_lag_ns_ = 0;
@@ -419,8 +499,16 @@ Result<std::unique_ptr<Subscriber>> Subscriber::Connect(const SubscriberOptions&
     if (auto ok = core::CheckTimestamp("since_time", *options.since_time); !ok)
       return Fail(ok.error());
   }
-  auto query = QueryClient::Connect(options.hub, options.query_timeout);
+  auto query = QueryClient::Connect(options.hub, options.query_timeout, options.curve);
   if (!query) return Fail(query.error());
+  if (options.curve) {
+    // What this key may read decides which channels stand for the selection.
+    auto access = (*query)->GetAccess();
+    if (!access) return Fail(access.error());
+    auto scoped = ScopeTopics(*channels, *access);
+    if (!scoped) return Fail(scoped.error());
+    channels = std::move(scoped);
+  }
   auto subscriber =
       std::make_unique<ZmqSubscriber>(options, *hub, std::move(*channels), std::move(*query));
   if (auto ok = subscriber->Start(); !ok) return Fail(ok.error());

@@ -234,13 +234,13 @@ TEST(PublishRulesCliTest, HeldAndUnchangedAcksAreNamedAsSuch) {
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.find("unchanged cli-story v1"), std::string::npos) << again.out;
 
-  auto reused =
-      testing::Run({testing::NewswirePath(), "publish", "--hub", daemon.hub(), "--key", "k", path});
+  auto reused = testing::Run(
+      {testing::NewswirePath(), "publish", "--hub", daemon.hub(), "--idempotency-key", "k", path});
   ASSERT_EQ(reused.exit_code, 0) << reused.err;
   story.set_headline("another text");
   testing::WriteArticleJson(path, story);
-  reused =
-      testing::Run({testing::NewswirePath(), "publish", "--hub", daemon.hub(), "--key", "k", path});
+  reused = testing::Run(
+      {testing::NewswirePath(), "publish", "--hub", daemon.hub(), "--idempotency-key", "k", path});
   EXPECT_EQ(reused.exit_code, 1);
   EXPECT_NE(reused.err.find("idempotency key reused"), std::string::npos) << reused.err;
 }

@@ -39,11 +39,12 @@ std::string Viewer::WhyNot(std::string_view channel) const {
   if (!feed.empty()) return "not granted feed " + std::string(feed) + " (reads " + reads + ")";
   switch (core::KindOf(channel)) {
     case core::ChannelKind::kWire:
+      return std::string(channel) + " mixes feeds and this key reads " + reads +
+             ": follow f/FEED| for each feed granted";
     case core::ChannelKind::kInstrument:
     case core::ChannelKind::kTopic:
       return std::string(channel) + " mixes feeds and this key reads " + reads +
-             ": follow f/FEED| and f/FEED/" + std::string(core::Unscoped(channel)) +
-             " for each feed granted";
+             ": follow f/FEED/" + std::string(channel) + " for each feed granted";
     default: return std::string(channel) + " is not a channel this key may follow";
   }
 }

@@ -151,8 +151,9 @@ void DaemonSecurity::AfterRound(Fanout& fanout, const std::function<void()>& awa
   if (gate_) gate_->CheckReload(fanout, await_closed);
 }
 
-void DaemonSecurity::SendGroupStats(Fanout& fanout, const StatsChannel& stats) {
-  if (gate_) gate_->SendGroupStats(fanout, stats);
+void DaemonSecurity::SendGroupStats(Fanout& fanout, const StatsChannel& stats,
+                                    const std::string& full) {
+  if (gate_) gate_->SendGroupStats(fanout, stats, full);
 }
 
 bool DaemonSecurity::SeesAllFigures(std::string_view authorization) const {

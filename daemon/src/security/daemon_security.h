@@ -72,8 +72,8 @@ class DaemonSecurity {
   // Ingest thread, after each round: a reload SIGHUP asked for, and the
   // effect of any reload on the fan-out (`await_closed` as Fanout::Cut).
   void AfterRound(Fanout& fanout, const std::function<void()>& await_closed);
-  // Ingest thread, after the stats event: the stats groups' own.
-  void SendGroupStats(Fanout& fanout, const StatsChannel& stats);
+  // Ingest thread, after the stats event `full`: the stats groups' own.
+  void SendGroupStats(Fanout& fanout, const StatsChannel& stats, const std::string& full);
   // Safe in a signal handler: asks for a reload at the end of this round.
   void RequestReload() { reload_requested_.store(true); }
 

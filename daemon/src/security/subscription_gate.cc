@@ -9,13 +9,22 @@
 namespace newswire::daemon {
 namespace {
 
+constexpr std::string_view kAllFigures = "s|*|";
+
 std::string ControlChannel(const std::string& identity) { return "c/" + identity + "|"; }
 
-// "s/feed-a,feed-b|": the stats of one set of feeds (names hold no ',').
+// "s|feed-a,feed-b|": the stats of one set of feeds (names hold no ',' and
+// no '*').
 std::string GroupChannel(const security::FeedGrant& read) {
-  std::string topic = "s/";
+  std::string topic = "s|";
   for (const auto& feed : read.feeds) topic += (topic.size() > 2 ? "," : "") + feed;
   return topic + "|";
+}
+
+// Periodic heartbeats on the channels a subscriber sequences (revision
+// channels), not on control channels.
+bool Heartbeats(const std::string& topic) {
+  return core::KindOf(topic) != core::ChannelKind::kControl;
 }
 
 }  // namespace
@@ -32,13 +41,13 @@ void SubscriptionGate::OnMessage(Fanout& fanout, const zmq::message_t& message) 
   const std::string topic(bytes.substr(1));
   const char* user_id = zmq_msg_gets(message.handle(), "User-Id");
   if (bytes[0] == 1) {
-    if (++requested_[topic] == 1) fanout.Follow(topic, true);
+    if (++requested_[topic] == 1 && Heartbeats(topic)) fanout.Follow(topic, true);
     Subscribe(fanout, access_.ViewerOfKey(user_id), topic);
     return;
   }
   if (auto it = requested_.find(topic); it != requested_.end() && --it->second == 0) {
     requested_.erase(it);
-    fanout.Follow(topic, false);
+    if (Heartbeats(topic)) fanout.Follow(topic, false);
   }
   // A live connection unsubscribing (a closed one has no User-Id, and
   // ZeroMQ has already removed everything it had).
@@ -50,25 +59,30 @@ void SubscriptionGate::OnMessage(Fanout& fanout, const zmq::message_t& message) 
 }
 
 std::string SubscriptionGate::Applied(const Viewer& viewer, const std::string& topic) {
-  if (core::KindOf(topic) != core::ChannelKind::kStats) {
-    return viewer.MayReadChannel(topic) ? topic : std::string();
-  }
-  if (viewer.SeesAllFigures()) return core::StatsChannel();
   const auto* identity = viewer.identity();
-  if (!identity || !identity->Has(security::Role::kSubscriber)) return {};
-  return GroupChannel(identity->read);
+  switch (core::KindOf(topic)) {
+    case core::ChannelKind::kControl:
+      return identity ? ControlChannel(identity->name) : std::string();
+    case core::ChannelKind::kStats:
+      if (viewer.SeesAllFigures()) return std::string(kAllFigures);
+      if (!identity || !identity->Has(security::Role::kSubscriber)) return {};
+      return GroupChannel(identity->read);
+    default: return viewer.MayReadChannel(topic) ? topic : std::string();
+  }
 }
 
 void SubscriptionGate::Subscribe(Fanout& fanout, const Viewer& viewer, const std::string& topic) {
-  if (viewer.identity()) fanout.SubscribeLast(ControlChannel(viewer.name()));
   const std::string applied = Applied(viewer, topic);
   if (applied.empty()) {
     Refuse(fanout, viewer, topic);
     return;
   }
   fanout.SubscribeLast(applied);
-  if (applied != topic && groups_.emplace(applied, viewer.identity()->read.feeds).second) {
-    fanout.Follow(applied, true);
+  if (core::KindOf(topic) == core::ChannelKind::kControl) return;
+  if (core::KindOf(topic) == core::ChannelKind::kStats) {
+    auto feeds = applied == kAllFigures ? std::set<std::string, std::less<>>()
+                                        : viewer.identity()->read.feeds;
+    if (groups_.emplace(applied, std::move(feeds)).second) fanout.Follow(applied, true);
   }
   fanout.SendHeartbeat(applied);  // The welcome heartbeat.
 }
@@ -92,9 +106,10 @@ void SubscriptionGate::Notify(Fanout& fanout, const std::string& identity,
   fanout.SendOn(ControlChannel(identity), ++notices_[identity], notice.SerializeAsString());
 }
 
-void SubscriptionGate::SendGroupStats(Fanout& fanout, const StatsChannel& stats) {
+void SubscriptionGate::SendGroupStats(Fanout& fanout, const StatsChannel& stats,
+                                      const std::string& full) {
   for (const auto& [topic, feeds] : groups_) {
-    fanout.SendOn(topic, fanout.stats_seq(), stats.Filtered(feeds));
+    fanout.SendOn(topic, fanout.stats_seq(), topic == kAllFigures ? full : stats.Filtered(feeds));
   }
 }
 

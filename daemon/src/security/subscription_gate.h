@@ -4,11 +4,12 @@
 // to that connection only if its identity may read the channel
 // (Viewer::MayReadChannel): a feed channel or a feed-scoped channel of a
 // granted feed, or, for a reader of every feed, the mixed channels (the
-// wire, instruments, topics). The stats channel "s|" is applied as is for
-// operators and readers of every feed, and as "s/FEED,FEED|" (that
-// interval's figures for those feeds only) for the others.
+// wire, instruments, topics). A subscription to the stats channel "s|" is
+// applied as "s|*|" (every figure) for operators and readers of every
+// feed, and as "s|FEED,FEED|" (that interval's figures for those feeds
+// only) for the others: the client's own "s|" filter lets both through.
 //
-// Every connection with an identity also gets its control channel
+// A subscription to "c/" is applied as the connection's control channel
 // "c/IDENTITY|", on which a refused subscription is answered with a
 // v1::AccessNotice saying why. A reload that narrows what a connected
 // identity may read closes every fan-out connection at once (Fanout::Cut,
@@ -43,8 +44,8 @@ class SubscriptionGate {
   // from a connection (with its User-Id), or an unsubscribe for a
   // connection that closed (without).
   void OnMessage(Fanout& fanout, const zmq::message_t& message);
-  // After the full stats event: each group's own (StatsChannel::Filtered).
-  void SendGroupStats(Fanout& fanout, const StatsChannel& stats);
+  // After the stats event `full`: each group's own (StatsChannel::Filtered).
+  void SendGroupStats(Fanout& fanout, const StatsChannel& stats, const std::string& full);
   // After each round: when a reload narrowed what a connected identity may
   // read, tell it and close every fan-out connection.
   void CheckReload(Fanout& fanout, const std::function<void()>& await_closed);
@@ -64,9 +65,10 @@ class SubscriptionGate {
   // Subscriptions alive per topic as subscribed (connections that close
   // unsubscribe what they asked for), for the heartbeats.
   std::unordered_map<std::string, uint64_t> requested_;
-  std::map<std::string, std::set<std::string, std::less<>>> groups_;  // Stats topic -> feeds.
-  std::unordered_map<std::string, uint64_t> notices_;                 // Identity -> last notice.
-  std::set<std::string> revoked_;  // Identities the last reload narrowed.
+  // Stats topic -> its feeds ("s|*|": every figure).
+  std::map<std::string, std::set<std::string, std::less<>>> groups_;
+  std::unordered_map<std::string, uint64_t> notices_;  // Identity -> last notice.
+  std::set<std::string> revoked_;                      // Identities the last reload narrowed.
   std::shared_ptr<const security::AccessPolicy> policy_;
   uint64_t generation_ = 0;
 };

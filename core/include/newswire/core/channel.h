@@ -40,8 +40,9 @@ std::string StatsChannel();
 
 enum class ChannelKind { kWire, kFeed, kInstrument, kTopic, kScoped, kStats, kControl, kCount };
 // The kind of a channel topic, by its prefix (kWire for anything unknown).
-// kStats: "s|", or a filtered stats channel "s/...|"; kControl: a secure
-// daemon's notices to one identity, "c/NAME|".
+// kStats: "s|", or a secure daemon's stats for a set of feeds, "s|*|" (all)
+// or "s|FEED,FEED|"; kControl: a secure daemon's notices to one identity,
+// "c/NAME|".
 ChannelKind KindOf(std::string_view channel);
 // True when `topic` is a channel a subscriber may follow: one of the
 // kinds above, ending with the terminator, at most 256 bytes.

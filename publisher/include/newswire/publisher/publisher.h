@@ -10,9 +10,11 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "newswire/core/error.h"
+#include "newswire/security/curve.h"
 #include "newswire/v1/article.pb.h"
 #include "newswire/v1/wire.pb.h"
 
@@ -20,7 +22,11 @@ namespace newswire::publisher {
 
 struct PublisherOptions {
   std::string hub = "tcp://127.0.0.1:7700";
-  std::string publisher_id = "anonymous";  // Recorded with every revision.
+  // Recorded with every revision by a daemon without security; a secure
+  // daemon records the identity of the key instead.
+  std::string publisher_id = "anonymous";
+  // CURVE for a secure daemon (security::LoadCurveClient); unset: none.
+  std::optional<security::CurveClient> curve;
   // How long to wait for an ack before resending, and how many sends in all.
   std::chrono::milliseconds attempt_timeout{2000};
   int attempts = 3;
@@ -42,12 +48,14 @@ class Publisher {
   // Publishes the full new content of an article and blocks until the
   // daemon acks it (the revision is durable) or answers with a typed error
   // (INVALID_ARTICLE, VERSION_CONFLICT, TOO_LARGE, MALFORMED, STORE_FAILURE,
-  // ...); every refusal names its request, so it is returned at once, never
-  // resent. TOO_LARGE without sending when the request would not fit in one
-  // frame (core::kMaxFrameBytes). UNAVAILABLE when no answer came after
-  // every attempt; MALFORMED when what answered sent neither an error nor an
-  // ack. An error with request id 0 (from a daemon that could not read the
-  // id) is taken as this call's answer.
+  // UNAUTHORIZED for a feed the key may not publish to, ...); every refusal
+  // names its request, so it is returned at once, never resent. TOO_LARGE
+  // without sending when the request would not fit in one frame
+  // (core::kMaxFrameBytes). UNAVAILABLE when no answer came after every
+  // attempt; UNAUTHORIZED, saying why, when the CURVE handshake fails
+  // (security::HandshakeFailure); MALFORMED when what answered sent neither
+  // an error nor an ack. An error with request id 0 (from a daemon that
+  // could not read the id) is taken as this call's answer.
   virtual Result<v1::PublishAck> Publish(const v1::Article& article,
                                          const PublishParams& params = {}) = 0;
 

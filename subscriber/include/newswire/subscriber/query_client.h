@@ -1,23 +1,32 @@
 // A client of the daemon's query service: articles and history from the
 // store. Owns its ZeroMQ context and socket; use from one thread at a time.
+//
+// On a secure daemon every answer is within the grants of the client's key:
+// an article of a feed it may not read is NOT_FOUND, a channel it may not
+// read is UNAUTHORIZED. A failed CURVE handshake is UNAUTHORIZED, saying
+// why (security::HandshakeFailure), instead of a timeout.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "newswire/core/error.h"
+#include "newswire/security/curve.h"
 #include "newswire/v1/wire.pb.h"
 
 namespace newswire::subscriber {
 
 class QueryClient {
  public:
-  // MALFORMED if `hub` is not tcp://HOST:PORT; connecting is lazy.
-  static Result<std::unique_ptr<QueryClient>> Connect(std::string_view hub,
-                                                      std::chrono::milliseconds timeout);
+  // MALFORMED if `hub` is not tcp://HOST:PORT; connecting is lazy. `curve`
+  // for a secure daemon.
+  static Result<std::unique_ptr<QueryClient>> Connect(
+      std::string_view hub, std::chrono::milliseconds timeout,
+      const std::optional<security::CurveClient>& curve = std::nullopt);
   virtual ~QueryClient() = default;
 
   // The article at `version` (0: latest). NOT_FOUND for an unknown article
@@ -48,8 +57,14 @@ class QueryClient {
   virtual Result<v1::SnapshotReply> ReadSnapshot(const v1::GetSnapshot& request) = 0;
 
   // Has the daemon write a consistent copy of its store to `path` on its
-  // own machine.
+  // own machine. Operators only on a secure daemon.
   virtual Result<v1::BackupReply> Backup(const std::string& path) = 0;
+
+  // Who the daemon takes this client for, and what it may do.
+  virtual Result<v1::AccessReply> GetAccess() = 0;
+  // Has the daemon re-read its access file (operators). MALFORMED naming
+  // the file and line when it does not read; the grants in force stay.
+  virtual Result<v1::ReloadReply> ReloadAccess() = 0;
 
  protected:
   QueryClient() = default;

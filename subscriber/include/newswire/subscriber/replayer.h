@@ -40,6 +40,9 @@ struct ReplayOptions {
   // articles, which the replay then applies what came after to, exactly as
   // a desk that held them live did (no repair, figure changes known).
   bool with_snapshot = false;
+  // CURVE for a secure daemon; a reader of some feeds replays their feed
+  // and scoped channels (ScopeTopics).
+  std::optional<security::CurveClient> curve;
 };
 
 class Replayer {

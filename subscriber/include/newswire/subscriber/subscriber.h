@@ -10,6 +10,14 @@
 // Gap notice. A late joiner (`since_*`) gets the history first, then live,
 // with nothing missed or repeated where the two meet.
 //
+// On a secure daemon (SubscriberOptions::curve) a reader granted only some
+// feeds cannot follow the wire, instrument or topic channels, which mix
+// feeds: Connect asks the daemon what the key may read and follows, in their
+// place, the feed channels and the feed-scoped instrument and topic
+// channels of the feeds granted (ScopeTopics). A subscription the daemon
+// refuses, or cuts after a reload of its access file, is an AccessDenied
+// notice.
+//
 // A Subscriber owns its ZeroMQ context and sockets; use it from one thread.
 // `Connect` returns once the daemon has confirmed every subscription.
 #pragma once
@@ -27,6 +35,7 @@
 
 #include "newswire/core/error.h"
 #include "newswire/core/figures.h"
+#include "newswire/security/curve.h"
 #include "newswire/v1/article.pb.h"
 #include "newswire/v1/wire.pb.h"
 
@@ -44,6 +53,14 @@ struct ChannelSelection {
 // UTF-8 without '|' or control characters).
 Result<std::vector<std::string>> ChannelTopics(const ChannelSelection& selection);
 
+// The topics a reader with `access` follows for `topics`: the same ones
+// when it may read every feed; otherwise the wire by the feed channels of
+// the feeds granted, and each instrument and topic channel by its scoped
+// channel in each of them (f/FEED/i/MIC:SYMBOL|). Feed channels stay (the
+// daemon refuses one not granted). UNAUTHORIZED when it may read no feed.
+Result<std::vector<std::string>> ScopeTopics(const std::vector<std::string>& topics,
+                                             const v1::AccessReply& access);
+
 struct SubscriberOptions {
   std::string hub = "tcp://127.0.0.1:7700";
   ChannelSelection channels;
@@ -55,6 +72,8 @@ struct SubscriberOptions {
   std::optional<google::protobuf::Timestamp> since_time;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds query_timeout{2000};
+  // CURVE for a secure daemon (security::LoadCurveClient); unset: none.
+  std::optional<security::CurveClient> curve;
   int receive_hwm = 100000;                // Live messages ZeroMQ queues before dropping.
   std::size_t max_held_articles = 100000;  // Latest versions kept for diffs.
 };
@@ -137,15 +156,24 @@ struct ConnectionChange {
   std::string endpoint;
 };
 
+// A secure daemon refused a channel, or stopped it when a reload of its
+// access file narrowed this key's grants: nothing more comes on it.
+struct AccessDenied {
+  std::string channel;
+  std::string reason;
+};
+
 // What Next hands the application: exactly one of a revision, a gap that
-// could not be filled, or a change of the live connection.
-using Notice = std::variant<Delivery, Gap, ConnectionChange>;
+// could not be filled, a change of the live connection, or a channel the
+// daemon no longer lets this key follow.
+using Notice = std::variant<Delivery, Gap, ConnectionChange, AccessDenied>;
 
 class Subscriber {
  public:
   // Subscribes and waits for the daemon to confirm. UNAVAILABLE when it does
   // not within options.connect_timeout; MALFORMED for a bad hub, channel
-  // or since_time.
+  // or since_time; UNAUTHORIZED, saying why, for a failed CURVE handshake or
+  // a channel the key may not read.
   static Result<std::unique_ptr<Subscriber>> Connect(const SubscriberOptions& options);
 
   virtual ~Subscriber() = default;
@@ -153,7 +181,9 @@ class Subscriber {
   // Waits up to `timeout` for the next notice; nullopt on timeout. Errors:
   // UNAVAILABLE when the live socket fails (not when the daemon goes away:
   // that is a ConnectionChange, and ZeroMQ reconnects), or when catching
-  // up (since_*) cannot read the store's history. Anything a peer sends
+  // up (since_*) cannot read the store's history; UNAUTHORIZED when the
+  // daemon refuses the key at a reconnect (it was removed from the access
+  // file). Anything a peer sends
   // that is not a valid message is skipped or repaired, never an error;
   // what cannot be repaired is a Gap.
   virtual Result<std::optional<Notice>> Next(std::chrono::milliseconds timeout) = 0;
