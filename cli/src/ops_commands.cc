@@ -20,7 +20,7 @@ std::atomic<bool> g_stop{false};
 
 // The stats channel. A secure daemon sends its stats on "s|*|" (every
 // figure, to operators) or "s|FEED,...|" (the figures of those feeds, to
-// readers of only those); its notices to this key come on "c/NAME|".
+// readers of only those); its notices to this key come on "c|NAME|".
 class StatsReader {
  public:
   StatsReader(const std::string& fanout, const std::optional<security::CurveClient>& curve) {
@@ -31,7 +31,7 @@ class StatsReader {
       handshake_ = std::move(*watch);
     }
     socket_.connect(fanout);
-    if (curve) socket_.set(zmq::sockopt::subscribe, "c/");  // Notices to this key.
+    if (curve) socket_.set(zmq::sockopt::subscribe, "c|");  // Notices to this key.
     socket_.set(zmq::sockopt::subscribe, kStatsChannel);
   }
 

@@ -182,8 +182,8 @@ class ZmqSubscriber final : public Subscriber {
     monitor_.connect(monitor_address);
     socket_.connect(hub_.fanout);
     // First, so that a refusal of what follows can reach us: a secure
-    // daemon applies "c/" as this key's own control channel.
-    if (options_.curve) socket_.set(zmq::sockopt::subscribe, "c/");
+    // daemon applies "c|" as this key's own control channel.
+    if (options_.curve) socket_.set(zmq::sockopt::subscribe, "c|");
     for (const auto& channel : channels_) socket_.set(zmq::sockopt::subscribe, channel);
 
     // The daemon answers each subscription with a heartbeat carrying the

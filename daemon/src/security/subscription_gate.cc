@@ -11,7 +11,9 @@ namespace {
 
 constexpr std::string_view kAllFigures = "s|*|";
 
-std::string ControlChannel(const std::string& identity) { return "c/" + identity + "|"; }
+constexpr std::string_view kControlRequest = "c|";
+
+std::string ControlChannel(const std::string& identity) { return "c|" + identity + "|"; }
 
 // "s|feed-a,feed-b|": the stats of one set of feeds (names hold no ',' and
 // no '*').
@@ -21,11 +23,10 @@ std::string GroupChannel(const security::FeedGrant& read) {
   return topic + "|";
 }
 
-// Periodic heartbeats on the channels a subscriber sequences (revision
-// channels), not on control channels.
-bool Heartbeats(const std::string& topic) {
-  return core::KindOf(topic) != core::ChannelKind::kControl;
-}
+// Periodic heartbeats on the channels a subscriber sequences: revision
+// channels and stats, never control channels nor topics that name none
+// (those are not even counted: a client sending junk costs no memory).
+bool Heartbeats(const std::string& topic) { return core::IsChannelTopic(topic); }
 
 }  // namespace
 
@@ -41,13 +42,13 @@ void SubscriptionGate::OnMessage(Fanout& fanout, const zmq::message_t& message) 
   const std::string topic(bytes.substr(1));
   const char* user_id = zmq_msg_gets(message.handle(), "User-Id");
   if (bytes[0] == 1) {
-    if (++requested_[topic] == 1 && Heartbeats(topic)) fanout.Follow(topic, true);
+    if (Heartbeats(topic) && ++requested_[topic] == 1) fanout.Follow(topic, true);
     Subscribe(fanout, access_.ViewerOfKey(user_id), topic);
     return;
   }
   if (auto it = requested_.find(topic); it != requested_.end() && --it->second == 0) {
     requested_.erase(it);
-    if (Heartbeats(topic)) fanout.Follow(topic, false);
+    fanout.Follow(topic, false);
   }
   // A live connection unsubscribing (a closed one has no User-Id, and
   // ZeroMQ has already removed everything it had).
@@ -60,10 +61,11 @@ void SubscriptionGate::OnMessage(Fanout& fanout, const zmq::message_t& message) 
 
 std::string SubscriptionGate::Applied(const Viewer& viewer, const std::string& topic) {
   const auto* identity = viewer.identity();
+  if (topic == kControlRequest) return identity ? ControlChannel(identity->name) : std::string();
+  if (!core::IsChannelTopic(topic)) return {};
   switch (core::KindOf(topic)) {
-    case core::ChannelKind::kControl:
-      return identity ? ControlChannel(identity->name) : std::string();
     case core::ChannelKind::kStats:
+      if (topic != core::StatsChannel()) return {};
       if (viewer.SeesAllFigures()) return std::string(kAllFigures);
       if (!identity || !identity->Has(security::Role::kSubscriber)) return {};
       return GroupChannel(identity->read);
@@ -78,7 +80,7 @@ void SubscriptionGate::Subscribe(Fanout& fanout, const Viewer& viewer, const std
     return;
   }
   fanout.SubscribeLast(applied);
-  if (core::KindOf(topic) == core::ChannelKind::kControl) return;
+  if (topic == kControlRequest) return;
   if (core::KindOf(topic) == core::ChannelKind::kStats) {
     auto feeds = applied == kAllFigures ? std::set<std::string, std::less<>>()
                                         : viewer.identity()->read.feeds;
@@ -88,10 +90,16 @@ void SubscriptionGate::Subscribe(Fanout& fanout, const Viewer& viewer, const std
 }
 
 void SubscriptionGate::Refuse(Fanout& fanout, const Viewer& viewer, const std::string& topic) {
-  metrics_.subscriptions_denied.fetch_add(1, std::memory_order_relaxed);
-  std::string reason = core::KindOf(topic) == core::ChannelKind::kStats
-                           ? "the stats channel is for subscribers and operators"
-                           : viewer.WhyNot(topic);
+  std::string reason;
+  if (topic != kControlRequest && !core::IsChannelTopic(topic)) {
+    metrics_.refused_subscriptions.fetch_add(1, std::memory_order_relaxed);
+    reason = "not a channel topic (w|, f/FEED|, i/MIC:SYMBOL|, t/TOPIC|, f/FEED/i/..|, s|, c|)";
+  } else {
+    metrics_.subscriptions_denied.fetch_add(1, std::memory_order_relaxed);
+    reason = core::KindOf(topic) == core::ChannelKind::kStats
+                 ? "the stats channel is for subscribers and operators"
+                 : viewer.WhyNot(topic);
+  }
   if (revoked_.count(viewer.name())) reason += "; access narrowed by a reload of the access file";
   spdlog::debug("refused {}'s subscription to {}: {}", viewer.name(), topic, reason);
   if (viewer.identity()) Notify(fanout, viewer.name(), topic, reason);

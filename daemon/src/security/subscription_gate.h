@@ -9,9 +9,10 @@
 // feed, and as "s|FEED,FEED|" (that interval's figures for those feeds
 // only) for the others: the client's own "s|" filter lets both through.
 //
-// A subscription to "c/" is applied as the connection's control channel
-// "c/IDENTITY|", on which a refused subscription is answered with a
-// v1::AccessNotice saying why. A reload that narrows what a connected
+// A subscription to "c|" is applied as the connection's control channel
+// "c|IDENTITY|", on which a refused subscription is answered with a
+// v1::AccessNotice saying why. One that names no channel at all is
+// refused too (and counted as the open daemon counts it). A reload that narrows what a connected
 // identity may read closes every fan-out connection at once (Fanout::Cut,
 // since ZeroMQ cannot remove a subscription from one chosen connection):
 // clients reconnect, subscribe again and are answered under the new grants.

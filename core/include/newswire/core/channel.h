@@ -42,7 +42,7 @@ enum class ChannelKind { kWire, kFeed, kInstrument, kTopic, kScoped, kStats, kCo
 // The kind of a channel topic, by its prefix (kWire for anything unknown).
 // kStats: "s|", or a secure daemon's stats for a set of feeds, "s|*|" (all)
 // or "s|FEED,FEED|"; kControl: a secure daemon's notices to one identity,
-// "c/NAME|".
+// "c|NAME|" (a subscription to "c|" asks for them).
 ChannelKind KindOf(std::string_view channel);
 // True when `topic` is a channel a subscriber may follow: one of the
 // kinds above, ending with the terminator, at most 256 bytes.
