@@ -37,6 +37,7 @@ class StatsReader {
 
   // Why nothing came, when the handshake failed.
   std::optional<Error> Failure() { return handshake_ ? handshake_->Failure() : std::nullopt; }
+  std::optional<Error> Suspected() { return handshake_ ? handshake_->Suspected() : std::nullopt; }
 
   // The next stats event, or nullopt after `timeout`. Heartbeats (empty
   // payloads) on the channel are skipped.
@@ -169,7 +170,7 @@ int RunStats(const CommonOptions& common) {
   // Stats come once a second: wait a little longer than that.
   auto stats = reader.Next(std::max(common.timeout, std::chrono::milliseconds(2500)));
   if (!stats) {
-    if (auto failure = reader.Failure()) {
+    if (auto failure = reader.Suspected()) {
       std::cerr << "newswire stats: " << failure->ToString() << "\n";
       return 1;
     }

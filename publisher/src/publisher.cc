@@ -92,6 +92,9 @@ class ZmqPublisher final : public Publisher {
             {socket_->handle(), 0, ZMQ_POLLIN, 0},
             {handshake_ ? handshake_->monitor().handle() : nullptr, -1, ZMQ_POLLIN, 0}};
         if (left.count() <= 0 || zmq::poll(items, handshake_ ? 2 : 1, left) == 0) {
+          if (auto suspected = handshake_ ? handshake_->Suspected() : std::nullopt) {
+            return Fail(*suspected);
+          }
           return Fail(v1::ERROR_CODE_UNAVAILABLE, "no reply from " + endpoint_ + " within " +
                                                       std::to_string(timeout.count()) + " ms");
         }

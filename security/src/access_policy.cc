@@ -62,14 +62,14 @@ class EntryReader {
   Result<Identity> Read() {
     static const std::set<std::string, std::less<>> kKeys = {
         "name", "public_key", "token_sha256", "roles", "publish_feeds", "read_feeds"};
-    for (const auto& [key, value] : entry_) {
-      if (!kKeys.count(key.str())) return Bad("unknown key '" + std::string(key.str()) + "'");
-    }
     Identity identity;
     auto name = entry_["name"].value<std::string>();
     if (!name || !IsName(*name)) return Bad("name must be 1-64 characters of A-Z a-z 0-9 . _ -");
     identity.name = *name;
     where_ += " (" + identity.name + ")";
+    for (const auto& [key, value] : entry_) {
+      if (!kKeys.count(key.str())) return Bad("unknown key '" + std::string(key.str()) + "'");
+    }
     if (auto ok = ReadKey(identity); !ok) return Fail(ok.error());
     if (auto ok = ReadTokens(identity); !ok) return Fail(ok.error());
     if (identity.public_key.empty() && identity.token_hashes.empty()) {
@@ -238,11 +238,12 @@ Result<AccessPolicy> AccessPolicy::Parse(std::string_view text, std::string_view
   const auto* entries = table["identity"].as_array();
   if (!entries) return policy;  // Nobody: every key is refused.
   for (std::size_t i = 0; i < entries->size(); ++i) {
-    const std::string where = file + ": identity " + std::to_string(i + 1);
+    std::string where = file + ": identity " + std::to_string(i + 1);
     const auto* entry = entries->get(i)->as_table();
     if (!entry) return Fail(v1::ERROR_CODE_MALFORMED, where + ": not a table ([[identity]])");
     auto identity = EntryReader(*entry, where).Read();
     if (!identity) return Fail(identity.error());
+    where += " (" + identity->name + ")";
     if (policy.FindByName(identity->name)) {
       return Fail(v1::ERROR_CODE_MALFORMED,
                   where + ": the name '" + identity->name + "' is used twice");

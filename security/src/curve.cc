@@ -60,10 +60,13 @@ std::optional<Error> HandshakeFailure(uint16_t event, uint32_t value, std::strin
                        std::to_string(value) + ")",
                    0};
     case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
-      if (!client_uses_curve) return std::nullopt;  // A connection lost mid-handshake.
       return Error{v1::ERROR_CODE_UNAUTHORIZED,
-                   "the CURVE handshake with " + where +
-                       " broke off: is --server-key the daemon's public key?",
+                   client_uses_curve
+                       ? "the CURVE handshake with " + where +
+                             " broke off: is --server-key the daemon's public key?"
+                       : "the handshake with " + where +
+                             " broke off: if the daemon requires CURVE, give this client --key "
+                             "and --server-key",
                    0};
     default: return std::nullopt;
   }
@@ -86,19 +89,36 @@ Result<std::unique_ptr<HandshakeWatch>> HandshakeWatch::Attach(zmq::context_t& c
   return watch;
 }
 
-std::optional<Error> HandshakeWatch::Failure() {
+bool IsDefiniteFailure(uint16_t event) {
+  return event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH || event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
+}
+
+void HandshakeWatch::Read() {
   while (true) {
     zmq::message_t event, address;
-    if (!monitor_.recv(event, zmq::recv_flags::dontwait)) break;
+    if (!monitor_.recv(event, zmq::recv_flags::dontwait)) return;
     if (event.more()) (void)monitor_.recv(address, zmq::recv_flags::dontwait);
     const uint16_t id = core::MonitorEventId(event.to_string_view());
     if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
       failure_.reset();
+      definite_ = false;
+      broken_off_ = 0;
     } else if (auto failure = HandshakeFailure(id, core::MonitorEventValue(event.to_string_view()),
                                                endpoint_, curve_)) {
       failure_ = std::move(failure);
+      broken_off_ = id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL ? broken_off_ + 1 : 0;
+      definite_ = IsDefiniteFailure(id) || broken_off_ >= 3;
     }
   }
+}
+
+std::optional<Error> HandshakeWatch::Failure() {
+  Read();
+  return definite_ ? failure_ : std::nullopt;
+}
+
+std::optional<Error> HandshakeWatch::Suspected() {
+  Read();
   return failure_;
 }
 

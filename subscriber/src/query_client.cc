@@ -184,7 +184,9 @@ class ZmqQueryClient final : public QueryClient {
     } catch (const zmq::error_t& e) {
       return Fail(v1::ERROR_CODE_UNAVAILABLE, "query to " + endpoint_ + ": " + e.what());
     }
+    auto suspected = handshake_ ? handshake_->Suspected() : std::nullopt;
     Reset();
+    if (suspected) return Fail(*suspected);
     return Fail(v1::ERROR_CODE_UNAVAILABLE, "no answer from " + endpoint_ + " within " +
                                                 std::to_string(timeout_.count()) + " ms");
   }

@@ -192,6 +192,7 @@ class ZmqSubscriber final : public Subscriber {
     const auto deadline = SteadyClock::now() + options_.connect_timeout;
     while (last_seq_.size() < channels_.size()) {
       if (Left(deadline).count() == 0) {
+        if (suspected_) return Fail(*suspected_);  // A handshake that broke off.
         return Fail(v1::ERROR_CODE_UNAVAILABLE,
                     "no heartbeat from " + hub_.fanout + " within " +
                         std::to_string(options_.connect_timeout.count()) +
@@ -330,10 +331,20 @@ class ZmqSubscriber final : public Subscriber {
     if (!monitor_.recv(event, zmq::recv_flags::dontwait)) return false;
     if (event.more()) (void)monitor_.recv(address, zmq::recv_flags::dontwait);
     const uint16_t id = core::MonitorEventId(event.to_string_view());
-    if (auto failure =
-            security::HandshakeFailure(id, core::MonitorEventValue(event.to_string_view()),
-                                       hub_.fanout, options_.curve.has_value())) {
-      failure_ = std::move(failure);
+    if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+      suspected_.reset();
+      broken_off_ = 0;
+    } else if (auto failure =
+                   security::HandshakeFailure(id, core::MonitorEventValue(event.to_string_view()),
+                                              hub_.fanout, options_.curve.has_value())) {
+      // A handshake that broke off may be a daemon restarting; certain
+      // once it keeps happening.
+      broken_off_ = id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL ? broken_off_ + 1 : 0;
+      if (security::IsDefiniteFailure(id) || broken_off_ >= 3) {
+        failure_ = std::move(failure);
+      } else {
+        suspected_ = std::move(failure);
+      }
       return true;
     }
     if (id != ZMQ_EVENT_CONNECTED && id != ZMQ_EVENT_DISCONNECTED) return true;
@@ -476,6 +487,8 @@ class ZmqSubscriber final : public Subscriber {
   bool connected_ = false;
   bool ever_connected_ = false;
   std::optional<Error> failure_;                         // A failed handshake not yet reported.
+  std::optional<Error> suspected_;                       // One that broke off, maybe for a moment.
+  int broken_off_ = 0;                                   // Handshakes that broke off in a row.
   std::unordered_map<std::string, uint64_t> last_seq_;   // Per channel: handled.
   std::unordered_map<std::string, uint64_t> announced_;  // Per channel: latest seen.
   int64_t last_lag_ns_ = 0;

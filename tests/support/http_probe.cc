@@ -8,10 +8,12 @@
 
 namespace newswire::testing {
 
-std::string Get(const std::string& base, const std::string& path, int* status) {
+std::string Get(const std::string& base, const std::string& path, int* status,
+                const std::string& bearer) {
   httplib::Client client(base);
   client.set_connection_timeout(5);
   client.set_read_timeout(5);
+  if (!bearer.empty()) client.set_bearer_token_auth(bearer);
   auto response = client.Get(path);
   if (!response) return "";
   if (status) *status = response->status;

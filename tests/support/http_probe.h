@@ -7,8 +7,10 @@
 namespace newswire::testing {
 
 // GET base + path (e.g. "http://127.0.0.1:7780", "/metrics"); the body, or
-// "" when nothing answered within 5 s; the HTTP status in `status`.
-std::string Get(const std::string& base, const std::string& path, int* status = nullptr);
+// "" when nothing answered within 5 s; the HTTP status in `status`. With a
+// `bearer` token, sent as "Authorization: Bearer TOKEN".
+std::string Get(const std::string& base, const std::string& path, int* status = nullptr,
+                const std::string& bearer = "");
 
 // A strict reading of the Prometheus text format (0.0.4): every sample's
 // metric family has # HELP and # TYPE before it, names and labels are well

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -13,13 +14,16 @@ namespace newswire::testing {
 
 class InProcessDaemon {
  public:
-  InProcessDaemon(const std::string& data_dir, const core::Clock& clock) {
+  // `configure` may change the options (security, say) before the start.
+  InProcessDaemon(const std::string& data_dir, const core::Clock& clock,
+                  const std::function<void(daemon::DaemonOptions&)>& configure = {}) {
     daemon::DaemonOptions options;
     options.metrics_listen = "127.0.0.1:0";
     options.listen = "tcp://127.0.0.1:0";
     options.data_dir = data_dir;
     options.durability = store::Durability::kAsync;
     options.heartbeat_interval = std::chrono::milliseconds(100);
+    if (configure) configure(options);
     auto started = daemon::WireDaemon::Start(options, clock);
     if (!started) throw std::runtime_error(started.error().ToString());
     daemon_ = std::move(*started);

@@ -157,7 +157,8 @@ void SubscriptionGate::CheckReload(Fanout& fanout, const std::function<void()>& 
     const Viewer is = AccessControl::ViewerFor(policy_, policy_->FindByName(name));
     for (const auto& [topic, count] : requested_) {
       if (!Applied(was, topic).empty() && Applied(is, topic).empty()) {
-        Notify(fanout, name, topic, "access revoked by a reload of the access file");
+        Notify(fanout, name, topic,
+               "access revoked by a reload of the access file: " + is.WhyNot(topic));
       }
     }
   }

@@ -55,9 +55,14 @@ inline constexpr int kHandshakeEvents =
 // the fix: UNAUTHORIZED for a key the daemon refused, for a daemon that
 // needs CURVE when the client has no key (or the reverse), and for a
 // handshake that broke off (with CURVE, most often a --server-key that is
-// not the daemon's public key). nullopt for events that are not failures.
+// not the daemon's public key; without, most often a daemon that needs
+// CURVE and hung up first). nullopt for events that are not failures.
 std::optional<Error> HandshakeFailure(uint16_t event, uint32_t value, std::string_view endpoint,
                                       bool client_uses_curve);
+// True for the failures that are certain at once (a refused key, a
+// mechanism mismatch); a handshake that broke off may be a daemon
+// restarting, and is certain only once it happens again and again.
+bool IsDefiniteFailure(uint16_t event);
 
 // Watches one client socket's handshakes.
 class HandshakeWatch {
@@ -68,8 +73,12 @@ class HandshakeWatch {
                                                         bool curve);
 
   // Reads the events so far; the failure since the last successful
-  // handshake, if any.
+  // handshake, if it is certain: a refused key or a mechanism mismatch, or
+  // a handshake that broke off three times in a row.
   std::optional<Error> Failure();
+  // Any failure since the last successful handshake, certain or not: what
+  // to report when the daemon did not answer in time.
+  std::optional<Error> Suspected();
   // Readable when events wait (to poll beside the socket).
   zmq::socket_t& monitor() { return monitor_; }
 
@@ -77,9 +86,13 @@ class HandshakeWatch {
   HandshakeWatch(zmq::context_t& context, std::string endpoint, bool curve);
 
   zmq::socket_t monitor_;
+  void Read();
+
   std::string endpoint_;
   bool curve_;
   std::optional<Error> failure_;
+  bool definite_ = false;
+  int broken_off_ = 0;  // Handshakes that broke off in a row.
 };
 
 }  // namespace newswire::security
