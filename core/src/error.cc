@@ -40,4 +40,18 @@ Error Error::FromProto(const v1::Error& proto) {
   return Error{proto.code(), proto.message(), proto.current_version()};
 }
 
+Error NoArticle(std::string_view article_id) {
+  return {v1::ERROR_CODE_NOT_FOUND, "no article " + std::string(article_id), 0};
+}
+
+Error NoVersion(std::string_view article_id, uint32_t version) {
+  return {v1::ERROR_CODE_NOT_FOUND,
+          "no version " + std::to_string(version) + " of article " + std::string(article_id), 0};
+}
+
+Error NothingOutAt(std::string_view article_id) {
+  return {v1::ERROR_CODE_NOT_FOUND,
+          "no version of " + std::string(article_id) + " was out at that time", 0};
+}
+
 }  // namespace newswire

@@ -41,6 +41,10 @@ Result<void> LoadConfigFile(const std::string& path, GatewayOptions& options) {
       ok = text(options.listen);
     else if (key == "access_file")
       ok = text(options.access_file);
+    else if (key == "key_file")
+      ok = text(options.key_file);
+    else if (key == "server_key_file")
+      ok = text(options.server_key_file);
     else if (key == "www_dir")
       ok = text(options.www_dir);
     else if (key == "heartbeat_ms") {

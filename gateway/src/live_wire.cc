@@ -48,8 +48,21 @@ class LiveWireImpl : public LiveWire {
       : io_(io), options_(std::move(options)), heartbeat_(io) {}
 
   Result<void> Open() {
-    auto query = subscriber::QueryClient::Connect(options_.hub, options_.query_timeout);
+    auto query =
+        subscriber::QueryClient::Connect(options_.hub, options_.query_timeout, options_.curve);
     if (!query) return Fail(query.error());
+    if (options_.curve) {
+      // The gateway serves every reader within its own grants: it must
+      // itself read everything.
+      auto access = (*query)->GetAccess();
+      if (!access) return Fail(access.error());
+      if (!access->read().all()) {
+        return Fail(v1::ERROR_CODE_UNAUTHORIZED,
+                    "the gateway's key is " + access->identity() +
+                        ", which does not read every feed: give it roles = [\"subscriber\"] and "
+                        "read_feeds = [\"*\"] in the daemon's access file");
+      }
+    }
     v1::ReadLog head_request;
     head_request.set_from_seq(std::numeric_limits<uint64_t>::max());
     head_request.set_limit(1);
@@ -57,6 +70,7 @@ class LiveWireImpl : public LiveWire {
     if (!head) return Fail(head.error());
     subscriber::SubscriberOptions sub;
     sub.hub = options_.hub;
+    sub.curve = options_.curve;
     sub.since_wire_seq = head->last_seq() + 1;
     sub.query_timeout = options_.query_timeout;
     auto hub = subscriber::Subscriber::Connect(sub);
@@ -261,10 +275,12 @@ class LiveWireImpl : public LiveWire {
     std::string failure;
     subscriber::SubscriberOptions options;
     options.hub = options_.hub;
+    options.curve = options_.curve;
     options.since_wire_seq = from;
     options.query_timeout = options_.query_timeout;
     auto sub = subscriber::Subscriber::Connect(options);
-    auto query = subscriber::QueryClient::Connect(options_.hub, options_.query_timeout);
+    auto query =
+        subscriber::QueryClient::Connect(options_.hub, options_.query_timeout, options_.curve);
     if (!sub || !query) failure = (!sub ? sub.error() : query.error()).ToString();
     if (failure.empty()) {
       EventBuilder builder(query->get(), kHeldArticles);

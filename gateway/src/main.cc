@@ -42,8 +42,16 @@ int main(int argc, char** argv) {
       app.add_option("--hub", hub, "the daemon, tcp://HOST:PORT (tcp://127.0.0.1:7700)");
   auto* listen_opt = app.add_option(
       "--listen", listen, "HOST:PORT to serve HTTP on (127.0.0.1:8080; port 0 picks one)");
-  auto* access_opt = app.add_option("--access-file", access_file,
-                                    "bearer tokens and feed grants (TOML); none: open access");
+  auto* access_opt =
+      app.add_option("--access-file", access_file,
+                     "the daemon's access file: bearer tokens and feed grants; none: open access");
+  std::string key_file, server_key_file;
+  auto* key_opt =
+      app.add_option("--key", key_file, "the gateway's CURVE secret key file, for a secure daemon")
+          ->envname("NEWSWIRE_KEY");
+  auto* server_key_opt =
+      app.add_option("--server-key", server_key_file, "the daemon's public key file")
+          ->envname("NEWSWIRE_SERVER_KEY");
   auto* www_opt = app.add_option("--www-dir", www_dir, "serve the page from this folder");
   auto* heartbeat_opt =
       app.add_option("--heartbeat-ms", heartbeat_ms, "SSE heartbeat comment interval (15000)");
@@ -63,6 +71,14 @@ int main(int argc, char** argv) {
   if (*hub_opt) options.hub = hub;
   if (*listen_opt) options.listen = listen;
   if (*access_opt) options.access_file = access_file;
+  if (*key_opt) options.key_file = key_file;
+  if (*server_key_opt) options.server_key_file = server_key_file;
+  auto curve = newswire::security::LoadCurveClient(options.key_file, options.server_key_file);
+  if (!curve) {
+    std::cerr << "newswire-gateway: " << curve.error().message << "\n";
+    return 2;
+  }
+  options.curve = std::move(*curve);
   if (*www_opt) options.www_dir = www_dir;
   if (*heartbeat_opt) options.heartbeat = std::chrono::milliseconds(heartbeat_ms);
   if (*buffer_opt) options.client_buffer_bytes = client_buffer;

@@ -38,10 +38,6 @@ Response ErrorResponse(const Error& error, unsigned status = 0) {
   return response;
 }
 
-Error NotGranted() {
-  return {v1::ERROR_CODE_UNAUTHORIZED, "your grants do not cover this article's feed", 0};
-}
-
 Result<uint32_t> ParseVersion(const std::string& text, const char* name) {
   if (text.empty()) return 0u;
   if (auto value = core::ParseNumber<uint32_t>(text)) return *value;
@@ -61,8 +57,9 @@ Result<google::protobuf::Timestamp> ParseTime(const std::string& text, const cha
 // Query clients for the workers: one per request at a time, kept for reuse.
 class ClientPool {
  public:
-  ClientPool(std::string hub, std::chrono::milliseconds timeout)
-      : hub_(std::move(hub)), timeout_(timeout) {}
+  ClientPool(std::string hub, std::chrono::milliseconds timeout,
+             std::optional<security::CurveClient> curve)
+      : hub_(std::move(hub)), timeout_(timeout), curve_(std::move(curve)) {}
 
   Result<std::unique_ptr<subscriber::QueryClient>> Acquire() {
     {
@@ -73,7 +70,7 @@ class ClientPool {
         return client;
       }
     }
-    return subscriber::QueryClient::Connect(hub_, timeout_);
+    return subscriber::QueryClient::Connect(hub_, timeout_, curve_);
   }
   void Release(std::unique_ptr<subscriber::QueryClient> client) {
     std::lock_guard lock(mutex_);
@@ -83,6 +80,7 @@ class ClientPool {
  private:
   std::string hub_;
   std::chrono::milliseconds timeout_;
+  std::optional<security::CurveClient> curve_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<subscriber::QueryClient>> idle_;
 };
@@ -117,7 +115,11 @@ unsigned HttpStatus(ErrorCode code) {
 
 struct Routes::Impl {
   Impl(const GatewayOptions& o, const Authenticator& a, LiveWire& l)
-      : options(o), auth(a), live(l), workers(o.query_workers), clients(o.hub, o.query_timeout) {}
+      : options(o),
+        auth(a),
+        live(l),
+        workers(o.query_workers),
+        clients(o.hub, o.query_timeout, o.curve) {}
 
   ~Impl() {
     {
@@ -237,7 +239,12 @@ struct Routes::Impl {
         reply = client.GetArticle(id, *version);
       }
       if (!reply) return ErrorResponse(reply.error());
-      if (!identity.MayRead(reply->article().feed())) return ErrorResponse(NotGranted(), 403);
+      // Not granted reads as not there, as the daemon answers it.
+      if (!identity.MayRead(reply->article().feed())) {
+        if (*version != 0) return ErrorResponse(NoVersion(id, *version));
+        if (!request.Param("as_of").empty()) return ErrorResponse(NothingOutAt(id));
+        return ErrorResponse(NoArticle(id));
+      }
       return JsonResponse(api::ArticleReplyJson(*reply));
     }
     if (view == "diff") {
@@ -250,14 +257,14 @@ struct Routes::Impl {
       auto diff = api::FetchDiff(client, id, *from, *to);
       if (!diff) return ErrorResponse(diff.error());
       if (!identity.MayRead(diff->base.feed()) || !identity.MayRead(diff->result.feed())) {
-        return ErrorResponse(NotGranted(), 403);
+        return ErrorResponse(NoVersion(id, *from));
       }
       return JsonResponse(api::DiffJson(id, *diff));
     }
     if (view == "blame") {
       auto blame = api::FetchBlame(client, id);
       if (!blame) return ErrorResponse(blame.error());
-      if (!identity.MayRead(blame->latest.feed())) return ErrorResponse(NotGranted(), 403);
+      if (!identity.MayRead(blame->latest.feed())) return ErrorResponse(NoArticle(id));
       nlohmann::json lines = nlohmann::json::array();
       for (const auto& line : blame->lines) lines.push_back(api::BlameLineJson(id, line));
       return JsonResponse({{"article_id", id}, {"lines", lines}});
@@ -265,7 +272,7 @@ struct Routes::Impl {
     // history: the latest version says which feed the story is on.
     auto latest = client.GetArticle(id, 0);
     if (!latest) return ErrorResponse(latest.error());
-    if (!identity.MayRead(latest->article().feed())) return ErrorResponse(NotGranted(), 403);
+    if (!identity.MayRead(latest->article().feed())) return ErrorResponse(NoArticle(id));
     auto history = client.GetHistory(id);
     if (!history) return ErrorResponse(history.error());
     nlohmann::json versions = nlohmann::json::array();
@@ -281,6 +288,7 @@ struct Routes::Impl {
     const Request& request = exchange->request();
     subscriber::ReplayOptions replay;
     replay.hub = options.hub;
+    replay.curve = options.curve;
     replay.query_timeout = options.query_timeout;
     Selection selection = SelectionOf(request);
     replay.channels = ChannelsOf(selection);

@@ -333,9 +333,7 @@ void HeadCache::Clear() {
 Result<v1::Head> RocksRevisionStore::GetHead(std::string_view article_id) const {
   std::string value;
   auto status = db_->Get({}, cf(kHeads), article_id, &value);
-  if (status.IsNotFound()) {
-    return Fail(v1::ERROR_CODE_NOT_FOUND, "no article " + std::string(article_id));
-  }
+  if (status.IsNotFound()) return Fail(NoArticle(article_id));
   if (!status.ok()) return StoreFailure("reading head", status);
   return ParseRecord<v1::Head>(value, "head");
 }
@@ -349,10 +347,7 @@ Result<v1::StoredRevision> RocksRevisionStore::GetRevision(std::string_view arti
   }
   std::string value;
   auto status = db_->Get({}, cf(kRevisions), keys::Revision(article_id, version), &value);
-  if (status.IsNotFound()) {
-    return Fail(v1::ERROR_CODE_NOT_FOUND,
-                "no version " + std::to_string(version) + " of article " + std::string(article_id));
-  }
+  if (status.IsNotFound()) return Fail(NoVersion(article_id, version));
   if (!status.ok()) return StoreFailure("reading revision", status);
   return ParseRecord<v1::StoredRevision>(value, "revision");
 }
@@ -413,10 +408,7 @@ Result<v1::StoredRevision> RocksRevisionStore::GetRevisionAsOf(std::string_view 
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kRevisions)));
   it->Seek(prefix);
   if (!it->status().ok()) return StoreFailure("reading revisions", it->status());
-  auto not_out = [&] {
-    return Fail(v1::ERROR_CODE_NOT_FOUND,
-                "no version of " + std::string(article_id) + " was out at that time");
-  };
+  auto not_out = [&] { return Fail(NothingOutAt(article_id)); };
   if (!it->Valid() || !it->key().starts_with(prefix)) return not_out();
   auto version_at = [&] {
     return static_cast<uint32_t>(

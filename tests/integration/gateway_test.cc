@@ -23,6 +23,7 @@
 #include "newswire/core/article.h"
 #include "newswire/core/process_stats.h"
 #include "newswire/publisher/publisher.h"
+#include "secure_keys.h"
 
 namespace newswire {
 namespace {
@@ -357,10 +358,10 @@ TEST_F(GatewayTest, ASlowClientIsCutOffWithALastEventAndMemoryStaysBounded) {
 
 TEST_F(GatewayTest, BearerTokensMapToIdentitiesAndFeedGrantsFilterEveryAnswer) {
   const std::string access = dir_.path() + "/access.toml";
-  std::ofstream(access) << "[[client]]\nname = \"desk-asia\"\n"
+  std::ofstream(access) << "[[identity]]\nname = \"desk-asia\"\nroles = [\"subscriber\"]\n"
                         << "token_sha256 = \"" << core::Hex(core::Sha256("asia-token"))
                         << "\"\nread_feeds = [\"equities-asia\"]\n"
-                        << "[[client]]\nname = \"compliance\"\n"
+                        << "[[identity]]\nname = \"compliance\"\nroles = [\"subscriber\"]\n"
                         << "token_sha256 = \"" << core::Hex(core::Sha256("all-token"))
                         << "\"\nread_feeds = [\"*\"]\n";
   auto asia = testing::MakeArticle("asia-2", "Asia");
@@ -377,8 +378,19 @@ TEST_F(GatewayTest, BearerTokensMapToIdentitiesAndFeedGrantsFilterEveryAnswer) {
   EXPECT_EQ(json::parse(anonymous->body)["error"]["code"], "unauthorized");
   EXPECT_EQ(gateway.Get("/v1/articles/asia-2", "wrong-token")->status, 401);
   EXPECT_EQ(gateway.Get("/v1/articles/asia-2", "asia-token")->status, 200);
-  EXPECT_EQ(gateway.Get("/v1/articles/us-2", "asia-token")->status, 403);
-  EXPECT_EQ(gateway.Get("/v1/articles/us-2/history", "asia-token")->status, 403);
+  // Not granted reads exactly as not there.
+  for (const std::string& path :
+       {"/v1/articles/us-2", "/v1/articles/us-2/history", "/v1/articles/us-2?version=1",
+        "/v1/articles/us-2/blame", "/v1/articles/us-2?as_of=2100-01-01T00:00:00Z"}) {
+    auto hidden = gateway.Get(path, "asia-token");
+    std::string missing_path = path;
+    missing_path.replace(missing_path.find("us-2"), 4, "zz-9");
+    auto missing = gateway.Get(missing_path, "asia-token");
+    EXPECT_EQ(hidden->status, 404) << path;
+    std::string expected = missing->body;
+    expected.replace(expected.find("zz-9"), 4, "us-2");
+    EXPECT_EQ(hidden->body, expected) << path;
+  }
   EXPECT_EQ(gateway.Get("/v1/articles/us-2", "all-token")->status, 200);
   EXPECT_EQ(gateway.Get("/healthz")->status, 200);  // Health needs no token.
 
@@ -394,6 +406,61 @@ TEST_F(GatewayTest, BearerTokensMapToIdentitiesAndFeedGrantsFilterEveryAnswer) {
   Publish(asia);
   ReadRevisions(stream, 2, seqs);
   EXPECT_EQ(seqs.back(), 4u);  // Not 3: that one is on a feed it may not read.
+}
+
+// The gateway in front of a secure daemon: it reaches it with its own CURVE
+// key, and reads bearer tokens from the daemon's own access file, so an
+// HTTP reader and a ZeroMQ reader with the same grants see the same.
+TEST(SecureGatewayTest, ReachesACurveDaemonWithItsOwnKeyAndHonoursTheSameGrants) {
+  testing::TempDir dir;
+  testing::SecureKeys keys(dir.path() + "/keys",
+                           {{"newsroom", {"publisher"}, {"*"}, {}, ""},
+                            {"gateway", {"subscriber"}, {}, {"*"}, ""},
+                            {"narrow-gateway", {"subscriber"}, {}, {"equities-asia"}, ""},
+                            {"desk-asia", {"subscriber"}, {}, {"equities-asia"}, "asia-token"}});
+  Daemon daemon(dir.path() + "/store", keys.DaemonFlags());
+  publisher::PublisherOptions options;
+  options.hub = daemon.hub();
+  options.curve = keys.Client("newsroom");
+  auto publisher = publisher::Publisher::Connect(options);
+  ASSERT_TRUE(publisher);
+  auto asia = testing::MakeArticle("asia-1", "Asia");
+  asia.set_feed("equities-asia");
+  auto us = testing::MakeArticle("us-1", "US");
+  us.set_feed("equities-us");
+  ASSERT_TRUE((*publisher)->Publish(asia));
+  ASSERT_TRUE((*publisher)->Publish(us));
+
+  auto refused = testing::Run({NEWSWIRE_TEST_GATEWAY, "--hub", daemon.hub(), "--listen",
+                               "127.0.0.1:0", "--access-file", keys.AccessFile()});
+  EXPECT_EQ(refused.exit_code, 2);  // No key: nothing to serve.
+  EXPECT_NE(refused.err.find("requires CURVE"), std::string::npos) << refused.err;
+  auto flags = keys.ClientFlags("narrow-gateway");
+  auto narrow = testing::Run({NEWSWIRE_TEST_GATEWAY, "--hub", daemon.hub(), "--listen",
+                              "127.0.0.1:0", flags[0], flags[1], flags[2], flags[3]});
+  EXPECT_NE(narrow.exit_code, 0);
+  EXPECT_NE(narrow.err.find("does not read every feed"), std::string::npos) << narrow.err;
+
+  auto gateway_flags = keys.ClientFlags("gateway");
+  gateway_flags.insert(gateway_flags.end(), {"--access-file", keys.AccessFile()});
+  GatewayProcess gateway(daemon.hub(), gateway_flags);
+  EXPECT_EQ(gateway.Get("/v1/articles/asia-1", "asia-token")->status, 200);
+  auto hidden = gateway.Get("/v1/articles/us-1", "asia-token");
+  EXPECT_EQ(hidden->status, 404);
+  EXPECT_EQ(json::parse(hidden->body)["error"]["message"], "no article us-1");
+  SseClient stream(gateway.port(), "/v1/stream?access_token=asia-token", "Last-Event-ID: 0\r\n");
+  auto event = stream.Next(10s);
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->id, "1");
+  us.set_headline("US, updated");
+  asia.set_headline("Asia, updated");
+  ASSERT_TRUE((*publisher)->Publish(us));
+  ASSERT_TRUE((*publisher)->Publish(asia));
+  do {
+    event = stream.Next(10s);
+  } while (event && event->event != "revision");
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->id, "4");  // Not 2 or 3: equities-us.
 }
 
 }  // namespace

@@ -12,18 +12,12 @@ std::string ErrorAnswer(const v1::QueryRequest& request, const Error& error) {
   return reply.SerializeAsString();
 }
 
-// What the store says when the article does not exist (rocks_store.cc), so
-// that an article the viewer may not read looks exactly like none.
+// What the store says when the article does not exist, so that an article
+// the viewer may not read looks exactly like none.
 Error Missing(const v1::GetArticle& get) {
-  const std::string& id = get.article_id();
-  if (get.version() != 0) {
-    return {v1::ERROR_CODE_NOT_FOUND,
-            "no version " + std::to_string(get.version()) + " of article " + id, 0};
-  }
-  if (get.has_as_of()) {
-    return {v1::ERROR_CODE_NOT_FOUND, "no version of " + id + " was out at that time", 0};
-  }
-  return {v1::ERROR_CODE_NOT_FOUND, "no article " + id, 0};
+  if (get.version() != 0) return NoVersion(get.article_id(), get.version());
+  if (get.has_as_of()) return NothingOutAt(get.article_id());
+  return NoArticle(get.article_id());
 }
 
 // True when the article exists in a feed the viewer may not read. (A feed
@@ -88,7 +82,7 @@ std::optional<Error> Refusal(const Viewer& viewer, const v1::QueryRequest& reque
       return std::nullopt;
     case v1::QueryRequest::kHistory:
       if (Hidden(viewer, store, request.history().article_id())) {
-        return Error{v1::ERROR_CODE_NOT_FOUND, "no article " + request.history().article_id(), 0};
+        return NoArticle(request.history().article_id());
       }
       return std::nullopt;
     case v1::QueryRequest::kReadLog: {

@@ -34,6 +34,14 @@ struct Error {
 // and metrics labels.
 std::string_view ErrorCodeName(ErrorCode code);
 
+// The NOT_FOUND errors of an article as the store words them: no such
+// article, no such version of it, no version of it out at a time. A reader
+// asking for an article of a feed it may not read gets the same words, so
+// it cannot tell such an article from one that does not exist.
+Error NoArticle(std::string_view article_id);
+Error NoVersion(std::string_view article_id, uint32_t version);
+Error NothingOutAt(std::string_view article_id);
+
 template <typename T>
 class [[nodiscard]] Result : public tl::expected<T, Error> {
  public:

@@ -3,18 +3,21 @@
 // stream event passes Identity::MayRead for the article's feed.
 //
 // HTTP clients authenticate with `Authorization: Bearer TOKEN` (RFC 6750).
-// The access file maps tokens to identities and their read grants; it keeps
-// only each token's SHA-256, so the file does not hold usable secrets:
+// The gateway reads the daemon's own access file (security/access_policy.h):
+// an identity with a token_sha256 is known to the gateway by that token, as
+// it is known to the daemon by its CURVE key, with the same grants. The
+// file keeps only each token's SHA-256, so it holds no usable secret:
 //
-//   [[client]]
+//   [[identity]]
 //   name = "desk-tokyo"
-//   token_sha256 = "9f86d0...";            # sha256sum of the token, hex
-//   read_feeds = ["equities-asia"]         # "*" for every feed
+//   public_key = "..."                     # optional here: the daemon's
+//   token_sha256 = "9f86d0..."             # printf %s TOKEN | sha256sum
+//   roles = ["subscriber"]
+//   read_feeds = ["equities-asia"]         # ["*"] for every feed
 //
-// The names and grants mirror the daemon's per-key grants (CURVE + ZAP):
-// once the daemon's access file carries bearer tokens, FromAccessFile reads
-// that file, so the wire and the gateway grant from one place. TLS is left
-// to a reverse proxy in front of the gateway (README "The HTTP gateway").
+// A subscriber reads its read_feeds (a replica every feed); other roles
+// read nothing through the gateway. TLS is left to a reverse proxy in front
+// of the gateway (README "The HTTP gateway").
 //
 // Authenticators are immutable after creation and safe to share between
 // threads.
@@ -50,8 +53,8 @@ class Authenticator {
   // gateway on loopback or behind a proxy that authenticates.
   static std::unique_ptr<Authenticator> Open();
 
-  // Bearer tokens from an access file (format above). MALFORMED, naming the
-  // file and entry, for a syntax error, a missing key or a bad hash.
+  // Bearer tokens from the daemon's access file (format above). Its errors
+  // (security::AccessPolicy::Load): MALFORMED naming the file and entry.
   static Result<std::unique_ptr<Authenticator>> FromAccessFile(const std::string& path);
 };
 

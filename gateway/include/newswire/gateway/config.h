@@ -1,5 +1,6 @@
 // The gateway's TOML config file: keys mirror the flags (hub, listen,
-// access_file, www_dir, heartbeat_ms, ...); flags override the file.
+// access_file, key_file, server_key_file, www_dir, heartbeat_ms, ...); flags
+// override the file.
 #pragma once
 
 #include <string>

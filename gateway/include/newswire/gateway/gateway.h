@@ -20,18 +20,25 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "newswire/core/error.h"
 #include "newswire/gateway/auth.h"
+#include "newswire/security/curve.h"
 
 namespace newswire::gateway {
 
 struct GatewayOptions {
   std::string hub = "tcp://127.0.0.1:7700";
   std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free one.
-  std::string access_file;                // Bearer tokens and grants (auth.h); empty: open access.
-  std::string www_dir;                    // Serve the page from this folder, not the built-in copy.
+  std::string access_file;  // The daemon's access file: bearer tokens and grants (auth.h).
+  // The gateway's own CURVE key and the daemon's public key, for a secure
+  // daemon (--key, --server-key). Its identity must read every feed: it
+  // serves every reader, each within its own grants.
+  std::string key_file, server_key_file;
+  std::optional<security::CurveClient> curve;  // Loaded from them.
+  std::string www_dir;  // Serve the page from this folder, not the built-in copy.
   std::chrono::milliseconds heartbeat{15000};         // SSE comment when nothing else went out.
   std::chrono::milliseconds query_timeout{3000};      // Per query to the daemon.
   std::size_t recent_events = 10000;                  // Held for Last-Event-ID resumes.
@@ -46,7 +53,8 @@ class Gateway {
   // Connects to the hub's live wire (waits up to connect_timeout for the
   // daemon), binds the listen address and starts serving. UNAVAILABLE when
   // the daemon does not answer, MALFORMED for a bad address, access file or
-  // port in use.
+  // port in use, UNAUTHORIZED when the daemon refuses the gateway's key or
+  // its identity does not read every feed.
   static Result<std::unique_ptr<Gateway>> Start(const GatewayOptions& options,
                                                 std::unique_ptr<Authenticator> auth);
   virtual ~Gateway() = default;
