@@ -73,8 +73,13 @@ int RunSnapshot(const CommonOptions& common, const SnapshotCommandOptions& optio
     }
     request.as_of = *as_of;
   }
-  auto client = subscriber::QueryClient::Connect(common.hub, common.timeout);
+  auto client = subscriber::QueryClient::Connect(common.hub, common.timeout, common.curve);
   if (!client) return Fail(common, client.error());
+  if (common.curve) {
+    auto access = (*client)->GetAccess();
+    if (!access) return Fail(common, access.error());
+    request.access = std::move(*access);
+  }
   auto snapshot = subscriber::ReadSnapshot(**client, request);
   if (!snapshot) return Fail(common, snapshot.error());
   PrintSnapshot(common, *snapshot, /*in_replay=*/false);

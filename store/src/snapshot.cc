@@ -130,7 +130,8 @@ std::optional<Source> SourceOf(std::string_view channel) {
   switch (core::KindOf(channel)) {
     case core::ChannelKind::kFeed: return Source::kFeed;
     case core::ChannelKind::kInstrument:
-    case core::ChannelKind::kTopic: return Source::kChannel;
+    case core::ChannelKind::kTopic:
+    case core::ChannelKind::kScoped: return Source::kChannel;
     default: return std::nullopt;
   }
 }

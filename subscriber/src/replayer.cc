@@ -16,9 +16,11 @@ LogMerger::Start StartOf(const ReplayOptions& options, const Snapshot& snapshot)
 }
 
 // The wire just before `from`: revisions with an earlier wire time.
-Result<Snapshot> SnapshotBefore(QueryClient& query, const ReplayOptions& options) {
+Result<Snapshot> SnapshotBefore(QueryClient& query, const ReplayOptions& options,
+                                std::optional<v1::AccessReply> access) {
   SnapshotRequest request;
   request.channels = options.channels;
+  request.access = std::move(access);
   request.with_articles = true;
   request.page_size = options.page_size;
   google::protobuf::Timestamp before = options.from;
@@ -95,16 +97,18 @@ Result<std::unique_ptr<Replayer>> Replayer::Open(const ReplayOptions& options) {
   if (!channels) return Fail(channels.error());
   auto query = QueryClient::Connect(options.hub, options.query_timeout, options.curve);
   if (!query) return Fail(query.error());
+  std::optional<v1::AccessReply> access;
   if (options.curve) {
-    auto access = (*query)->GetAccess();
-    if (!access) return Fail(access.error());
-    auto scoped = ScopeTopics(*channels, *access);
+    auto asked = (*query)->GetAccess();
+    if (!asked) return Fail(asked.error());
+    auto scoped = ScopeTopics(*channels, *asked);
     if (!scoped) return Fail(scoped.error());
     channels = std::move(scoped);
+    access = std::move(*asked);
   }
   Snapshot snapshot;
   if (options.with_snapshot) {
-    auto read = SnapshotBefore(**query, options);
+    auto read = SnapshotBefore(**query, options, std::move(access));
     if (!read) return Fail(read.error());
     snapshot = std::move(*read);
   }

@@ -11,6 +11,8 @@ namespace newswire::subscriber {
 Result<Snapshot> ReadSnapshot(QueryClient& client, const SnapshotRequest& request) {
   auto channels = ChannelTopics(request.channels);
   if (!channels) return Fail(channels.error());
+  if (request.access) channels = ScopeTopics(*channels, *request.access);
+  if (!channels) return Fail(channels.error());
   Snapshot out;
   std::unordered_set<std::string> seen;
   bool fixed = false;  // The instant, once the first page named it.

@@ -59,7 +59,13 @@ class SecurityTest : public ::testing::Test {
  protected:
   SecurityTest()
       : keys_(dir_.path() + "/keys", Grants()),
-        daemon_(dir_.path() + "/store", keys_.DaemonFlags()) {}
+        daemon_(dir_.path() + "/store", WithBackups(keys_.DaemonFlags(), dir_.path())) {}
+
+  static std::vector<std::string> WithBackups(std::vector<std::string> flags,
+                                              const std::string& dir) {
+    flags.insert(flags.end(), {"--backup-dir", dir + "/backups"});
+    return flags;
+  }
 
   Result<v1::PublishAck> PublishAs(const std::optional<security::CurveClient>& curve,
                                    const v1::Article& article) {
@@ -237,18 +243,18 @@ TEST_F(SecurityTest, GarbageAndHalfFinishedHandshakesDoNotDisturbTheOthers) {
 // Backup and reload write outside the store or change the daemon:
 // operators only. Who asks is the key, whatever else the request says.
 TEST_F(SecurityTest, OperationsAreForOperators) {
-  auto backup = Cli({"admin", "backup", "--to", dir_.path() + "/copy"}, "desk");
+  auto backup = Cli({"admin", "backup", "--to", "nightly"}, "desk");
   EXPECT_EQ(backup.exit_code, 1);
   EXPECT_NE(backup.err.find("unauthorized: backup is for operators"), std::string::npos)
       << backup.err;
-  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/copy"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/backups/nightly"));
   auto reload = Cli({"admin", "reload"}, "newsroom");
   EXPECT_EQ(reload.exit_code, 1);
   EXPECT_NE(reload.err.find("for operators"), std::string::npos) << reload.err;
 
-  auto by_operator = Cli({"admin", "backup", "--to", dir_.path() + "/copy"}, "ops");
+  auto by_operator = Cli({"admin", "backup", "--to", "nightly"}, "ops");
   EXPECT_EQ(by_operator.exit_code, 0) << by_operator.err;
-  EXPECT_TRUE(std::filesystem::exists(dir_.path() + "/copy"));
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() + "/backups/nightly"));
   auto reloaded = Cli({"admin", "reload", "--json"}, "ops");
   EXPECT_EQ(reloaded.exit_code, 0) << reloaded.err;
   EXPECT_EQ(nlohmann::json::parse(reloaded.out)["identities"], 3);

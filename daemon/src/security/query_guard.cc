@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "newswire/core/channel.h"
+
 namespace newswire::daemon {
 namespace {
 
@@ -89,6 +91,12 @@ std::optional<Error> Refusal(const Viewer& viewer, const v1::QueryRequest& reque
       const std::string& channel = request.read_log().channel();
       if (channel.empty() ? viewer.ReadsAll() : viewer.MayReadChannel(channel)) return std::nullopt;
       return Error{v1::ERROR_CODE_UNAUTHORIZED, viewer.WhyNot(channel.empty() ? "w|" : channel), 0};
+    }
+    case v1::QueryRequest::kSnapshot: {
+      const std::string& channel = request.snapshot().channel();
+      const bool whole = channel.empty() || channel == core::WireChannel();
+      if (whole ? viewer.ReadsAll() : viewer.MayReadChannel(channel)) return std::nullopt;
+      return Error{v1::ERROR_CODE_UNAUTHORIZED, viewer.WhyNot(whole ? "w|" : channel), 0};
     }
     case v1::QueryRequest::kFeedHeads:
       if (viewer.MayRead(request.feed_heads().feed())) return std::nullopt;

@@ -10,6 +10,7 @@
 //                           channels (they mix feeds) for readers of every
 //                           feed; else UNAUTHORIZED (which says nothing
 //                           about any article)
+//   GetSnapshot             as ReadLog, by its channel
 //   GetFeedHeads            a granted feed, else UNAUTHORIZED
 //   Backup, ReloadAccess    operators
 //   GetAccess               anyone: who the daemon takes this key for

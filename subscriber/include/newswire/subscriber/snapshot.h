@@ -25,6 +25,10 @@ struct SnapshotRequest {
   uint64_t at_wire_seq = 0;    // Instead of as_of: revisions up to this wire sequence.
   bool with_articles = false;  // Fetch each story's article (checked against its hash).
   uint32_t page_size = 500;
+  // On a secure daemon, what this client's key may read (GetAccess): a
+  // reader of some feeds reads their feed and scoped channels in place of
+  // the mixed ones (ScopeTopics). Unset: the channels as selected.
+  std::optional<v1::AccessReply> access;
 };
 
 struct Snapshot {
