@@ -4,8 +4,8 @@
 // version at the instant is its head when the head is old enough, and
 // otherwise a binary search over its versions; the stories come from the
 // heads (the whole wire), a feed's heads (a feed never changes under a
-// story) or the channel's own index (instruments and topics, which a
-// story's versions may gain or drop). bench/README.md ("Snapshots") has
+// story) or the channel's own index (instruments and topics, mixed or
+// scoped to a feed, which a story's versions may gain or drop). bench/README.md ("Snapshots") has
 // the measurements behind this choice.
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
