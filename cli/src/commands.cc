@@ -271,7 +271,7 @@ class DeliveryPrinter {
     if (!d.recovered) {
       char lag[48];
       std::snprintf(lag, sizeof lag, ", %.2f ms after it went out",
-                    static_cast<double>(d.lag_ns) / 1e6);
+                    std::chrono::duration<double, std::milli>(d.lag).count());
       std::cout << lag;
     }
     std::cout << "\n";
