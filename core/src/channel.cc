@@ -32,6 +32,7 @@ std::string TopicChannel(std::string_view topic) {
 }
 
 std::string StatsChannel() { return Make("s", ""); }
+std::string ReplicationChannel() { return Make("r", ""); }
 
 ChannelKind KindOf(std::string_view channel) {
   if (channel.starts_with("f/")) return ChannelKind::kFeed;

@@ -26,6 +26,20 @@ struct Derived {
   std::map<std::string, std::pair<uint64_t, std::string>> runs;  // Channel -> first, wire seqs.
   std::map<std::string, uint64_t> channel_heads;
 
+  // Into `batch`, as PublishBatch::WriteRecords and Finish write them.
+  void Write(const RocksRevisionStore& store, rocksdb::WriteBatch& batch) const {
+    for (const auto& [id, head] : heads) batch.Put(store.cf(kHeads), id, head);
+    for (const auto& [key, head] : feed_heads) batch.Put(store.cf(kFeedHeads), key, head);
+    for (const auto& [channel, run] : runs) {
+      batch.Put(store.cf(kChannels), keys::Channel(channel, run.first), run.second);
+    }
+    for (const auto& [channel, seq] : channel_heads) {
+      std::string head_bytes;
+      keys::PutBigEndian(head_bytes, seq, 8);
+      batch.Put(store.cf(kMeta), std::string(keys::kChannelHeadPrefix) + channel, head_bytes);
+    }
+  }
+
   void Add(const v1::StoredRevision& revision) {
     const auto& article = revision.article();
     v1::Head head;
@@ -246,107 +260,108 @@ Result<v1::CommitsReply> RocksRevisionStore::ReadCommits(uint64_t from_commit,
   return reply;
 }
 
-Result<std::vector<Committed>> RocksRevisionStore::ApplyCommit(const v1::ReplicatedCommit& commit) {
+Result<std::vector<Committed>> RocksRevisionStore::ApplyCommits(
+    const google::protobuf::RepeatedPtrField<v1::ReplicatedCommit>& commits) {
   if (options_.read_only) return Fail(v1::ERROR_CODE_STORE_FAILURE, "store is open read-only");
-  auto mismatch = [&](const std::string& what) {
-    return Fail(v1::ERROR_CODE_DIFF_MISMATCH,
-                "commit " + std::to_string(commit.commit()) + " " + what);
-  };
-  if (commit.commit() != LastCommit() + 1) {
-    return mismatch("does not follow this store's last commit " + std::to_string(LastCommit()));
-  }
-  auto record = ParseRecord<v1::CommitRecord>(commit.record(), "commit");
-  if (!record) return Fail(record.error());
-  const uint64_t first = record->first_wire_seq(), last = record->last_wire_seq();
-  const std::size_t count = first == 0 ? 0 : last - first + 1;
-  if ((first != 0 && (last < first || first != writer_.wire_seq + 1)) ||
-      static_cast<std::size_t>(commit.revisions_size()) != count ||
-      static_cast<std::size_t>(commit.log_entries_size()) != count) {
-    return mismatch("does not continue this wire log at sequence " +
-                    std::to_string(writer_.wire_seq + 1));
-  }
-
-  rocksdb::WriteBatch batch;
-  bool embargoes = false;
-  for (const auto& op : record->ops()) {
-    if (op.family() >= kFamilyCount) {
-      return mismatch("names an unknown column family");
-    }
-    auto* family = cf(static_cast<Family>(op.family()));
-    embargoes |= op.family() == kEmbargoes;
-    if (!op.delete_()) {
-      batch.Put(family, op.key(), op.value());
-    } else if (!op.end_key().empty()) {
-      batch.DeleteRange(family, op.key(), op.end_key());
-    } else {
-      batch.Delete(family, op.key());
-    }
-  }
-  Derived derived;
-  std::vector<Committed> out;
+  // Where the log stands after each commit staged so far.
+  uint64_t commit_index = LastCommit();
+  uint64_t wire_seq = writer_.wire_seq;
   std::string chain = writer_.wire_chain_hash;
   int64_t wire_time_ns = writer_.wire_time_ns;
-  for (std::size_t i = 0; i < count; ++i) {
-    const uint64_t seq = first + i;
-    v1::StoredRevision revision;
-    v1::LogEntry log;
-    if (!revision.ParseFromString(commit.revisions(static_cast<int>(i))) ||
-        !log.ParseFromString(commit.log_entries(static_cast<int>(i)))) {
-      return mismatch("holds a record that does not parse at sequence " + std::to_string(seq));
+  bool embargoes = false;
+  rocksdb::WriteBatch batch;
+  Derived derived;
+  std::vector<Committed> out;
+  for (const auto& commit : commits) {
+    auto mismatch = [&](const std::string& what) {
+      return Fail(v1::ERROR_CODE_DIFF_MISMATCH,
+                  "commit " + std::to_string(commit.commit()) + " " + what);
+    };
+    if (commit.commit() != commit_index + 1) {
+      return mismatch("does not follow this store's last commit " + std::to_string(commit_index));
     }
-    const auto& article = revision.article();
-    if (revision.wire_seq() != seq || log.article_id() != article.id() ||
-        log.version() != article.version() || log.content_hash() != revision.content_hash() ||
-        log.chain_hash() !=
-            WireChainHash(chain, seq, article.id(), article.version(), revision.content_hash())) {
-      return mismatch("breaks the wire chain at sequence " + std::to_string(seq));
+    auto record = ParseRecord<v1::CommitRecord>(commit.record(), "commit");
+    if (!record) return Fail(record.error());
+    const uint64_t first = record->first_wire_seq(), last = record->last_wire_seq();
+    const std::size_t count = first == 0 ? 0 : last - first + 1;
+    if ((first != 0 && (last < first || first != wire_seq + 1)) ||
+        static_cast<std::size_t>(commit.revisions_size()) != count ||
+        static_cast<std::size_t>(commit.log_entries_size()) != count) {
+      return mismatch("does not continue this wire log at sequence " +
+                      std::to_string(wire_seq + 1));
     }
-    chain = log.chain_hash();
-    wire_time_ns = log.wire_time_ns();
-    batch.Put(cf(kRevisions), keys::Revision(article.id(), article.version()),
-              commit.revisions(static_cast<int>(i)));
-    batch.Put(cf(kLog), keys::Log(seq), commit.log_entries(static_cast<int>(i)));
-    derived.Add(revision);
-    Committed committed;
-    committed.event = log.event().empty() ? EventOf(revision).SerializeAsString()
-                                          : std::move(*log.mutable_event());
-    committed.channels.assign(revision.channels().begin(), revision.channels().end());
-    committed.channel_seqs.assign(revision.channel_seqs().begin(), revision.channel_seqs().end());
-    committed.ack.set_article_id(article.id());
-    committed.ack.set_version(article.version());
-    committed.ack.set_wire_seq(seq);
-    out.push_back(std::move(committed));
+    // The batch as the primary wrote it: its own operations in order, then
+    // the revisions' records and what they imply.
+    for (const auto& op : record->ops()) {
+      if (op.family() >= kFamilyCount) return mismatch("names an unknown column family");
+      auto* family = cf(static_cast<Family>(op.family()));
+      embargoes |= op.family() == kEmbargoes;
+      if (!op.delete_()) {
+        batch.Put(family, op.key(), op.value());
+      } else if (!op.end_key().empty()) {
+        batch.DeleteRange(family, op.key(), op.end_key());
+      } else {
+        batch.Delete(family, op.key());
+      }
+    }
+    Derived implied;
+    for (std::size_t i = 0; i < count; ++i) {
+      const uint64_t seq = first + i;
+      const std::string& revision_bytes = commit.revisions(static_cast<int>(i));
+      const std::string& log_bytes = commit.log_entries(static_cast<int>(i));
+      v1::StoredRevision revision;
+      v1::LogEntry log;
+      if (!revision.ParseFromString(revision_bytes) || !log.ParseFromString(log_bytes)) {
+        return mismatch("holds a record that does not parse at sequence " + std::to_string(seq));
+      }
+      const auto& article = revision.article();
+      if (revision.wire_seq() != seq || log.article_id() != article.id() ||
+          log.version() != article.version() || log.content_hash() != revision.content_hash() ||
+          log.chain_hash() !=
+              WireChainHash(chain, seq, article.id(), article.version(), revision.content_hash())) {
+        return mismatch("breaks the wire chain at sequence " + std::to_string(seq));
+      }
+      chain = log.chain_hash();
+      wire_time_ns = log.wire_time_ns();
+      batch.Put(cf(kRevisions), keys::Revision(article.id(), article.version()), revision_bytes);
+      batch.Put(cf(kLog), keys::Log(seq), log_bytes);
+      implied.Add(revision);
+      Committed committed;
+      committed.event = log.event().empty() ? EventOf(revision).SerializeAsString()
+                                            : std::move(*log.mutable_event());
+      committed.channels.assign(revision.channels().begin(), revision.channels().end());
+      committed.channel_seqs.assign(revision.channel_seqs().begin(), revision.channel_seqs().end());
+      committed.ack.set_article_id(article.id());
+      committed.ack.set_version(article.version());
+      committed.ack.set_wire_seq(seq);
+      committed.ack.set_content_hash(revision.content_hash());
+      *committed.ack.mutable_wire_time() = revision.wire_time();
+      out.push_back(std::move(committed));
+    }
+    if (count > 0) wire_seq = last;
+    implied.Write(*this, batch);
+    for (const auto& [channel, seq] : implied.channel_heads) derived.channel_heads[channel] = seq;
+    batch.Put(cf(kCommits), keys::Log(commit.commit()), commit.record());
+    commit_index = commit.commit();
   }
-  for (const auto& [id, head] : derived.heads) batch.Put(cf(kHeads), id, head);
-  for (const auto& [key, head] : derived.feed_heads) batch.Put(cf(kFeedHeads), key, head);
-  for (const auto& [channel, run] : derived.runs) {
-    batch.Put(cf(kChannels), keys::Channel(channel, run.first), run.second);
-  }
-  for (const auto& [channel, seq] : derived.channel_heads) {
-    std::string head_bytes;
-    keys::PutBigEndian(head_bytes, seq, 8);
-    batch.Put(cf(kMeta), std::string(keys::kChannelHeadPrefix) + channel, head_bytes);
-  }
-  batch.Put(cf(kCommits), keys::Log(commit.commit()), commit.record());
+  if (commits.empty()) return out;
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.durability == Durability::kSync;
   if (auto status = db_->Write(write_options, &batch); !status.ok()) {
-    return StoreFailure("applying commit " + std::to_string(commit.commit()), status);
+    return StoreFailure("applying commits up to " + std::to_string(commit_index), status);
   }
 
   // What the writer keeps in memory follows what was written.
-  if (count > 0) {
-    writer_.wire_seq = last;
-    writer_.wire_time_ns = wire_time_ns;
-    writer_.wire_chain_hash = chain;
-  }
+  writer_.wire_seq = wire_seq;
+  writer_.wire_time_ns = wire_time_ns;
+  writer_.wire_chain_hash = chain;
   for (const auto& [channel, seq] : derived.channel_heads) channel_heads_[channel] = seq;
   head_cache_.Clear();
   Result<void> held = embargoes ? LoadHeld() : Result<void>();
   if (held && embargoes) held = LoadHeldCounter();
   settled_ = writer_;
-  last_wire_seq_.store(writer_.wire_seq, std::memory_order_release);
-  last_commit_.store(commit.commit(), std::memory_order_release);
+  last_wire_seq_.store(wire_seq, std::memory_order_release);
+  last_commit_.store(commit_index, std::memory_order_release);
   if (!held) return Fail(held.error());
   return out;
 }

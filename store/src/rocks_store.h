@@ -159,7 +159,8 @@ class RocksRevisionStore final : public RevisionStore {
   // Replication (replication.cc).
   uint64_t LastCommit() const override;
   Result<v1::CommitsReply> ReadCommits(uint64_t from_commit, std::size_t limit) const override;
-  Result<std::vector<Committed>> ApplyCommit(const v1::ReplicatedCommit& commit) override;
+  Result<std::vector<Committed>> ApplyCommits(
+      const google::protobuf::RepeatedPtrField<v1::ReplicatedCommit>& commits) override;
   void SetEpoch(uint64_t epoch) override { epoch_.store(epoch, std::memory_order_release); }
   // Writes `batch` as the next commit: its CommitRecord goes in with it.
   rocksdb::Status WriteCommit(rocksdb::WriteBatch& batch);

@@ -307,15 +307,21 @@ class RevisionStore {
   // held). Any thread.
   virtual Result<v1::CommitsReply> ReadCommits(uint64_t from_commit, std::size_t limit) const = 0;
 
-  // Writes a commit read from another store (its index must be
-  // LastCommit() + 1) in one atomic write, durable as configured, after
-  // checking that it continues this store's wire log (sequences and wire
-  // chain hash). Returns what to fan out for each revision it holds, in
-  // wire order. DIFF_MISMATCH when it does not continue this log (nothing
-  // is written), STORE_FAILURE when the write fails. Writer thread only,
-  // with no batch unsettled; a store that applies commits takes no
-  // publishes meanwhile.
-  virtual Result<std::vector<Committed>> ApplyCommit(const v1::ReplicatedCommit& commit) = 0;
+  // Writes commits read from another store, in order (the first must be
+  // LastCommit() + 1), in one atomic write durable as configured, after
+  // checking that they continue this store's wire log (sequences and wire
+  // chain hash). Returns what to fan out for each revision they hold, in
+  // wire order (ack names the revision). DIFF_MISMATCH when they do not
+  // continue this log, STORE_FAILURE when the write fails; either way
+  // nothing is written. Writer thread only, with no batch unsettled; a
+  // store that applies commits takes no publishes meanwhile.
+  virtual Result<std::vector<Committed>> ApplyCommits(
+      const google::protobuf::RepeatedPtrField<v1::ReplicatedCommit>& commits) = 0;
+  Result<std::vector<Committed>> ApplyCommit(const v1::ReplicatedCommit& commit) {
+    google::protobuf::RepeatedPtrField<v1::ReplicatedCommit> one;
+    *one.Add() = commit;
+    return ApplyCommits(one);
+  }
 
   // The term written into the commits from now on (0: no cluster).
   virtual void SetEpoch(uint64_t epoch) = 0;
