@@ -8,9 +8,13 @@
 #include "http_endpoints.h"
 #include "library_log.h"
 #include "metrics.h"
+#include "newswire/core/channel.h"
 #include "newswire/core/hub.h"
 #include "newswire/core/request_frame.h"
 #include "newswire/core/time.h"
+#include "newswire/replication/commit_feed.h"
+#include "newswire/replication/follower.h"
+#include "not_primary.h"
 #include "publish_pipeline.h"
 #include "query_broker.h"
 #include "reactor.h"
@@ -62,21 +66,27 @@ class ZmqWireDaemon final : public WireDaemon {
     }
     if (!options_.metrics_listen.empty()) {
       if (auto ok = http_.Bind(options_.metrics_listen); !ok) return ok;
+      http_.set_max_replication_lag_s(options_.max_replication_lag_s);
     }
     auto pipeline =
         PublishPipeline::Create(options_, clock_, *store_, *ingest_, *fanout_, stats_, metrics_);
     if (!pipeline) return Fail(pipeline.error());
     pipeline_ = std::move(*pipeline);
-    return {};
+    return StartReplication();
   }
 
   std::string hub() const override { return hub_.address; }
   std::string metrics_address() const override { return http_.address(); }
   bool restart_requested() const override { return restart_requested_; }
 
+  std::string failure() const override { return follower_ ? follower_->stopped() : ""; }
+
   void Run(const std::atomic<bool>& stop) override {
     const QueryContext query{
-        .store = *store_, .backup_dir = options_.backup_dir, .backups = &metrics_.backups};
+        .store = *store_,
+        .backup_dir = options_.backup_dir,
+        .backups = &metrics_.backups,
+        .replication = &metrics_.replication};
     // The query service stops with the reactor, whatever stopped it.
     std::atomic<bool> stop_queries{false};
     std::thread query_thread([&] {
@@ -94,21 +104,28 @@ class ZmqWireDaemon final : public WireDaemon {
                          [this, s = service] { guard_->OnEvents(s); });
     }
     reactor.OnReadable("subscriptions", fanout_->socket(), [&] { fanout_->OnSubscriptions(); });
-    reactor.OnReadable("write done", pipeline_->write_done_fd(), [&] { pipeline_->OnWriteDone(); });
-    reactor.OnReadable(
-        "publishes", *ingest_, [&] { pipeline_->OnPublishes(); },
-        [&] { return pipeline_->TakesPublishes(); });
-    reactor.AfterEachRound("embargo release", [&] { pipeline_->ReleaseDueEmbargoes(); });
+    if (follower_) {
+      RunAsFollower(reactor);
+    } else {
+      RunAsPrimary(reactor);
+    }
+    // Every commit, whoever wrote it, goes on to the followers that listen.
+    reactor.AfterEachRound("commit feed", [&] {
+      for (auto& message : feed_->Next(fanout_->Wants(core::ReplicationChannel()))) {
+        fanout_->SendCommit(message.commit, message.bytes);
+      }
+    });
     reactor.Every("heartbeats", options_.heartbeat_interval, [&] { fanout_->SendHeartbeats(); });
     reactor.Every("stats channel", kStatsInterval, [&] { fanout_->SendStats(stats_.Next()); });
     reactor.Every("store health", kStoreHealthInterval, [&] {
       WatchStore();
       if (restart_requested_) reactor.Stop();
     });
-    if (options_.retention_days > 0) {
-      ApplyRetention();
-      reactor.Every("retention", kRetentionInterval, [&] { ApplyRetention(); });
-    }
+    // A follower that cannot go on copying, or a primary fenced, stops the
+    // daemon (failure()).
+    reactor.Every("replication", std::chrono::milliseconds(50), [&] {
+      if (!failure().empty()) reactor.Stop();
+    });
     reactor.Run(stop);
     stop_queries = true;
     pipeline_->Drain();
@@ -117,6 +134,55 @@ class ZmqWireDaemon final : public WireDaemon {
   }
 
  private:
+  void RunAsPrimary(Reactor& reactor) {
+    reactor.OnReadable("write done", pipeline_->write_done_fd(), [&] { pipeline_->OnWriteDone(); });
+    reactor.OnReadable(
+        "publishes", *ingest_, [&] { pipeline_->OnPublishes(); },
+        [&] { return pipeline_->TakesPublishes(); });
+    reactor.AfterEachRound("embargo release", [&] { pipeline_->ReleaseDueEmbargoes(); });
+    if (options_.retention_days > 0) {
+      ApplyRetention();
+      reactor.Every("retention", kRetentionInterval, [&] { ApplyRetention(); });
+    }
+  }
+
+  // A follower writes only what it copies: embargoes are released and
+  // retention is applied by the primary, and reach it as commits.
+  void RunAsFollower(Reactor& reactor) {
+    reactor.OnReadable("upstream connection", follower_->monitor(),
+                       [&] { follower_->OnMonitorEvents(); });
+    reactor.OnReadable("replication", follower_->socket(), [&] { follower_->OnMessages(); });
+    reactor.OnReadable("publishes (refused: follower)", *ingest_,
+                       [&] { RefusePublishes(*ingest_, metrics_); });
+    reactor.AfterEachRound("catch-up", [&] { follower_->CatchUp(); });
+  }
+
+  Result<void> StartReplication() {
+    feed_ = std::make_unique<replication::CommitFeed>(*store_, metrics_.replication);
+    if (options_.follow.empty()) {
+      const std::string primary = options_.advertise.empty() ? hub_.address : options_.advertise;
+      metrics_.replication.Update([&](replication::StatusSnapshot& s) {
+        s.role = replication::Role::kPrimary;
+        s.primary_hub = primary;
+        s.applied_commit = store_->LastCommit();
+      });
+      return {};
+    }
+    replication::FollowerOptions follow;
+    follow.upstream = options_.follow;
+    auto follower = replication::Follower::Create(
+        context_, follow, *store_, metrics_.replication,
+        [this](std::vector<store::Committed> revisions) {
+          // Durable here: now the desks may see them.
+          for (const auto& committed : revisions) fanout_->Send(committed);
+          metrics_.replicated_revisions.fetch_add(revisions.size(), std::memory_order_relaxed);
+          metrics_.last_commit_ns.store(clock_.NowNs(), std::memory_order_relaxed);
+        });
+    if (!follower) return Fail(follower.error());
+    follower_ = std::move(*follower);
+    return {};
+  }
+
   void CreateSockets() {
     ingest_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::router);
     query_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::router);
@@ -241,6 +307,8 @@ class ZmqWireDaemon final : public WireDaemon {
   std::unique_ptr<Fanout> fanout_;
   std::unique_ptr<PublishPipeline> pipeline_;
   std::unique_ptr<ConnectionGuard> guard_;
+  std::unique_ptr<replication::CommitFeed> feed_;
+  std::unique_ptr<replication::Follower> follower_;
   core::HubEndpoints hub_;
   uint64_t store_failures_ = 0;  // As last logged.
   uint64_t store_recoveries_ = 0;

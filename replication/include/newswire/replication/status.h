@@ -16,9 +16,9 @@ enum class Role { kPrimary, kFollower };
 // A consistent copy of the status, for one report.
 struct StatusSnapshot {
   Role role = Role::kPrimary;
-  std::string upstream;     // The hub a follower copies (empty on a primary).
-  std::string primary_hub;  // Where publishes go (empty while unknown).
-  uint64_t epoch = 0;       // The primary's term (0: no cluster).
+  std::string upstream;          // The hub a follower copies (empty on a primary).
+  std::string primary_hub;       // Where publishes go (empty while unknown).
+  uint64_t epoch = 0;            // The primary's term (0: no cluster).
   uint64_t applied_commit = 0;   // Newest commit held durably here.
   uint64_t upstream_commit = 0;  // Newest the upstream announced.
   uint64_t primary_commit = 0;   // Newest the primary announced (through the upstream).
