@@ -37,6 +37,8 @@ int ExitCodeFor(const Error& error) {
   return kRejected;
 }
 
+}  // namespace
+
 // Prints a failure: always a line on stderr, and with --json an object on
 // stdout so a script reading the stream sees it too.
 int Report(const CommonOptions& common, const std::string& command, const std::string& subject,
@@ -50,6 +52,8 @@ int Report(const CommonOptions& common, const std::string& command, const std::s
   }
   return ExitCodeFor(error);
 }
+
+namespace {
 
 Result<std::string> ReadInput(const std::string& path) {
   std::ostringstream text;

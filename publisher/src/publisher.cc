@@ -34,6 +34,7 @@ class ZmqPublisher final : public Publisher {
     auto encoded = EncodeRequest(article, params);
     if (!encoded) return Fail(encoded.error());
     const auto& [request_id, bytes] = *encoded;
+    int redirects = 0;
     for (int attempt = 0; attempt < std::max(1, options_.attempts); ++attempt) {
       if (auto sent = SendBytes(bytes); !sent) return Fail(sent.error());
       auto deadline = std::chrono::steady_clock::now() + options_.attempt_timeout;
@@ -50,7 +51,17 @@ class ZmqPublisher final : public Publisher {
         // from before refusals were correlated); this call waits for one.
         const bool uncorrelated_error = reply->request_id() == 0 && reply->has_error();
         if (reply->request_id() != request_id && !uncorrelated_error) continue;  // Stale.
-        if (reply->has_error()) return Fail(Error::FromProto(reply->error()));
+        if (reply->has_error()) {
+          Error error = Error::FromProto(reply->error());
+          // A follower names the primary: send the same request (same
+          // key) there, and keep publishing there.
+          if (error.code == v1::ERROR_CODE_NOT_PRIMARY && !error.primary_hub.empty() &&
+              redirects++ < kMaxRedirects && FollowTo(error.primary_hub)) {
+            --attempt;
+            break;
+          }
+          return Fail(std::move(error));
+        }
         // An ack names an article and a version (or an embargo, or the
         // withdrawal of held text); anything else is not a daemon's answer.
         // (A retry's ack names the article first sent with its publisher
@@ -62,6 +73,10 @@ class ZmqPublisher final : public Publisher {
                       endpoint_ + " answered with neither an error nor an ack");
         }
         return reply->ack();
+      }
+      if (redirects > 0 && endpoint_ == followed_) {
+        followed_.clear();
+        continue;  // Just redirected: resend at once on the new socket.
       }
       // No answer: a fresh socket drops anything queued for a dead peer; the
       // idempotency key makes the resend safe.
@@ -103,6 +118,18 @@ class ZmqPublisher final : public Publisher {
   }
 
  private:
+  static constexpr int kMaxRedirects = 3;
+
+  // Points the socket at the ingest of `hub`; false if it is no hub.
+  bool FollowTo(const std::string& hub) {
+    auto endpoints = core::ParseHub(hub);
+    if (!endpoints || endpoints->ingest == endpoint_) return false;
+    endpoint_ = endpoints->ingest;
+    followed_ = endpoint_;
+    Reconnect();
+    return true;
+  }
+
   // A PublishRequest's id and bytes. The article (field 5, the last) is
   // appended to the encoded other fields: the bytes SerializeAsString gives,
   // without copying the article into a request first. The id goes first, so
@@ -155,6 +182,7 @@ class ZmqPublisher final : public Publisher {
 
   PublisherOptions options_;
   std::string endpoint_;
+  std::string followed_;  // Set by a redirect until the resend goes out.
   zmq::context_t context_{1};
   std::unique_ptr<zmq::socket_t> socket_;
   uint64_t last_request_id_ = 0;

@@ -110,9 +110,16 @@ class ZmqFollower final : public Follower {
   }
 
   void CatchUp() override {
-    if (!stopped_.empty() || applied_ >= announced_) return;
+    if (!stopped_.empty()) return;
     const auto now = SteadyClock::now();
     if (now < retry_at_) return;
+    if (!primary_known_) {
+      // Publishers are sent to the primary even before the first commit.
+      auto head = query_->ReadCommits(UINT64_MAX, 1);
+      if (head) Learn(head->primary_hub(), 0);
+      if (!primary_known_) retry_at_ = now + kRetryAfter;
+    }
+    if (applied_ >= announced_) return;
     const uint64_t from = applied_ + 1;
     auto page = query_->ReadCommits(from, options_.page_commits);
     if (!page) {
@@ -165,6 +172,7 @@ class ZmqFollower final : public Follower {
 
   void Learn(const std::string& primary_hub, uint64_t primary_commit) {
     if (primary_hub.empty() && primary_commit == 0) return;
+    primary_known_ |= !primary_hub.empty();
     status_.Update([&](StatusSnapshot& s) {
       if (!primary_hub.empty()) s.primary_hub = primary_hub;
       s.primary_commit = std::max(s.primary_commit, primary_commit);
@@ -218,6 +226,7 @@ class ZmqFollower final : public Follower {
   uint64_t applied_ = 0;    // Newest commit durable here.
   uint64_t announced_ = 0;  // Newest the upstream announced.
   std::string stopped_;
+  bool primary_known_ = false;
   SteadyClock::time_point retry_at_;
   SteadyClock::time_point progress_at_;
   uint64_t progress_from_ = 0;

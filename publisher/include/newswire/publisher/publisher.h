@@ -48,6 +48,10 @@ class Publisher {
   // every attempt; MALFORMED when what answered sent neither an error nor an
   // ack. An error with request id 0 (from a daemon that could not read the
   // id) is taken as this call's answer.
+  // A follower answers NOT_PRIMARY naming the primary: the request is sent
+  // there (same idempotency key) and so are the publishes after it;
+  // NOT_PRIMARY is returned only when no primary is named. Send/Receive do
+  // not follow.
   virtual Result<v1::PublishAck> Publish(const v1::Article& article,
                                          const PublishParams& params = {}) = 0;
 
