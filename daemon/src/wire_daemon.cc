@@ -174,7 +174,10 @@ class ZmqWireDaemon final : public WireDaemon {
         context_, follow, *store_, metrics_.replication,
         [this](std::vector<store::Committed> revisions) {
           // Durable here: now the desks may see them.
-          for (const auto& committed : revisions) fanout_->Send(committed);
+          for (const auto& committed : revisions) {
+            fanout_->Send(committed);
+            stats_.Note(committed);
+          }
           metrics_.replicated_revisions.fetch_add(revisions.size(), std::memory_order_relaxed);
           metrics_.last_commit_ns.store(clock_.NowNs(), std::memory_order_relaxed);
         });
