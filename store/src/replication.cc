@@ -347,7 +347,7 @@ Result<std::vector<Committed>> RocksRevisionStore::ApplyCommits(
   if (commits.empty()) return out;
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.durability == Durability::kSync;
-  if (auto status = db_->Write(write_options, &batch); !status.ok()) {
+  if (auto status = WriteLocked(write_options, batch); !status.ok()) {
     return StoreFailure("applying commits up to " + std::to_string(commit_index), status);
   }
 
@@ -362,6 +362,7 @@ Result<std::vector<Committed>> RocksRevisionStore::ApplyCommits(
   settled_ = writer_;
   last_wire_seq_.store(wire_seq, std::memory_order_release);
   last_commit_.store(commit_index, std::memory_order_release);
+  if (acked_) acked_->Advance(wire_seq);
   if (!held) return Fail(held.error());
   return out;
 }

@@ -781,7 +781,7 @@ Result<std::unique_ptr<RevisionStore>> RevisionStore::Open(const StoreOptions& o
   cf_options.bottommost_compression = rocksdb::kZSTD;
 
   static constexpr const char* kNames[kFamilyCount] = {
-      "default", "revisions",     "heads",      "log",        "channels", "idempotency",
+      "default", "revisions",     "heads",      "log",        "channels",  "idempotency",
       "meta",    "article_times", "wire_times", "feed_heads", "embargoes", "commits"};
   // Every publish looks its idempotency key up and nearly always misses: a
   // memtable bloom filter answers that without a skiplist search.

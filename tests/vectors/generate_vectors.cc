@@ -480,11 +480,10 @@ Json ErrorsFile(const Json& inputs, const Json& wire) {
             "tcp://primary.example:7700",
             0, "tcp://primary.example:7700"}
           .ToProto();
-  out["replies"] = Json::array(
-      {{{"name", "a follower refuses a publish and names the primary"},
-        {"publish_reply_hex", core::Hex(not_primary.SerializeAsString())},
-        {"request_id", 7},
-        {"error", ErrorJson(Error::FromProto(not_primary.error()))}}});
+  out["replies"] = Json::array({{{"name", "a follower refuses a publish and names the primary"},
+                                 {"publish_reply_hex", core::Hex(not_primary.SerializeAsString())},
+                                 {"request_id", 7},
+                                 {"error", ErrorJson(Error::FromProto(not_primary.error()))}}});
   return out;
 }
 
