@@ -5,6 +5,7 @@
 #include <csignal>
 #include <filesystem>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <vector>
 

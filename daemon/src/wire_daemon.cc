@@ -13,6 +13,7 @@
 #include "newswire/core/request_frame.h"
 #include "newswire/core/time.h"
 #include "newswire/replication/commit_feed.h"
+#include "newswire/replication/coordinator.h"
 #include "newswire/replication/follower.h"
 #include "not_primary.h"
 #include "publish_pipeline.h"
@@ -79,7 +80,11 @@ class ZmqWireDaemon final : public WireDaemon {
   std::string metrics_address() const override { return http_.address(); }
   bool restart_requested() const override { return restart_requested_; }
 
-  std::string failure() const override { return follower_ ? follower_->stopped() : ""; }
+  std::string failure() const override {
+    if (!fenced_.empty()) return fenced_;
+    return follower_ ? follower_->stopped() : "";
+  }
+  bool diverged() const override { return follower_ && follower_->diverged(); }
 
   void Run(const std::atomic<bool>& stop) override {
     const QueryContext query{
@@ -104,7 +109,9 @@ class ZmqWireDaemon final : public WireDaemon {
                          [this, s = service] { guard_->OnEvents(s); });
     }
     reactor.OnReadable("subscriptions", fanout_->socket(), [&] { fanout_->OnSubscriptions(); });
-    if (follower_) {
+    if (coordinator_) {
+      RunAsClusterNode(reactor);
+    } else if (follower_) {
       RunAsFollower(reactor);
     } else {
       RunAsPrimary(reactor);
@@ -157,8 +164,82 @@ class ZmqWireDaemon final : public WireDaemon {
     reactor.AfterEachRound("catch-up", [&] { follower_->CatchUp(); });
   }
 
+  // Failover (README "Failover"): etcd says who is primary; this node
+  // copies from it, or takes publishes when it is elected, or stops when
+  // it may no longer act as primary (a new term began without it).
+  void RunAsClusterNode(Reactor& reactor) {
+    reactor.OnReadable("upstream connection", follower_->monitor(),
+                       [&] { follower_->OnMonitorEvents(); });
+    reactor.OnReadable("replication", follower_->socket(), [&] { follower_->OnMessages(); });
+    reactor.OnReadable("write done", pipeline_->write_done_fd(), [&] { pipeline_->OnWriteDone(); });
+    reactor.OnReadable(
+        "publishes", *ingest_,
+        [&] {
+          if (primary_) {
+            pipeline_->OnPublishes();
+          } else {
+            RefusePublishes(*ingest_, metrics_);
+          }
+        },
+        [&] { return !primary_ || pipeline_->TakesPublishes(); });
+    reactor.AfterEachRound("catch-up", [&] {
+      if (!primary_) follower_->CatchUp();
+    });
+    reactor.AfterEachRound("embargo release", [&] {
+      if (primary_) pipeline_->ReleaseDueEmbargoes();
+    });
+    reactor.Every("leadership", std::chrono::milliseconds(50), [&] { FollowLeadership(); });
+    if (options_.retention_days > 0) {
+      reactor.Every("retention", kRetentionInterval, [&] {
+        if (primary_) ApplyRetention();
+      });
+    }
+  }
+
+  void FollowLeadership() {
+    const auto leadership = coordinator_->Current();
+    if (leadership.fenced) {
+      if (fenced_.empty()) fenced_ = "fenced: " + leadership.why_fenced;
+      return;
+    }
+    if (leadership.leader && !primary_) return Promote(leadership.epoch);
+    if (!leadership.known || leadership.leader) return;
+    if (primary_) {
+      fenced_ = "fenced: " + leadership.leader_hub + " is primary in epoch " +
+                std::to_string(leadership.epoch);
+      return;
+    }
+    if (follower_->upstream() != leadership.leader_hub) {
+      follower_->Retarget(leadership.leader_hub);
+      metrics_.replication.Update([&](replication::StatusSnapshot& s) {
+        s.primary_hub = leadership.leader_hub;
+        s.epoch = leadership.epoch;
+      });
+    }
+  }
+
+  // Elected: stop copying, write the new term into every commit, take
+  // publishes.
+  void Promote(uint64_t epoch) {
+    follower_->Retarget("");
+    store_->SetEpoch(epoch);
+    primary_ = true;
+    metrics_.replication.Update([&](replication::StatusSnapshot& s) {
+      s.role = replication::Role::kPrimary;
+      s.upstream.clear();
+      s.primary_hub = own_hub_;
+      s.epoch = epoch;
+      s.upstream_commit = s.applied_commit = store_->LastCommit();
+      s.behind_since_ns = 0;
+    });
+    spdlog::info("primary of cluster {} in epoch {}, from commit {} (wire sequence {})",
+                 options_.cluster, epoch, store_->LastCommit(), store_->LastWireSeq());
+  }
+
   Result<void> StartReplication() {
     feed_ = std::make_unique<replication::CommitFeed>(*store_, metrics_.replication);
+    own_hub_ = options_.advertise.empty() ? hub_.address : options_.advertise;
+    if (!options_.etcd.empty()) return StartClusterNode();
     if (options_.follow.empty()) {
       const std::string primary = options_.advertise.empty() ? hub_.address : options_.advertise;
       metrics_.replication.Update([&](replication::StatusSnapshot& s) {
@@ -168,9 +249,16 @@ class ZmqWireDaemon final : public WireDaemon {
       });
       return {};
     }
+    auto follower = CreateFollower(options_.follow);
+    if (!follower) return Fail(follower.error());
+    follower_ = std::move(*follower);
+    return {};
+  }
+
+  Result<std::unique_ptr<replication::Follower>> CreateFollower(const std::string& upstream) {
     replication::FollowerOptions follow;
-    follow.upstream = options_.follow;
-    auto follower = replication::Follower::Create(
+    follow.upstream = upstream;
+    return replication::Follower::Create(
         context_, follow, *store_, metrics_.replication,
         [this](std::vector<store::Committed> revisions) {
           // Durable here: now the desks may see them.
@@ -181,8 +269,29 @@ class ZmqWireDaemon final : public WireDaemon {
           metrics_.replicated_revisions.fetch_add(revisions.size(), std::memory_order_relaxed);
           metrics_.last_commit_ns.store(clock_.NowNs(), std::memory_order_relaxed);
         });
+  }
+
+  Result<void> StartClusterNode() {
+    if (!options_.follow.empty()) {
+      return Fail(v1::ERROR_CODE_MALFORMED, "follow and etcd exclude each other: etcd says whom");
+    }
+    primary_ = false;
+    auto follower = CreateFollower("");
     if (!follower) return Fail(follower.error());
     follower_ = std::move(*follower);
+    metrics_.replication.Update([&](replication::StatusSnapshot& s) {
+      s.role = replication::Role::kFollower;
+      s.applied_commit = store_->LastCommit();
+    });
+    replication::CoordinatorOptions cluster;
+    cluster.etcd = options_.etcd;
+    cluster.cluster = options_.cluster;
+    cluster.name = options_.node_name.empty() ? own_hub_ : options_.node_name;
+    cluster.hub = own_hub_;
+    auto coordinator = replication::Coordinator::Start(
+        cluster, [store = store_.get()] { return store->LastCommit(); });
+    if (!coordinator) return Fail(coordinator.error());
+    coordinator_ = std::move(*coordinator);
     return {};
   }
 
@@ -312,6 +421,10 @@ class ZmqWireDaemon final : public WireDaemon {
   std::unique_ptr<ConnectionGuard> guard_;
   std::unique_ptr<replication::CommitFeed> feed_;
   std::unique_ptr<replication::Follower> follower_;
+  std::unique_ptr<replication::Coordinator> coordinator_;
+  bool primary_ = true;  // Takes publishes (a cluster node: while elected).
+  std::string own_hub_;
+  std::string fenced_;  // Why this node may no longer act (cluster mode).
   core::HubEndpoints hub_;
   uint64_t store_failures_ = 0;  // As last logged.
   uint64_t store_recoveries_ = 0;

@@ -1,6 +1,7 @@
 #include "newswire/publisher/publisher.h"
 
 #include <random>
+#include <vector>
 
 #include <google/protobuf/io/coded_stream.h>
 #include <zmq.hpp>
@@ -25,8 +26,8 @@ std::string RandomKey() {
 
 class ZmqPublisher final : public Publisher {
  public:
-  ZmqPublisher(const PublisherOptions& options, std::string endpoint)
-      : options_(options), endpoint_(std::move(endpoint)) {
+  ZmqPublisher(const PublisherOptions& options, std::vector<std::string> endpoints)
+      : options_(options), endpoints_(std::move(endpoints)), endpoint_(endpoints_.front()) {
     Reconnect();
   }
 
@@ -78,8 +79,13 @@ class ZmqPublisher final : public Publisher {
         followed_.clear();
         continue;  // Just redirected: resend at once on the new socket.
       }
-      // No answer: a fresh socket drops anything queued for a dead peer; the
-      // idempotency key makes the resend safe.
+      // No answer: a fresh socket (on the next hub, when several are
+      // known) drops anything queued for a dead peer; the idempotency key
+      // makes the resend safe.
+      if (endpoints_.size() > 1) {
+        next_hub_ = (next_hub_ + 1) % endpoints_.size();
+        endpoint_ = endpoints_[next_hub_];
+      }
       Reconnect();
     }
     return Fail(v1::ERROR_CODE_UNAVAILABLE,
@@ -181,6 +187,8 @@ class ZmqPublisher final : public Publisher {
   }
 
   PublisherOptions options_;
+  std::vector<std::string> endpoints_;  // Ingest of each hub given.
+  std::size_t next_hub_ = 0;
   std::string endpoint_;
   std::string followed_;  // Set by a redirect until the resend goes out.
   zmq::context_t context_{1};
@@ -191,12 +199,20 @@ class ZmqPublisher final : public Publisher {
 }  // namespace
 
 Result<std::unique_ptr<Publisher>> Publisher::Connect(const PublisherOptions& options) {
-  auto hub = core::ParseHub(options.hub);
-  if (!hub) return Fail(hub.error());
-  if (hub->port == 0 && !hub->host.empty()) {
-    return Fail(v1::ERROR_CODE_MALFORMED, "hub port must not be 0");
+  std::vector<std::string> endpoints;
+  std::size_t start = 0;
+  while (true) {
+    const auto comma = options.hub.find(',', start);
+    auto hub = core::ParseHub(options.hub.substr(start, comma - start));
+    if (!hub) return Fail(hub.error());
+    if (hub->port == 0 && !hub->host.empty()) {
+      return Fail(v1::ERROR_CODE_MALFORMED, "hub port must not be 0");
+    }
+    endpoints.push_back(hub->ingest);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
   }
-  return std::unique_ptr<Publisher>(std::make_unique<ZmqPublisher>(options, hub->ingest));
+  return std::unique_ptr<Publisher>(std::make_unique<ZmqPublisher>(options, std::move(endpoints)));
 }
 
 }  // namespace newswire::publisher

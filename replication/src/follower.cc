@@ -19,12 +19,9 @@ constexpr std::chrono::seconds kProgressEvery{10};
 
 class ZmqFollower final : public Follower {
  public:
-  ZmqFollower(zmq::context_t& context, const FollowerOptions& options,
-              const core::HubEndpoints& hub, std::unique_ptr<subscriber::QueryClient> query,
-              store::RevisionStore& store, ReplicationStatus& status, Deliver deliver)
+  ZmqFollower(zmq::context_t& context, const FollowerOptions& options, store::RevisionStore& store,
+              ReplicationStatus& status, Deliver deliver)
       : options_(options),
-        hub_(hub),
-        query_(std::move(query)),
         store_(store),
         status_(status),
         deliver_(std::move(deliver)),
@@ -45,16 +42,31 @@ class ZmqFollower final : public Follower {
       return Fail(v1::ERROR_CODE_INTERNAL, "cannot monitor the follower's socket");
     }
     monitor_.connect(address);
-    socket_.connect(hub_.fanout);
     socket_.set(zmq::sockopt::subscribe, core::ReplicationChannel());
-    status_.Update([&](StatusSnapshot& s) {
-      s.role = Role::kFollower;
-      s.upstream = hub_.address;
-      s.applied_commit = applied_;
-    });
-    spdlog::info("following {} from commit {}", hub_.address, applied_ + 1);
-    return {};
+    if (options_.upstream.empty()) return {};
+    return Connect(options_.upstream);
   }
+
+  void Retarget(const std::string& upstream) override {
+    if (upstream == hub_.address) return;
+    if (!hub_.fanout.empty()) {
+      try {
+        socket_.disconnect(hub_.fanout);
+      } catch (const zmq::error_t&) {
+      }
+    }
+    hub_ = {};
+    query_.reset();
+    announced_ = applied_;
+    // Nothing the old upstream sent may be taken for the new one's.
+    for (zmq::message_t stale; socket_.recv(stale, zmq::recv_flags::dontwait);) {
+    }
+    if (upstream.empty()) return;
+    if (auto ok = Connect(upstream); !ok) Stop(ok.error().message);
+  }
+
+  const std::string& upstream() const override { return hub_.address; }
+  bool diverged() const override { return diverged_; }
 
   zmq::socket_t& socket() override { return socket_; }
   zmq::socket_t& monitor() override { return monitor_; }
@@ -76,7 +88,8 @@ class ZmqFollower final : public Follower {
       auto seq = count == 3 ? core::DecodeSequence(parts[1].to_string_view()) : std::nullopt;
       if (!seq || parts[0].to_string_view() != core::ReplicationChannel()) continue;
       announced_ = std::max(announced_, *seq);
-      if (parts[2].size() == 0 || stopped_.size() > 0) continue;  // A heartbeat.
+      // A heartbeat, or nothing to take until the upstream is checked.
+      if (parts[2].size() == 0 || !stopped_.empty() || check_prefix_ || !query_) continue;
       // Only the commit right after what is held (or queued to be) is
       // taken live; anything past a gap is read by CatchUp first.
       if (*seq != applied_ + static_cast<uint64_t>(live.size()) + 1) continue;
@@ -110,9 +123,10 @@ class ZmqFollower final : public Follower {
   }
 
   void CatchUp() override {
-    if (!stopped_.empty()) return;
+    if (!stopped_.empty() || !query_) return;
     const auto now = SteadyClock::now();
     if (now < retry_at_) return;
+    if (check_prefix_ && !CheckPrefix()) return;
     if (!primary_known_) {
       // Publishers are sent to the primary even before the first commit.
       auto head = query_->ReadCommits(UINT64_MAX, 1);
@@ -155,6 +169,49 @@ class ZmqFollower final : public Follower {
   }
 
  private:
+  Result<void> Connect(const std::string& upstream) {
+    auto hub = core::ParseHub(upstream);
+    if (!hub) return Fail(hub.error());
+    auto query = subscriber::QueryClient::Connect(upstream, options_.query_timeout);
+    if (!query) return Fail(query.error());
+    hub_ = *hub;
+    query_ = std::move(*query);
+    socket_.connect(hub_.fanout);
+    check_prefix_ = applied_ > 0;
+    status_.Update([&](StatusSnapshot& s) {
+      s.role = Role::kFollower;
+      s.upstream = hub_.address;
+      s.applied_commit = applied_;
+    });
+    spdlog::info("following {} from commit {}", hub_.address, applied_ + 1);
+    return {};
+  }
+
+  // Before copying from an upstream, this store's newest commit must be
+  // the upstream's commit of that index, byte for byte: otherwise this log
+  // went past (or away from) the upstream's, as an old primary's does.
+  bool CheckPrefix() {
+    auto ours = store_.ReadCommits(applied_, 1);
+    auto theirs = query_->ReadCommits(applied_, 1);
+    if (!theirs && theirs.error().code != v1::ERROR_CODE_NOT_FOUND) {
+      retry_at_ = SteadyClock::now() + kRetryAfter;
+      return false;  // Not reachable yet.
+    }
+    if (!ours || ours->commits().empty()) return false;
+    if (theirs && !theirs->commits().empty() &&
+        theirs->commits(0).record() == ours->commits(0).record()) {
+      check_prefix_ = false;
+      return true;
+    }
+    const uint64_t upstream_last = theirs ? theirs->last_commit() : 0;
+    diverged_ = true;
+    Stop("this store's log diverges from " + hub_.address + " at commit " +
+         std::to_string(std::min(applied_, upstream_last + 1)) + " (this store holds " +
+         std::to_string(applied_) + ", the upstream " + std::to_string(upstream_last) +
+         "): its commits past the upstream's were never copied there");
+    return false;
+  }
+
   void Apply(const google::protobuf::RepeatedPtrField<v1::ReplicatedCommit>& commits) {
     auto applied = store_.ApplyCommits(commits);
     if (!applied) {
@@ -226,6 +283,8 @@ class ZmqFollower final : public Follower {
   uint64_t applied_ = 0;    // Newest commit durable here.
   uint64_t announced_ = 0;  // Newest the upstream announced.
   std::string stopped_;
+  bool diverged_ = false;
+  bool check_prefix_ = false;  // Before the first copy from an upstream.
   bool primary_known_ = false;
   SteadyClock::time_point retry_at_;
   SteadyClock::time_point progress_at_;
@@ -238,12 +297,8 @@ Result<std::unique_ptr<Follower>> Follower::Create(zmq::context_t& context,
                                                    const FollowerOptions& options,
                                                    store::RevisionStore& store,
                                                    ReplicationStatus& status, Deliver deliver) {
-  auto hub = core::ParseHub(options.upstream);
-  if (!hub) return Fail(hub.error());
-  auto query = subscriber::QueryClient::Connect(options.upstream, options.query_timeout);
-  if (!query) return Fail(query.error());
-  auto follower = std::make_unique<ZmqFollower>(context, options, *hub, std::move(*query), store,
-                                                status, std::move(deliver));
+  auto follower =
+      std::make_unique<ZmqFollower>(context, options, store, status, std::move(deliver));
   if (auto ok = follower->Start(); !ok) return Fail(ok.error());
   return std::unique_ptr<Follower>(std::move(follower));
 }

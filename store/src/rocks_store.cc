@@ -250,6 +250,12 @@ std::vector<Result<Committed>> RocksRevisionStore::Settle(std::unique_ptr<Staged
                 [&](const auto& entry) { return entry.second.batch <= batch.number; });
   last_wire_seq_.store(settled_.wire_seq, std::memory_order_release);
   if (acked_) acked_->Advance(settled_.wire_seq);
+  // Acks name the primary's term (0 outside a cluster), which fences them.
+  if (const uint64_t epoch = epoch_.load(std::memory_order_relaxed); epoch != 0) {
+    for (auto& result : batch.results) {
+      if (result) result->ack.set_epoch(epoch);
+    }
+  }
   return std::move(batch.results);
 }
 

@@ -61,6 +61,12 @@ struct DaemonOptions {
   // /healthz fails (503) on a follower this many seconds behind its
   // upstream, or stopped.
   int max_replication_lag_s = 30;
+  // Failover (README "Failover"): etcd's client URLs (http://HOST:PORT,
+  // comma-separated). Set, this daemon is a node of `cluster`: primary while
+  // it holds the cluster's leader key, else a follower of whoever does.
+  std::string etcd;
+  std::string cluster = "newswire";
+  std::string node_name;  // Unique in the cluster; empty: the advertised hub.
 };
 
 class WireDaemon {
@@ -92,6 +98,10 @@ class WireDaemon {
   // Why Run returned by itself (a follower that cannot go on copying);
   // empty when it was stopped. newswired then exits with status 1.
   virtual std::string failure() const { return {}; }
+  // The failure is a store whose log diverged from the new primary's (an
+  // old primary's writes past what the others hold): newswired moves the
+  // store aside, keeping those revisions, and exits for a fresh copy.
+  virtual bool diverged() const { return false; }
 
  protected:
   WireDaemon() = default;

@@ -19,6 +19,9 @@
 namespace newswire::publisher {
 
 struct PublisherOptions {
+  // One hub, or several separated by commas (the nodes of a cluster): an
+  // attempt that gets no answer is sent again to the next one, and a
+  // follower's not_primary names the primary.
   std::string hub = "tcp://127.0.0.1:7700";
   std::string publisher_id = "anonymous";  // Recorded with every revision.
   // How long to wait for an ack before resending, and how many sends in all.

@@ -63,6 +63,16 @@ class Follower {
 
   // Why the follower stopped copying; empty while it copies.
   virtual const std::string& stopped() const = 0;
+  // It stopped because this store's log is not a prefix of the upstream's:
+  // an old primary that wrote past what the new one holds.
+  virtual bool diverged() const = 0;
+
+  // Failover (README "Failover"): copies from `upstream` from now on (the
+  // new primary), first checking that this store's newest commit is the
+  // upstream's commit of the same index; "" pauses copying (this node is
+  // the primary). The upstream given at Create may be "" too.
+  virtual void Retarget(const std::string& upstream) = 0;
+  virtual const std::string& upstream() const = 0;
 
  protected:
   Follower() = default;
