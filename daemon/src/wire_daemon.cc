@@ -203,6 +203,10 @@ class ZmqWireDaemon final : public WireDaemon {
       return;
     }
     if (leadership.leader && !primary_) return Promote(leadership.epoch);
+    if (!leadership.known && !primary_) {
+      // An election is under way: name no primary until there is one.
+      metrics_.replication.Update([](replication::StatusSnapshot& s) { s.primary_hub.clear(); });
+    }
     if (!leadership.known || leadership.leader) return;
     if (primary_) {
       fenced_ = "fenced: " + leadership.leader_hub + " is primary in epoch " +

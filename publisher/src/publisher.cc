@@ -1,6 +1,7 @@
 #include "newswire/publisher/publisher.h"
 
 #include <random>
+#include <thread>
 #include <vector>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -59,6 +60,13 @@ class ZmqPublisher final : public Publisher {
           if (error.code == v1::ERROR_CODE_NOT_PRIMARY && !error.primary_hub.empty() &&
               redirects++ < kMaxRedirects && FollowTo(error.primary_hub)) {
             --attempt;
+            break;
+          }
+          // No primary named (an election under way), or one that sends
+          // us around: another attempt, on the next hub, a moment later.
+          if (error.code == v1::ERROR_CODE_NOT_PRIMARY && attempt + 1 < options_.attempts) {
+            std::this_thread::sleep_for(std::min(left, kElectionPause));
+            redirects = 0;
             break;
           }
           return Fail(std::move(error));
@@ -125,6 +133,7 @@ class ZmqPublisher final : public Publisher {
 
  private:
   static constexpr int kMaxRedirects = 3;
+  static constexpr std::chrono::milliseconds kElectionPause{200};
 
   // Points the socket at the ingest of `hub`; false if it is no hub.
   bool FollowTo(const std::string& hub) {
