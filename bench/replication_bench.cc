@@ -61,11 +61,15 @@ struct Cluster {
   testing::TempDir dir;
   std::vector<std::unique_ptr<DaemonProcess>> nodes;
 
-  const std::string& Start(const std::string& name, const std::string& follow = "") {
-    std::vector<std::string> args = {
-        "--listen",   "tcp://127.0.0.1:0",     "--metrics-listen", "",
-        "--data-dir", dir.path() + "/" + name, "--durability",     "async"};
+  const std::string& Start(const std::string& name, const std::string& follow = "",
+                           std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--listen", "tcp://127.0.0.1:0", "--metrics-listen",
+                                     "",         "--data-dir",        dir.path() + "/" + name};
     if (!follow.empty()) args.insert(args.end(), {"--follow", follow});
+    if (std::find(extra.begin(), extra.end(), "--durability") == extra.end()) {
+      extra.insert(extra.end(), {"--durability", "async"});
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
     auto node = DaemonProcess::Start(NEWSWIRE_REPLICATION_BENCH_DAEMON_PATH, args, 15s,
                                      dir.path() + "/" + name + ".log");
     if (!node) Die(node.error().ToString());
@@ -280,6 +284,36 @@ void RunTiers(std::size_t revisions, double rate) {
   }
 }
 
+// Acks once the primary holds a revision, or once a majority of three
+// (the primary and one of two followers) does; fsync on every node.
+void RunAcks(std::size_t revisions) {
+  for (const std::string mode : {"primary", "quorum"}) {
+    Cluster cluster;
+    const std::vector<std::string> sync = {"--durability", "sync",       "--acks",
+                                           mode,           "--replicas", "3"};
+    const std::string primary = cluster.Start("primary", "", sync);
+    cluster.Start("follower-a", primary, {"--durability", "sync"});
+    cluster.Start("follower-b", primary, {"--durability", "sync"});
+    const int64_t start = Publish(primary, Corpus("acks-" + mode, revisions));
+    Figure("acks_" + mode, "publish_revisions_per_s",
+           static_cast<double>(revisions) / (static_cast<double>(NowNs() - start) / 1e9));
+    // One publish at a time: the ack's latency.
+    publisher::PublisherOptions options;
+    options.hub = primary;
+    auto publisher = publisher::Publisher::Connect(options);
+    if (!publisher) Die(publisher.error().ToString());
+    std::vector<int64_t> latencies;
+    for (const auto& revision : Corpus("acks-one-" + mode, revisions / 4)) {
+      const int64_t sent = NowNs();
+      auto ack = (*publisher)->Publish(revision.article);
+      if (!ack) Die("publish: " + ack.error().ToString());
+      latencies.push_back(NowNs() - sent);
+    }
+    Figure("acks_" + mode, "ack_latency_p50_us", Percentile(latencies, 0.5) / 1e3);
+    Figure("acks_" + mode, "ack_latency_p99_us", Percentile(latencies, 0.99) / 1e3);
+  }
+}
+
 void RunCatchUp(std::size_t revisions) {
   Cluster cluster;
   const std::string primary = cluster.Start("primary");
@@ -309,6 +343,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  using newswire::RunAcks;
   using newswire::RunCatchUp;
   using newswire::RunFanout;
   using newswire::RunTiers;
@@ -316,6 +351,7 @@ int main(int argc, char** argv) {
     RunFanout(10, 200);
     RunTiers(100, 200);
     RunCatchUp(500);
+    RunAcks(200);
     return 0;
   }
   RunFanout(10, 4000);
@@ -323,5 +359,6 @@ int main(int argc, char** argv) {
   RunFanout(1000, 400);
   RunTiers(2000, 500);
   RunCatchUp(50000);
+  RunAcks(4000);
   return 0;
 }

@@ -230,6 +230,12 @@ std::string AnswerQuery(const QueryContext& context, const v1::QueryRequest& req
       Put(reply, AnswerSnapshot(store, request.snapshot(), PageSize(request.snapshot().limit())),
           [&](auto r) { *reply.mutable_snapshot() = std::move(r); });
       break;
+    case v1::QueryRequest::kReportPosition:
+      if (context.replication) {
+        context.replication->ReportPosition(request.report_position().node(),
+                                    request.report_position().commit());
+      }
+      break;
     case v1::QueryRequest::kReadCommits:
       Put(reply, ReadCommits(store, request.read_commits(), context.replication),
           [&](auto r) { *reply.mutable_commits() = std::move(r); });

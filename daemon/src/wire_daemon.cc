@@ -141,7 +141,21 @@ class ZmqWireDaemon final : public WireDaemon {
   }
 
  private:
+  // Quorum acks: followers' reports wake the reactor; batches a majority
+  // now holds go out.
+  void WatchQuorum(Reactor& reactor) {
+    if (!options_.quorum_acks) return;
+    pipeline_->SetQuorum([this] {
+      return metrics_.replication.QuorumCommit(store_->LastCommit(), options_.replicas);
+    });
+    reactor.OnReadable("replica positions", metrics_.replication.wake_fd(), [&] {
+      metrics_.replication.Woken();
+      if (primary_) pipeline_->OnQuorum();
+    });
+  }
+
   void RunAsPrimary(Reactor& reactor) {
+    WatchQuorum(reactor);
     reactor.OnReadable("write done", pipeline_->write_done_fd(), [&] { pipeline_->OnWriteDone(); });
     reactor.OnReadable(
         "publishes", *ingest_, [&] { pipeline_->OnPublishes(); },
@@ -168,6 +182,7 @@ class ZmqWireDaemon final : public WireDaemon {
   // copies from it, or takes publishes when it is elected, or stops when
   // it may no longer act as primary (a new term began without it).
   void RunAsClusterNode(Reactor& reactor) {
+    WatchQuorum(reactor);
     reactor.OnReadable("upstream connection", follower_->monitor(),
                        [&] { follower_->OnMonitorEvents(); });
     reactor.OnReadable("replication", follower_->socket(), [&] { follower_->OnMessages(); });
@@ -226,6 +241,7 @@ class ZmqWireDaemon final : public WireDaemon {
   // publishes.
   void Promote(uint64_t epoch) {
     follower_->Retarget("");
+    metrics_.replication.ForgetPositions();  // Reports to this node start now.
     store_->SetEpoch(epoch);
     primary_ = true;
     metrics_.replication.Update([&](replication::StatusSnapshot& s) {
@@ -262,6 +278,7 @@ class ZmqWireDaemon final : public WireDaemon {
   Result<std::unique_ptr<replication::Follower>> CreateFollower(const std::string& upstream) {
     replication::FollowerOptions follow;
     follow.upstream = upstream;
+    follow.name = options_.node_name.empty() ? own_hub_ : options_.node_name;
     return replication::Follower::Create(
         context_, follow, *store_, metrics_.replication,
         [this](std::vector<store::Committed> revisions) {

@@ -224,6 +224,9 @@ class ZmqFollower final : public Follower {
       return;
     }
     applied_ = store_.LastCommit();
+    // The upstream may be waiting for a majority to hold these (quorum acks).
+    if (query_)
+      query_->ReportPosition(options_.name.empty() ? "follower" : options_.name, applied_);
     if (!applied->empty()) deliver_(std::move(*applied));
   }
 

@@ -116,6 +116,13 @@ class ZmqQueryClient final : public QueryClient {
     if (Send(request)) prefetched_.emplace(std::move(key), request.request_id());
   }
 
+  void ReportPosition(const std::string& node, uint64_t commit) override {
+    v1::QueryRequest request;
+    request.mutable_report_position()->set_node(node);
+    request.mutable_report_position()->set_commit(commit);
+    (void)Send(request);
+  }
+
   Result<v1::BackupReply> Backup(const std::string& path) override {
     v1::QueryRequest request;
     request.mutable_backup()->set_path(path);

@@ -340,3 +340,39 @@ TEST_F(ReplicationTest, FollowerOfAnotherWireStopsWithAClearError) {
 
 }  // namespace
 }  // namespace newswire
+
+namespace newswire {
+namespace {
+
+// acks = "quorum": a publish is acked (and fanned out) only once a majority
+// of the replica set, the primary counted, holds it durably.
+TEST_F(ReplicationTest, QuorumAcksWaitForAMajorityToHoldTheRevision) {
+  auto primary = std::make_unique<Daemon>(
+      Dir("primary"), std::vector<std::string>{"--acks", "quorum", "--replicas", "3"},
+      Ipc("primary.hub"));
+  publisher::PublisherOptions options;
+  options.hub = primary->hub();
+  options.attempt_timeout = 500ms;
+  options.attempts = 1;
+  ASSERT_OK_AND_ASSIGN(auto publisher, publisher::Publisher::Connect(options));
+  // Alone, the primary is no majority of three: no ack, nothing fanned out.
+  auto alone =
+      publisher->Publish(testing::MakeArticle("q", "Held for a majority"), {.publisher_key = "q1"});
+  ASSERT_FALSE(alone);
+  EXPECT_EQ(alone.error().code, v1::ERROR_CODE_UNAVAILABLE);
+
+  // One follower makes two of three: the same publish (same key) is acked,
+  // with what the primary had committed.
+  auto follower = Start("follower", primary->hub());
+  options.attempt_timeout = 5s;
+  ASSERT_OK_AND_ASSIGN(auto retry, publisher::Publisher::Connect(options));
+  ASSERT_OK_AND_ASSIGN(auto ack, retry->Publish(testing::MakeArticle("q", "Held for a majority"),
+                                                {.publisher_key = "q1"}));
+  EXPECT_EQ(ack.wire_seq(), 1u);
+  EXPECT_GE(LastCommit(follower->hub()), 1u);
+  ASSERT_OK_AND_ASSIGN(auto next, retry->Publish(testing::MakeArticle("q2", "Then at once")));
+  EXPECT_EQ(next.wire_seq(), 2u);
+}
+
+}  // namespace
+}  // namespace newswire

@@ -67,6 +67,11 @@ struct DaemonOptions {
   std::string etcd;
   std::string cluster = "newswire";
   std::string node_name;  // Unique in the cluster; empty: the advertised hub.
+  // When a publish is acked (and fanned out): once the primary holds it
+  // (false, "primary"), or once a majority of `replicas` nodes, the primary
+  // counted, holds it durably ("quorum"; followers report their positions).
+  bool quorum_acks = false;
+  int replicas = 3;
 };
 
 class WireDaemon {

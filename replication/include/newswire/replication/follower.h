@@ -37,6 +37,7 @@ struct FollowerOptions {
   std::chrono::milliseconds query_timeout{5000};
   uint32_t page_commits = 256;  // Commits per catch-up page.
   int receive_hwm = 100000;     // Live commits queued before ZeroMQ drops.
+  std::string name;             // Reported with this node's position upstream.
 };
 
 class Follower {

@@ -5,9 +5,16 @@
 // call from any thread.
 #pragma once
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace newswire::replication {
 
@@ -43,6 +50,48 @@ struct StatusSnapshot {
 
 class ReplicationStatus {
  public:
+  ReplicationStatus() : wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+  ~ReplicationStatus() {
+    if (wake_fd_ >= 0) close(wake_fd_);
+  }
+  ReplicationStatus(const ReplicationStatus&) = delete;
+  ReplicationStatus& operator=(const ReplicationStatus&) = delete;
+
+  // Quorum acks: followers' durable positions, reported to this node (the
+  // query threads call this). Readable on wake_fd() after each report.
+  void ReportPosition(const std::string& node, uint64_t commit) {
+    {
+      std::lock_guard lock(mutex_);
+      uint64_t& position = positions_[node];
+      if (commit <= position) return;
+      position = commit;
+    }
+    const uint64_t one = 1;
+    if (wake_fd_ >= 0) (void)!write(wake_fd_, &one, sizeof one);
+  }
+  int wake_fd() const { return wake_fd_; }
+  void Woken() const {
+    uint64_t count = 0;
+    if (wake_fd_ >= 0) (void)!read(wake_fd_, &count, sizeof count);
+  }
+  void ForgetPositions() {
+    std::lock_guard lock(mutex_);
+    positions_.clear();
+  }
+  // The newest commit a majority of `replicas` nodes holds, this one
+  // (holding `own`) counted: Kafka's high watermark.
+  uint64_t QuorumCommit(uint64_t own, int replicas) const {
+    std::vector<uint64_t> held = {own};
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& [node, commit] : positions_) held.push_back(std::min(commit, own));
+    }
+    const std::size_t majority = static_cast<std::size_t>(replicas / 2 + 1);
+    if (held.size() < majority) return 0;
+    std::sort(held.begin(), held.end(), std::greater<>());
+    return held[majority - 1];
+  }
+
   StatusSnapshot Snapshot() const {
     std::lock_guard lock(mutex_);
     return state_;
@@ -56,6 +105,8 @@ class ReplicationStatus {
  private:
   mutable std::mutex mutex_;
   StatusSnapshot state_;
+  std::map<std::string, uint64_t> positions_;
+  int wake_fd_ = -1;
 };
 
 }  // namespace newswire::replication

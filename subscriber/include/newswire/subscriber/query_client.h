@@ -53,6 +53,9 @@ class QueryClient {
   virtual Result<v1::CommitsReply> ReadCommits(uint64_t from_commit, uint32_t limit) = 0;
   // As PrefetchLog, for the ReadCommits call with the same arguments.
   virtual void PrefetchCommits(uint64_t from_commit, uint32_t limit) = 0;
+  // Tells the daemon the newest commit `node` holds durably; sent without
+  // waiting (the answer is dropped).
+  virtual void ReportPosition(const std::string& node, uint64_t commit) = 0;
 
   // Has the daemon write a consistent copy of its store to `path` on its
   // own machine.
