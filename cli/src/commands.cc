@@ -129,6 +129,7 @@ void PrintAck(const CommonOptions& common, const v1::PublishAck& ack, const std:
                            {"article_id", ack.article_id()},
                            {"duplicate", ack.duplicate()}};
     if (status == "held") line["embargoed_until"] = FormatUtc(ack.embargoed_until());
+    if (ack.epoch() != 0) line["epoch"] = ack.epoch();  // The primary's term (a cluster).
     if (status == "published" || status == "unchanged") {
       line["version"] = ack.version();
       line["wire_seq"] = ack.wire_seq();
