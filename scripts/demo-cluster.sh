@@ -40,7 +40,7 @@ HUBS=(tcp://127.0.0.1:17700 tcp://127.0.0.1:17710 tcp://127.0.0.1:17720)
 node() {  # index
   local i=$1
   while [ -z "$STOPPING" ]; do
-    "$NEWSWIRED" --etcd "$ETCD" --cluster demo --name "node-$i" --listen "${HUBS[$i]}" \
+    "$NEWSWIRED" --etcd "$ETCD" --cluster demo --node-name "node-$i" --listen "${HUBS[$i]}" \
       --metrics-listen "127.0.0.1:1778$i" --data-dir "$WORK/node-$i" \
       >>"$WORK/node-$i.out" 2>>"$WORK/node-$i.log" &
     echo $! >"$WORK/node-$i.pid"

@@ -178,9 +178,9 @@ std::string Metrics::RenderPrometheus(const store::RevisionStore& store, int64_t
          "Subscriptions that named no channel of this wire.",
          static_cast<double>(refused_subscriptions.load()));
   Header(out, "newswire_query_requests_total", "counter", "Query service requests, by kind.");
-  static constexpr const char* kQueries[] = {"none",     "none",       "get",    "history",
-                                             "read_log", "feed_heads", "backup", "snapshot",
-                                             "read_commits"};
+  static constexpr const char* kQueries[] = {"none",    "none",     "get",
+                                             "history", "read_log", "feed_heads",
+                                             "backup",  "snapshot", "read_commits"};
   for (std::size_t i = 2; i <= 7; ++i) {
     Line(out, "newswire_query_requests_total", std::string("kind=\"") + kQueries[i] + "\"",
          static_cast<double>(queries[i].load()));

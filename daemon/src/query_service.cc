@@ -233,7 +233,7 @@ std::string AnswerQuery(const QueryContext& context, const v1::QueryRequest& req
     case v1::QueryRequest::kReportPosition:
       if (context.replication) {
         context.replication->ReportPosition(request.report_position().node(),
-                                    request.report_position().commit());
+                                            request.report_position().commit());
       }
       break;
     case v1::QueryRequest::kReadCommits:

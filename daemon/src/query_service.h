@@ -5,7 +5,6 @@
 #include <string>
 
 #include "newswire/replication/status.h"
-#include "newswire/replication/status.h"
 #include "newswire/store/revision_store.h"
 #include "newswire/v1/wire.pb.h"
 

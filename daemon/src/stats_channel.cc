@@ -48,7 +48,8 @@ void StatsChannel::Note(const store::Committed& committed) {
 
 std::string StatsChannel::Next() {
   v1::StatsEvent stats;
-  *stats.mutable_time() = core::FromClockNs(clock_.NowNs());
+  const int64_t now = clock_.NowNs();
+  *stats.mutable_time() = core::FromClockNs(now);
   stats.set_wire_seq(store_.LastWireSeq());
   // A follower's revisions are the ones it copied.
   const uint64_t ingested =

@@ -87,11 +87,10 @@ class ZmqWireDaemon final : public WireDaemon {
   bool diverged() const override { return follower_ && follower_->diverged(); }
 
   void Run(const std::atomic<bool>& stop) override {
-    const QueryContext query{
-        .store = *store_,
-        .backup_dir = options_.backup_dir,
-        .backups = &metrics_.backups,
-        .replication = &metrics_.replication};
+    const QueryContext query{.store = *store_,
+                             .backup_dir = options_.backup_dir,
+                             .backups = &metrics_.backups,
+                             .replication = &metrics_.replication};
     // The query service stops with the reactor, whatever stopped it.
     std::atomic<bool> stop_queries{false};
     std::thread query_thread([&] {

@@ -40,14 +40,19 @@ struct Derived {
     }
   }
 
-  void Add(const v1::StoredRevision& revision) {
+  void Add(const v1::StoredRevision& revision, const v1::LogEntry& log, uint64_t first_wire_seq) {
     const auto& article = revision.article();
+    // As PublishBatch::WriteRecords builds it; Capture checks that the
+    // head holds no other field.
     v1::Head head;
     head.set_article_id(article.id());
     head.set_version(article.version());
     head.set_content_hash(revision.content_hash());
     head.set_wire_seq(revision.wire_seq());
     head.set_chain_hash(revision.chain_hash());
+    head.set_wire_time_ns(log.wire_time_ns());
+    if (article.pubstatus() != v1::PUB_STATUS_USABLE) head.set_pubstatus(article.pubstatus());
+    head.set_first_wire_seq(first_wire_seq);
     std::string bytes = head.SerializeAsString();
     feed_heads.emplace_back(keys::FeedHead(article.feed(), article.id()), bytes);
     heads.emplace_back(article.id(), std::move(bytes));
@@ -84,6 +89,12 @@ class Capture final : public rocksdb::WriteBatch::Handler {
         record_.set_last_wire_seq(seq);
       }
       if (family == kChannels) run_channels_.insert(ChannelOf(key.ToStringView()));
+      if (family == kHeads) {
+        v1::Head head;
+        if (head.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          first_wire_seqs_[head.wire_seq()] = head.first_wire_seq();
+        }
+      }
       return rocksdb::Status::OK();
     }
     if (!IsDerived(family, key.ToStringView(), value.ToStringView())) {
@@ -110,7 +121,32 @@ class Capture final : public rocksdb::WriteBatch::Handler {
     return rocksdb::Status::NotSupported("the store writes no merge operands");
   }
 
+ public:
+  // The heads' first wire sequences, per revision in wire order.
+  void AddFirstWireSeqs() {
+    for (uint64_t seq = record_.first_wire_seq(); seq != 0 && seq <= record_.last_wire_seq();
+         ++seq) {
+      auto it = first_wire_seqs_.find(seq);
+      record_.add_first_wire_seqs(it == first_wire_seqs_.end() ? 0 : it->second);
+    }
+  }
+
  private:
+  // The head as a replica rebuilds it (Derived::Add): a field added to Head
+  // and not derived there keeps the head as an explicit operation.
+  static std::string OnlyKnownFields(const v1::Head& head) {
+    v1::Head known;
+    known.set_article_id(head.article_id());
+    known.set_version(head.version());
+    known.set_content_hash(head.content_hash());
+    known.set_wire_seq(head.wire_seq());
+    known.set_chain_hash(head.chain_hash());
+    known.set_wire_time_ns(head.wire_time_ns());
+    known.set_pubstatus(head.pubstatus());
+    known.set_first_wire_seq(head.first_wire_seq());
+    return known.SerializeAsString();
+  }
+
   std::size_t Family(uint32_t id) const {
     auto it = family_of_.find(id);
     return it == family_of_.end() ? kDefaultFamily : it->second;
@@ -134,7 +170,7 @@ class Capture final : public rocksdb::WriteBatch::Handler {
       case kFeedHeads: {
         v1::Head head;
         return head.ParseFromArray(value.data(), static_cast<int>(value.size())) &&
-               Named(head.wire_seq());
+               Named(head.wire_seq()) && OnlyKnownFields(head) == value;
       }
       case kChannels: {
         if (value.empty() || value.size() % 8 != 0) return false;
@@ -164,6 +200,7 @@ class Capture final : public rocksdb::WriteBatch::Handler {
   v1::CommitRecord& record_;
   std::unordered_map<uint32_t, std::size_t> family_of_;
   std::set<std::string> run_channels_;
+  std::unordered_map<uint64_t, uint64_t> first_wire_seqs_;  // Wire seq -> its head's.
 };
 
 }  // namespace
@@ -179,6 +216,7 @@ std::string RocksRevisionStore::CaptureCommit(const rocksdb::WriteBatch& batch) 
   (void)batch.Iterate(&capture);
   capture.first_pass = false;
   (void)batch.Iterate(&capture);
+  capture.AddFirstWireSeqs();
   return record.SerializeAsString();
 }
 
@@ -325,7 +363,10 @@ Result<std::vector<Committed>> RocksRevisionStore::ApplyCommits(
       wire_time_ns = log.wire_time_ns();
       batch.Put(cf(kRevisions), keys::Revision(article.id(), article.version()), revision_bytes);
       batch.Put(cf(kLog), keys::Log(seq), log_bytes);
-      implied.Add(revision);
+      const uint64_t first_wire_seq = static_cast<int>(i) < record->first_wire_seqs_size()
+                                          ? record->first_wire_seqs(static_cast<int>(i))
+                                          : 0;
+      implied.Add(revision, log, first_wire_seq);
       Committed committed;
       committed.event = log.event().empty() ? EventOf(revision).SerializeAsString()
                                             : std::move(*log.mutable_event());

@@ -95,7 +95,7 @@ supervise() {  # i: runs node i until the stop file appears
   while [ ! -e "$STOP" ]; do
     if [ -e "$WORK/hold-$i" ]; then sleep 0.2; continue; fi
     # Not through in_ns: $! must be newswired itself (ip netns exec execs it).
-    ip netns exec "${NS[$i]}" "$NEWSWIRED" --etcd "$ALL_ETCD" --cluster chaos --name "node-$i" \
+    ip netns exec "${NS[$i]}" "$NEWSWIRED" --etcd "$ALL_ETCD" --cluster chaos --node-name "node-$i" \
       --listen "${HUB[$i]}" --metrics-listen 127.0.0.1:7780 --data-dir "$WORK/node-$i" \
       --acks quorum --replicas 3 >>"$WORK/node-$i.out" 2>>"$WORK/node-$i.log" &
     echo $! >"$WORK/node-$i.pid"

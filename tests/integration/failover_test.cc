@@ -85,7 +85,7 @@ class FailoverTest : public ::testing::Test {
   std::unique_ptr<testing::Daemon> Start(int i) {
     return std::make_unique<testing::Daemon>(
         dir_.path() + "/store-" + std::to_string(i),
-        std::vector<std::string>{"--etcd", etcd_url_, "--cluster", "test", "--name",
+        std::vector<std::string>{"--etcd", etcd_url_, "--cluster", "test", "--node-name",
                                  "node-" + std::to_string(i)},
         Hub(i));
   }
