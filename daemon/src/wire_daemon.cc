@@ -84,7 +84,9 @@ class ZmqWireDaemon final : public WireDaemon {
     if (!fenced_.empty()) return fenced_;
     return follower_ ? follower_->stopped() : "";
   }
-  bool diverged() const override { return follower_ && follower_->diverged(); }
+  // Only a cluster node moves its store aside by itself: a plain follower
+  // pointed at another wire's daemon just stops.
+  bool diverged() const override { return coordinator_ && follower_ && follower_->diverged(); }
 
   void Run(const std::atomic<bool>& stop) override {
     const QueryContext query{.store = *store_,

@@ -205,10 +205,11 @@ class ZmqFollower final : public Follower {
     }
     const uint64_t upstream_last = theirs ? theirs->last_commit() : 0;
     diverged_ = true;
-    Stop("this store's log diverges from " + hub_.address + " at commit " +
-         std::to_string(std::min(applied_, upstream_last + 1)) + " (this store holds " +
-         std::to_string(applied_) + ", the upstream " + std::to_string(upstream_last) +
-         "): its commits past the upstream's were never copied there");
+    Stop("this store's log diverges from " + hub_.address + "'s: its commit " +
+         std::to_string(applied_) +
+         (upstream_last < applied_ ? " is past the upstream's newest, "
+                                   : " is not the upstream's commit of that index (newest ") +
+         std::to_string(upstream_last) + (upstream_last < applied_ ? "" : ")"));
     return false;
   }
 
