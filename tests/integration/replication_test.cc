@@ -334,8 +334,7 @@ TEST_F(ReplicationTest, FollowerOfAnotherWireStopsWithAClearError) {
   };
   while (SteadyClock::now() < deadline && !exited()) std::this_thread::sleep_for(20ms);
   EXPECT_EQ(follower->Stop(), 1);
-  EXPECT_NE(follower->Stderr().find("diverges"), std::string::npos)
-      << follower->Stderr();
+  EXPECT_NE(follower->Stderr().find("diverges"), std::string::npos) << follower->Stderr();
 }
 
 }  // namespace
