@@ -82,7 +82,8 @@ start() {  # ns name listen [follow]
   local args=(--listen "$listen" --data-dir "$WORK/$name" --metrics-listen 127.0.0.1:7780
               --heartbeat-ms 200)
   [ -n "$follow" ] && args+=(--follow "$follow")
-  in_ns "$ns" "$NEWSWIRED" "${args[@]}" >"$WORK/$name.out" 2>"$WORK/$name.log" &
+  # Not through in_ns: $! must be newswired itself (ip netns exec execs it).
+  ip netns exec "$ns" "$NEWSWIRED" "${args[@]}" >"$WORK/$name.out" 2>"$WORK/$name.log" &
   PIDS+=($!)
   wait_ready "$WORK/$name.out"
 }
@@ -91,7 +92,7 @@ start "$R" regional "$REGIONAL" "$PRIMARY"
 start "$E" edge "$EDGE" "$REGIONAL"
 
 # A desk on the edge, following the whole wire.
-in_ns "$E" timeout 120 "$NEWSWIRE" tail --json --hub "$EDGE" --count "$REVISIONS" \
+ip netns exec "$E" timeout 120 "$NEWSWIRE" tail --json --hub "$EDGE" --count "$REVISIONS" \
   >"$WORK/desk.jsonl" 2>"$WORK/desk.log" &
 DESK=$!
 PIDS+=($DESK)
