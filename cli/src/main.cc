@@ -112,7 +112,8 @@ int main(int argc, char** argv) {
   top_cmd->add_option("--iterations", top_iterations, "stop after this many refreshes");
 
   AdminOptions admin;
-  auto* admin_cmd = app.add_subcommand("admin", "operate a store: verify, backup, restore");
+  auto* admin_cmd =
+      app.add_subcommand("admin", "operate a store: verify, backup, restore, compare");
   admin_cmd->require_subcommand(1);
   auto* verify_cmd =
       admin_cmd->add_subcommand("verify", "check every hash chain, diff and sequence");
@@ -134,6 +135,13 @@ int main(int argc, char** argv) {
   restore_cmd->add_option("--from", admin.from, "backup folder")->required();
   restore_cmd->add_option("--data-dir", admin.data_dir, "new store folder")->required();
 
+  std::vector<std::string> compare_hubs;
+  auto* compare_cmd = admin_cmd->add_subcommand(
+      "compare", "prove two nodes' logs identical up to the shorter (primary and follower)");
+  compare_cmd->add_option("--hub", compare_hubs, "a node's hub; give two")->required();
+  compare_cmd->add_flag("--json", common.json, "JSON lines instead of human text");
+  compare_cmd->add_option("--timeout-ms", timeout_ms, "how long to wait for each node");
+
   CLI11_PARSE(app, argc, argv);
   common.timeout = std::chrono::milliseconds(timeout_ms);
   common.color = !no_color && !common.json && isatty(STDOUT_FILENO);
@@ -151,5 +159,6 @@ int main(int argc, char** argv) {
   if (*backup_cmd) return RunAdminBackup(common, admin, /*via_hub=*/!*backup_dir_opt);
   if (*restore_cmd) return RunAdminRestore(common, admin);
   if (*history_cmd) return RunHistory(common, article_id);
+  if (*compare_cmd) return RunAdminCompare(common, compare_hubs);
   return 2;
 }

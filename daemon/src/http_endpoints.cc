@@ -3,8 +3,29 @@
 #include <charconv>
 
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 namespace newswire::daemon {
+namespace {
+
+// A follower's part of /healthz: where it copies from and how far behind.
+std::string ReplicationJson(const replication::StatusSnapshot& status, int64_t now_ns) {
+  if (status.role == replication::Role::kPrimary) return "";
+  nlohmann::json part = {{"upstream", status.upstream},
+                         {"primary", status.primary_hub},
+                         {"upstream_connected", status.connected},
+                         {"commit", status.applied_commit},
+                         {"lag_commits", status.commits_behind_upstream()},
+                         {"lag_commits_primary", status.commits_behind_primary()},
+                         {"lag_s", status.seconds_behind(now_ns)}};
+  if (!status.error.empty()) part["replication_error"] = status.error;
+  std::string text = part.dump();
+  text.front() = ',';
+  text.pop_back();
+  return text;
+}
+
+}  // namespace
 
 HttpEndpoints::HttpEndpoints(store::RevisionStore& store, const Metrics& metrics,
                              const core::Clock& clock)
@@ -46,15 +67,22 @@ void HttpEndpoints::Start() {
   server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
     auto probe = store_.Probe();
     const int64_t last = metrics_.last_commit_ns.load();
+    const int64_t now = clock_.NowNs();
+    const auto replication = metrics_.replication.Snapshot();
+    // A follower too far behind, or stopped, must not take desks.
+    const bool replicating =
+        replication.role == replication::Role::kPrimary ||
+        (replication.error.empty() && replication.seconds_behind(now) <= max_replication_lag_s_);
+    const bool healthy = probe && replicating;
     std::string body =
-        std::string("{\"status\":\"") + (probe ? "ok" : "unhealthy") +
+        std::string("{\"status\":\"") + (healthy ? "ok" : "unhealthy") +
         "\",\"store_writable\":" + (probe ? "true" : "false") +
         ",\"sockets_bound\":true,\"wire_seq\":" + std::to_string(store_.LastWireSeq()) +
         ",\"last_commit_age_s\":" +
         (last == 0 ? std::string("null")
                    : std::to_string((clock_.NowNs() - last) / 1'000'000'000)) +
-        "}";
-    response.status = probe ? 200 : 503;
+        ",\"role\":\"" + replication.role_name() + "\"" + ReplicationJson(replication, now) + "}";
+    response.status = healthy ? 200 : 503;
     response.set_content(body, "application/json");
   });
   thread_ = std::thread([this] { server_->listen_after_bind(); });

@@ -169,5 +169,21 @@ TEST(VectorsTest, RefusedPublishesNameTheirErrorCode) {
   }
 }
 
+TEST(VectorsTest, EveryErrorCodeHasItsNameAndAFollowerNamesThePrimary) {
+  const Json file = Vectors("errors.json");
+  ASSERT_FALSE(file["codes"].empty());
+  for (const auto& c : file["codes"]) {
+    EXPECT_EQ(ErrorCodeName(static_cast<ErrorCode>(c["code"].get<int>())), c["name"]);
+  }
+  for (const auto& r : file["replies"]) {
+    v1::PublishReply reply;
+    ASSERT_TRUE(reply.ParseFromString(Unhex(r["publish_reply_hex"])));
+    EXPECT_EQ(reply.request_id(), r["request_id"].get<uint64_t>());
+    const Error error = Error::FromProto(reply.error());
+    EXPECT_EQ(ErrorCodeName(error.code), r["error"]["name"]);
+    EXPECT_EQ(error.primary_hub, r["error"]["primary_hub"]);
+  }
+}
+
 }  // namespace
 }  // namespace newswire

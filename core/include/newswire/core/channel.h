@@ -28,6 +28,9 @@ std::string InstrumentChannel(std::string_view exchange, std::string_view symbol
 std::string TopicChannel(std::string_view topic);
 // The daemon's once-a-second v1::StatsEvent (not a revision channel).
 std::string StatsChannel();
+// Replication: each committed batch as a v1::ReplicatedCommit, its
+// sequence the commit index (not a revision channel; followers read it).
+std::string ReplicationChannel();
 
 enum class ChannelKind { kWire, kFeed, kInstrument, kTopic, kStats, kCount };
 // The kind of a channel topic, by its prefix (kWire for anything unknown).
