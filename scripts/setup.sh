@@ -34,6 +34,8 @@ PACKAGES=(
   python3-zstandard                 # the Python client: zstd deltas
   python3-pandas                    # the Python client's replay_frame (an optional extra)
   python3-pytest                    # the Python client's tests
+  etcd-server                       # failover: the leader key under a lease (tests, demo-cluster.sh)
+  iproute2                          # the followers' network-namespace test (ip netns, tc tbf)
 )
 
 missing=()

@@ -27,6 +27,7 @@ build/bench/newswire-store-bench --quick >/dev/null
 build/bench/newswire-rss-bench --quick >/dev/null
 build/bench/newswire-figures-bench --quick >/dev/null
 build/bench/newswire-snapshot-bench --quick >/dev/null 2>&1
+build/bench/newswire-replication-bench --quick >/dev/null
 /usr/bin/python3 bench/gateway_bench.py --quick >/dev/null
 
 echo "== libFuzzer: the diff engine 30 s, the JSON article decoder 20 s" >&2

@@ -57,25 +57,26 @@ nlohmann::json DeliveryJson(const subscriber::Delivery& d) {
   const auto& e = d.event;
   // Live: the bytes of the message; from the store: the same event's size.
   const std::size_t wire_bytes = d.event_bytes ? d.event_bytes : e.ByteSizeLong();
-  nlohmann::json line = {{"article_id", e.article_id()},
-                         {"version", e.version()},
-                         {"wire_seq", e.wire_seq()},
-                         {"wire_time", FormatUtc(e.wire_time())},
-                         {"channel", d.channel},
-                         {"channel_seq", d.channel_seq},
-                         {"payload", PayloadName(e)},
-                         {"diff_bytes", wire_bytes},
-                         {"full_bytes", e.full_bytes()},
-                         {"content_hash", core::Hex(e.content_hash())},
-                         {"verified", d.verified},
-                         {"repaired", d.repaired},
-                         {"recovered", d.recovered},
-                         {"urgency", d.article().urgency()},
-                         {"flash", d.flash()},
-                         {"kill", d.killed()},
-                         {"correction", d.correction()},
-                         {"lag_us", d.lag_ns / 1000},
-                         {"article", ProtoJson(d.article())}};
+  nlohmann::json line = {
+      {"article_id", e.article_id()},
+      {"version", e.version()},
+      {"wire_seq", e.wire_seq()},
+      {"wire_time", FormatUtc(e.wire_time())},
+      {"channel", d.channel},
+      {"channel_seq", d.channel_seq},
+      {"payload", PayloadName(e)},
+      {"diff_bytes", wire_bytes},
+      {"full_bytes", e.full_bytes()},
+      {"content_hash", core::Hex(e.content_hash())},
+      {"verified", d.verified},
+      {"repaired", d.repaired},
+      {"recovered", d.recovered},
+      {"urgency", d.article().urgency()},
+      {"flash", d.flash()},
+      {"kill", d.killed()},
+      {"correction", d.correction()},
+      {"lag_us", std::chrono::duration_cast<std::chrono::microseconds>(d.lag).count()},
+      {"article", ProtoJson(d.article())}};
   if (!d.problem.empty()) line["problem"] = d.problem;
   if (auto figures = FigureChangesOf(d)) line["figures"] = FiguresJson(*figures);
   return line;

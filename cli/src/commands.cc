@@ -37,6 +37,8 @@ int ExitCodeFor(const Error& error) {
   return kRejected;
 }
 
+}  // namespace
+
 // Prints a failure: always a line on stderr, and with --json an object on
 // stdout so a script reading the stream sees it too.
 int Report(const CommonOptions& common, const std::string& command, const std::string& subject,
@@ -50,6 +52,8 @@ int Report(const CommonOptions& common, const std::string& command, const std::s
   }
   return ExitCodeFor(error);
 }
+
+namespace {
 
 Result<std::string> ReadInput(const std::string& path) {
   std::ostringstream text;
@@ -125,6 +129,7 @@ void PrintAck(const CommonOptions& common, const v1::PublishAck& ack, const std:
                            {"article_id", ack.article_id()},
                            {"duplicate", ack.duplicate()}};
     if (status == "held") line["embargoed_until"] = FormatUtc(ack.embargoed_until());
+    if (ack.epoch() != 0) line["epoch"] = ack.epoch();  // The primary's term (a cluster).
     if (status == "published" || status == "unchanged") {
       line["version"] = ack.version();
       line["wire_seq"] = ack.wire_seq();
@@ -283,7 +288,7 @@ class DeliveryPrinter {
     if (!d.recovered) {
       char lag[48];
       std::snprintf(lag, sizeof lag, ", %.2f ms after it went out",
-                    static_cast<double>(d.lag_ns) / 1e6);
+                    std::chrono::duration<double, std::milli>(d.lag).count());
       std::cout << lag;
     }
     std::cout << "\n";

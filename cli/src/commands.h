@@ -90,6 +90,12 @@ int RunAdminBackup(const CommonOptions& common, const AdminOptions& options, boo
 // Verifies a backup, then copies it into a new store folder.
 int RunAdminRestore(const CommonOptions& common, const AdminOptions& options);
 int RunHistory(const CommonOptions& common, const std::string& article_id);
+// Compares two nodes' logs commit by commit (records, revisions, events) up
+// to the shorter: 0 when identical, 1 at the first difference.
+int RunAdminCompare(const CommonOptions& common, const std::vector<std::string>& hubs);
+// Prints a failure (stderr, and a JSON line with --json); the exit code.
+int Report(const CommonOptions& common, const std::string& command, const std::string& subject,
+           const Error& error);
 
 // newswire keygen: a CURVE key pair in DIR/NAME.key (mode 0600) and
 // DIR/NAME.pub.

@@ -131,8 +131,8 @@ int main(int argc, char** argv) {
   add_common(whoami_cmd);
 
   AdminOptions admin;
-  auto* admin_cmd =
-      app.add_subcommand("admin", "operate the daemon: verify, backup, restore, reload");
+  auto* admin_cmd = app.add_subcommand(
+      "admin", "operate the daemon or a store: verify, backup, restore, reload, compare");
   admin_cmd->require_subcommand(1);
   auto* verify_cmd =
       admin_cmd->add_subcommand("verify", "check every hash chain, diff and sequence");
@@ -156,6 +156,13 @@ int main(int argc, char** argv) {
   auto* reload_cmd = admin_cmd->add_subcommand(
       "reload", "have the daemon re-read its access file (operators; as SIGHUP does)");
   add_common(reload_cmd);
+
+  std::vector<std::string> compare_hubs;
+  auto* compare_cmd = admin_cmd->add_subcommand(
+      "compare", "prove two nodes' logs identical up to the shorter (primary and follower)");
+  compare_cmd->add_option("--hub", compare_hubs, "a node's hub; give two")->required();
+  compare_cmd->add_flag("--json", common.json, "JSON lines instead of human text");
+  compare_cmd->add_option("--timeout-ms", timeout_ms, "how long to wait for each node");
 
   CLI11_PARSE(app, argc, argv);
   common.timeout = std::chrono::milliseconds(timeout_ms);
@@ -183,5 +190,6 @@ int main(int argc, char** argv) {
   if (*history_cmd) return RunHistory(common, article_id);
   if (*whoami_cmd) return RunWhoami(common);
   if (*reload_cmd) return RunAdminReload(common);
+  if (*compare_cmd) return RunAdminCompare(common, compare_hubs);
   return 2;
 }

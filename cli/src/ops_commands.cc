@@ -112,6 +112,12 @@ nlohmann::json StatsJson(const v1::StatsEvent& s) {
           {"commit_p99_us", s.commit_p99_us()},
           {"rejected_total", s.rejected_total()},
           {"store_bytes", s.store_bytes()},
+          {"role", s.role()},
+          {"upstream", s.upstream()},
+          {"replication_lag_commits", s.replication_lag_commits()},
+          {"replication_lag_commits_primary", s.replication_lag_commits_primary()},
+          {"replication_lag_seconds", s.replication_lag_seconds()},
+          {"replication_error", s.replication_error()},
           {"busiest_feeds", counts(s.busiest_feeds())},
           {"busiest_instruments", counts(s.busiest_instruments())},
           {"recent", recent}};
@@ -133,7 +139,23 @@ std::string Screen(const std::string& hub, const v1::StatsEvent& s, const Style&
                 static_cast<unsigned long long>(s.rejected_total()),
                 static_cast<unsigned long long>(s.wire_seq()));
   out += line;
-  out += "  store " + Thousands(s.store_bytes()) + " B\n\n";
+  out += "  store " + Thousands(s.store_bytes()) + " B";
+  if (s.role() == "follower") {
+    std::snprintf(line, sizeof line,
+                  "    follower of %s: %llu commits (%.1f s) behind, %llu behind the primary",
+                  s.upstream().c_str(),
+                  static_cast<unsigned long long>(s.replication_lag_commits()),
+                  s.replication_lag_seconds(),
+                  static_cast<unsigned long long>(s.replication_lag_commits_primary()));
+    out += line;
+    if (!s.replication_error().empty()) {
+      out += "\n  " + std::string(style.Red()) + "replication stopped: " + s.replication_error() +
+             std::string(style.Reset());
+    }
+  } else if (!s.role().empty()) {
+    out += "    " + s.role();
+  }
+  out += "\n\n";
   auto table = [&](const char* title, const auto& counts) {
     out += std::string(style.Bold()) + "  " + title + std::string(style.Reset()) + "\n";
     if (counts.empty()) out += "    (quiet)\n";

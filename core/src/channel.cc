@@ -40,6 +40,7 @@ std::string ScopedChannel(std::string_view feed, std::string_view channel) {
 }
 
 std::string StatsChannel() { return Make("s", ""); }
+std::string ReplicationChannel() { return Make("r", ""); }
 
 ChannelKind KindOf(std::string_view channel) {
   if (channel.starts_with("f/")) {
@@ -56,7 +57,7 @@ ChannelKind KindOf(std::string_view channel) {
 
 bool IsChannelTopic(std::string_view topic) {
   if (topic.empty() || topic.size() > 256 || topic.back() != kChannelTerminator) return false;
-  if (topic == "w|" || topic == "s|") return true;
+  if (topic == "w|" || topic == "s|" || topic == "r|") return true;
   return (topic.starts_with("f/") || topic.starts_with("i/") || topic.starts_with("t/")) &&
          topic.size() > 3 && topic.find(kChannelTerminator) == topic.size() - 1;
 }

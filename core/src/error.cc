@@ -15,6 +15,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case v1::ERROR_CODE_DIFF_MISMATCH: return "diff_mismatch";
     case v1::ERROR_CODE_INTERNAL: return "internal";
     case v1::ERROR_CODE_IDEMPOTENCY_KEY_REUSED: return "idempotency_key_reused";
+    case v1::ERROR_CODE_NOT_PRIMARY: return "not_primary";
     default: return "unspecified";
   }
 }
@@ -33,11 +34,12 @@ v1::Error Error::ToProto() const {
   proto.set_code(code);
   proto.set_message(message);
   proto.set_current_version(current_version);
+  proto.set_primary_hub(primary_hub);
   return proto;
 }
 
 Error Error::FromProto(const v1::Error& proto) {
-  return Error{proto.code(), proto.message(), proto.current_version()};
+  return Error{proto.code(), proto.message(), proto.current_version(), proto.primary_hub()};
 }
 
 Error NoArticle(std::string_view article_id) {

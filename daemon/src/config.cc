@@ -77,7 +77,34 @@ struct Raw {
   std::string payload = "smallest";
   int64_t heartbeat_ms = 1000;
   std::size_t fanout_queue_mb = 64;
+  std::string acks = "primary";
 };
+
+// Followers and failover (README "Followers", "Failover").
+void AddReplicationOptions(CLI::App& app, Config& config, Raw& raw) {
+  DaemonOptions& d = config.daemon;
+  app.add_option("--follow", d.follow,
+                 "tcp://HOST:PORT of a daemon to follow: copy its log, serve queries and "
+                 "fan-out, refuse publishes");
+  app.add_option("--advertise", d.advertise,
+                 "hub publishers should use for this daemon as primary (empty: --listen)");
+  app.add_option("--max-replication-lag-s", d.max_replication_lag_s,
+                 "/healthz fails on a follower this far behind its upstream")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  app.add_option("--etcd", d.etcd,
+                 "http://HOST:PORT[,...] of etcd: run as a node of a cluster with failover");
+  app.add_option("--cluster", d.cluster, "the cluster's name in etcd")->capture_default_str();
+  app.add_option("--node-name", d.node_name, "this node's name in the cluster (empty: its hub)");
+  app.add_option("--acks", raw.acks,
+                 "primary (ack once the primary holds a publish) or quorum (once a majority of "
+                 "--replicas nodes does)")
+      ->check(CLI::IsMember({"primary", "quorum"}))
+      ->capture_default_str();
+  app.add_option("--replicas", d.replicas, "nodes in the replica set, for quorum acks")
+      ->check(CLI::Range(1, 99))
+      ->capture_default_str();
+}
 
 // Every setting, with its one validation. `with_file` false takes --config
 // as a plain string: used to tell whether a bad value came from the file.
@@ -154,6 +181,7 @@ void AddOptions(CLI::App& app, Config& config, Raw& raw, bool with_file) {
   app.add_flag("--insecure", d.insecure,
                "listen beyond loopback without CURVE (anyone who reaches the ports may publish "
                "and read everything)");
+  AddReplicationOptions(app, config, raw);
 }
 
 // Why parsing stopped: CLI11's exit code (0 for --help) and message.
@@ -186,6 +214,7 @@ std::optional<Stop> Parse(const std::vector<std::string>& args, Config& config, 
   config.daemon.deltas = *ParsePayload(raw.payload);
   config.daemon.heartbeat_interval = std::chrono::milliseconds(raw.heartbeat_ms);
   config.daemon.fanout_queue_bytes = raw.fanout_queue_mb << 20;
+  config.daemon.quorum_acks = raw.acks == "quorum";
   return std::nullopt;
 }
 

@@ -60,6 +60,12 @@ void Fanout::Send(const store::Committed& committed) {
   }
 }
 
+void Fanout::SendCommit(uint64_t commit, const std::string& replicated_commit) {
+  socket_.send(zmq::buffer(core::ReplicationChannel()), zmq::send_flags::sndmore);
+  socket_.send(zmq::buffer(core::EncodeSequence(commit)), zmq::send_flags::sndmore);
+  socket_.send(zmq::buffer(replicated_commit), zmq::send_flags::none);
+}
+
 void Fanout::SendStats(const std::string& stats_event) {
   socket_.send(zmq::buffer(core::StatsChannel()), zmq::send_flags::sndmore);
   socket_.send(zmq::buffer(core::EncodeSequence(++stats_seq_)), zmq::send_flags::sndmore);
@@ -106,6 +112,7 @@ void Fanout::SendHeartbeats() {
 // its own events.
 uint64_t Fanout::LastSeq(const std::string& channel) const {
   if (core::KindOf(channel) == core::ChannelKind::kStats) return stats_seq_;
+  if (channel == core::ReplicationChannel()) return store_.LastCommit();
   return store_.LastChannelSeq(channel);
 }
 

@@ -51,6 +51,11 @@ class Fanout {
 
   // One encoded event, shared by every channel's message without copying.
   void Send(const store::Committed& committed);
+  // A commit on the replication channel (sequence: its commit index).
+  void SendCommit(uint64_t commit, const std::string& replicated_commit);
+  // Whether some subscriber follows `channel` (the replication channel:
+  // whether a follower listens).
+  bool Wants(const std::string& channel) const { return subscribed_.count(channel) > 0; }
   // The stats channel's next event (its own sequence).
   void SendStats(const std::string& stats_event);
 

@@ -3,8 +3,29 @@
 #include <charconv>
 
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 namespace newswire::daemon {
+namespace {
+
+// A follower's part of /healthz: where it copies from and how far behind.
+std::string ReplicationJson(const replication::StatusSnapshot& status, int64_t now_ns) {
+  if (status.role == replication::Role::kPrimary) return "";
+  nlohmann::json part = {{"upstream", status.upstream},
+                         {"primary", status.primary_hub},
+                         {"upstream_connected", status.connected},
+                         {"commit", status.applied_commit},
+                         {"lag_commits", status.commits_behind_upstream()},
+                         {"lag_commits_primary", status.commits_behind_primary()},
+                         {"lag_s", status.seconds_behind(now_ns)}};
+  if (!status.error.empty()) part["replication_error"] = status.error;
+  std::string text = part.dump();
+  text.front() = ',';
+  text.pop_back();
+  return text;
+}
+
+}  // namespace
 
 HttpEndpoints::HttpEndpoints(store::RevisionStore& store, const Metrics& metrics,
                              const core::Clock& clock)
@@ -53,27 +74,32 @@ void HttpEndpoints::Start() {
                  response.set_content(metrics_.RenderPrometheus(store_, clock_.NowNs()),
                                       "text/plain; version=0.0.4");
                });
-  server_->Get(
-      "/healthz", [this, sees_all](const httplib::Request& request, httplib::Response& response) {
-        auto probe = store_.Probe();
-        if (!sees_all(request)) {  // Up or not, and nothing about the wire.
-          response.status = probe ? 200 : 503;
-          response.set_content(probe ? R"({"status":"ok"})" : R"({"status":"unhealthy"})",
-                               "application/json");
-          return;
-        }
-        const int64_t last = metrics_.last_commit_ns.load();
-        std::string body =
-            std::string("{\"status\":\"") + (probe ? "ok" : "unhealthy") +
-            "\",\"store_writable\":" + (probe ? "true" : "false") +
-            ",\"sockets_bound\":true,\"wire_seq\":" + std::to_string(store_.LastWireSeq()) +
-            ",\"last_commit_age_s\":" +
-            (last == 0 ? std::string("null")
-                       : std::to_string((clock_.NowNs() - last) / 1'000'000'000)) +
-            "}";
-        response.status = probe ? 200 : 503;
-        response.set_content(body, "application/json");
-      });
+  server_->Get("/healthz", [this, sees_all](const httplib::Request& request,
+                                            httplib::Response& response) {
+    auto probe = store_.Probe();
+    const int64_t last = metrics_.last_commit_ns.load();
+    const int64_t now = clock_.NowNs();
+    const auto replication = metrics_.replication.Snapshot();
+    // A follower too far behind, or stopped, must not take desks.
+    const bool replicating =
+        replication.role == replication::Role::kPrimary ||
+        (replication.error.empty() && replication.seconds_behind(now) <= max_replication_lag_s_);
+    const bool healthy = probe && replicating;
+    response.status = healthy ? 200 : 503;
+    if (!sees_all(request)) {  // Up or not, and nothing about the wire.
+      response.set_content(healthy ? R"({"status":"ok"})" : R"({"status":"unhealthy"})",
+                           "application/json");
+      return;
+    }
+    std::string body =
+        std::string("{\"status\":\"") + (healthy ? "ok" : "unhealthy") +
+        "\",\"store_writable\":" + (probe ? "true" : "false") +
+        ",\"sockets_bound\":true,\"wire_seq\":" + std::to_string(store_.LastWireSeq()) +
+        ",\"last_commit_age_s\":" +
+        (last == 0 ? std::string("null") : std::to_string((now - last) / 1'000'000'000)) +
+        ",\"role\":\"" + replication.role_name() + "\"" + ReplicationJson(replication, now) + "}";
+    response.set_content(body, "application/json");
+  });
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // stop() is a no-op until the server runs: wait for it (bounded), or a
   // quick SIGTERM would leave the HTTP thread serving forever.

@@ -39,10 +39,14 @@ class HttpEndpoints {
     sees_all_ = std::move(sees_all);
   }
 
+  // /healthz fails on a follower this many seconds behind its upstream.
+  void set_max_replication_lag_s(int seconds) { max_replication_lag_s_ = seconds; }
+
  private:
   store::RevisionStore& store_;
   const Metrics& metrics_;
   const core::Clock& clock_;
+  int max_replication_lag_s_ = 30;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::string address_;

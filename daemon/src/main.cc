@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <vector>
 
@@ -73,6 +74,28 @@ std::vector<std::string> SameAddresses(int argc, char** argv, const std::string&
 
 }  // namespace
 
+// An old primary's store that wrote past what the new primary holds: kept
+// whole (a compliance record of what was truncated), never deleted; the
+// next start copies the new primary's log into a fresh store.
+int KeepDivergedStoreAside(const std::string& data_dir) {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const std::string aside =
+      data_dir + ".diverged-" +
+      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+  std::error_code error;
+  std::filesystem::rename(data_dir, aside, error);
+  if (error) {
+    spdlog::critical("cannot move the diverged store {} aside: {}", data_dir, error.message());
+    return 1;
+  }
+  spdlog::critical(
+      "the diverged store is kept at {} (its revisions past the new primary's log were never "
+      "copied; newswire admin verify --data-dir reads it); start again to copy the new "
+      "primary's log",
+      aside);
+  return 3;
+}
+
 int main(int argc, char** argv) {
   // Everything the daemon writes (the store, its backups, ACKED) is the
   // owner's alone: held embargoed text is in there.
@@ -115,6 +138,14 @@ int main(int argc, char** argv) {
     again.push_back(nullptr);
     execv("/proc/self/exe", again.data());
     std::perror("newswired: cannot start again");
+    return 1;
+  }
+  if (auto failure = (*daemon)->failure(); !failure.empty()) {
+    spdlog::critical("stopped: {}", failure);
+    if ((*daemon)->diverged()) {
+      daemon->reset();  // Closes the store.
+      return KeepDivergedStoreAside(d.data_dir);
+    }
     return 1;
   }
   return 0;

@@ -80,6 +80,35 @@ Metrics::Metrics()
           {50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 0.1, 0.25, 1}),
       query_seconds({50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 0.1, 1}) {}
 
+void Metrics::RenderReplication(std::string& out, const store::RevisionStore& store,
+                                int64_t now_ns) const {
+  const auto status = replication.Snapshot();
+  Header(out, "newswire_replication_role", "gauge", "1 for this node's role.");
+  Line(out, "newswire_replication_role", std::string("role=\"") + status.role_name() + "\"", 1);
+  Single(out, "newswire_replication_commit", "gauge", "Newest commit held durably here.",
+         static_cast<double>(store.LastCommit()));
+  Single(out, "newswire_replication_upstream_commit", "gauge",
+         "Newest commit the upstream announced (a follower's).",
+         static_cast<double>(status.upstream_commit));
+  Header(out, "newswire_replication_lag_commits", "gauge",
+         "Commits announced and not yet held here, behind the upstream and the primary.");
+  Line(out, "newswire_replication_lag_commits", "behind=\"upstream\"",
+       static_cast<double>(status.commits_behind_upstream()));
+  Line(out, "newswire_replication_lag_commits", "behind=\"primary\"",
+       static_cast<double>(status.commits_behind_primary()));
+  Single(out, "newswire_replication_lag_seconds", "gauge",
+         "Seconds since this follower was last caught up with its upstream (0: caught up).",
+         status.seconds_behind(now_ns));
+  Single(out, "newswire_replication_connected", "gauge",
+         "A follower's link to its upstream is up (1) or down (0).", status.connected ? 1 : 0);
+  Single(out, "newswire_replication_stopped", "gauge",
+         "1 when a follower stopped copying (see the log and /healthz).",
+         status.error.empty() ? 0 : 1);
+  Single(out, "newswire_replicated_revisions_total", "counter",
+         "Revisions a follower copied and fanned out.",
+         static_cast<double>(replicated_revisions.load()));
+}
+
 std::string Metrics::RenderPrometheus(const store::RevisionStore& store, int64_t now_ns) const {
   std::string out;
   Single(out, "newswire_revisions_ingested_total", "counter",
@@ -151,8 +180,9 @@ std::string Metrics::RenderPrometheus(const store::RevisionStore& store, int64_t
          "Subscriptions that named no channel of this wire.",
          static_cast<double>(refused_subscriptions.load()));
   Header(out, "newswire_query_requests_total", "counter", "Query service requests, by kind.");
-  static constexpr const char* kQueries[] = {"none",     "none",       "get",    "history",
-                                             "read_log", "feed_heads", "backup", "snapshot"};
+  static constexpr const char* kQueries[] = {"none",    "none",     "get",
+                                             "history", "read_log", "feed_heads",
+                                             "backup",  "snapshot", "read_commits"};
   for (std::size_t i = 2; i <= 7; ++i) {
     Line(out, "newswire_query_requests_total", std::string("kind=\"") + kQueries[i] + "\"",
          static_cast<double>(queries[i].load()));
@@ -177,6 +207,7 @@ std::string Metrics::RenderPrometheus(const store::RevisionStore& store, int64_t
   Single(out, "newswire_store_probe_writes_total", "counter",
          "Probe writes health checks made (at most one every few seconds, whatever the rate).",
          static_cast<double>(health.probe_writes));
+  RenderReplication(out, store, now_ns);
   Header(out, "newswire_store_bytes", "gauge", "RocksDB sizes, by part.");
   for (const auto& [name, value] : store.Sizes()) {
     Line(out, "newswire_store_bytes", "part=\"" + name + "\"", static_cast<double>(value));
@@ -184,12 +215,12 @@ std::string Metrics::RenderPrometheus(const store::RevisionStore& store, int64_t
   Header(out, "newswire_handshake_failures_total", "counter",
          "Connections refused at the handshake, by service and reason (security on).");
   static constexpr const char* kHandshakeServices[] = {"ingest", "fanout", "query"};
-  static constexpr const char* kHandshakeReasons[] = {"no_curve", "unknown_key", "bad_handshake"};
+  static constexpr const char* kReasonNames[] = {"no_curve", "unknown_key", "bad_handshake"};
   for (std::size_t s = 0; s < std::size(kHandshakeServices); ++s) {
-    for (std::size_t r = 0; r < std::size(kHandshakeReasons); ++r) {
+    for (std::size_t r = 0; r < std::size(kReasonNames); ++r) {
       Line(out, "newswire_handshake_failures_total",
-           std::string("service=\"") + kHandshakeServices[s] + "\",reason=\"" +
-               kHandshakeReasons[r] + "\"",
+           std::string("service=\"") + kHandshakeServices[s] + "\",reason=\"" + kReasonNames[r] +
+               "\"",
            static_cast<double>(handshake_failures[s][r].load()));
     }
   }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "newswire/core/channel.h"
+#include "newswire/replication/status.h"
 #include "newswire/store/revision_store.h"
 #include "newswire/v1/wire.pb.h"
 
@@ -87,9 +88,15 @@ struct Metrics {
   // Counts a server-side handshake monitor event for `service` (0 ingest,
   // 1 fan-out, 2 query); other events are ignored.
   void CountHandshake(std::size_t service, uint16_t event, uint32_t value);
+  // Role, primary and replication lag: set by the replication parts.
+  replication::ReplicationStatus replication;
+  std::atomic<uint64_t> replicated_revisions{0};  // Fanned out by a follower.
 
   // The /metrics page.
   std::string RenderPrometheus(const store::RevisionStore& store, int64_t now_ns) const;
+
+ private:
+  void RenderReplication(std::string& out, const store::RevisionStore& store, int64_t now_ns) const;
 };
 
 }  // namespace newswire::daemon

@@ -66,7 +66,7 @@ void PublishPipeline::OnPublishes() {
     // Light load: write here. Blocks for the write (and its fsync).
     auto written = store_.Write(*batch.staged);
     auto results = store_.Settle(std::move(batch.staged), std::move(written));
-    Deliver(batch, std::move(results));
+    Deliver(batch, std::move(results), store_.LastCommit());
   } else {
     WriteOnThread(std::move(batch));
   }
@@ -157,16 +157,38 @@ void PublishPipeline::OnWriteDone() {
   // Settled before the next write starts: a failed write voids the batch
   // staged on top of it.
   auto results = store_.Settle(std::move(done.staged), std::move(written));
+  const uint64_t commit = store_.LastCommit();  // Before the next write starts.
   if (staged_) {
     WriteOnThread(std::move(*staged_));
     staged_.reset();
   }
-  Deliver(done, std::move(results));
+  Deliver(done, std::move(results), commit);
+}
+
+// With quorum acks, a batch waits (in order) until a majority holds its
+// commit; otherwise it goes at once.
+void PublishPipeline::Deliver(Batch& batch, std::vector<Result<Committed>> results,
+                              uint64_t commit) {
+  if (quorum_ && (!awaiting_.empty() || commit > quorum_())) {
+    awaiting_.push_back({std::move(batch), std::move(results), commit});
+    return;
+  }
+  DeliverNow(batch, std::move(results));
+}
+
+void PublishPipeline::OnQuorum() {
+  if (awaiting_.empty()) return;
+  const uint64_t quorum = quorum_ ? quorum_() : UINT64_MAX;
+  while (!awaiting_.empty() && awaiting_.front().commit <= quorum) {
+    Awaiting ready = std::move(awaiting_.front());
+    awaiting_.pop_front();
+    DeliverNow(ready.batch, std::move(ready.results));
+  }
 }
 
 // Fans out what a settled batch committed, then answers every publish in
 // it: subscribers hear of a revision no later than its publisher.
-void PublishPipeline::Deliver(Batch& batch, std::vector<Result<Committed>> results) {
+void PublishPipeline::DeliverNow(Batch& batch, std::vector<Result<Committed>> results) {
   (void)NEWSWIRE_SYNC_POINT("daemon.settled");
   Record(results, batch.started);
   for (auto& result : results) {
@@ -212,7 +234,7 @@ void PublishPipeline::ReleaseDueEmbargoes() {
       metrics_.embargo_release_failures.fetch_add(1, std::memory_order_relaxed);
     }
   }
-  Deliver(batch, std::move(results));
+  Deliver(batch, std::move(results), store_.LastCommit());
 }
 
 void PublishPipeline::Drain() {

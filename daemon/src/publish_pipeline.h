@@ -21,6 +21,8 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -57,7 +59,9 @@ class PublishPipeline {
                                                          DaemonSecurity& security);
 
   // Reactor handlers.
-  bool TakesPublishes() const { return state_ != State::kWritingOneStaged; }
+  bool TakesPublishes() const {
+    return state_ != State::kWritingOneStaged && awaiting_.size() < kMaxAwaiting;
+  }
   void OnPublishes();  // The ingest socket is readable.
   int write_done_fd() const { return writer_->done_fd(); }
   void OnWriteDone();          // The writer thread finished a batch.
@@ -66,6 +70,13 @@ class PublishPipeline {
   // Writes, settles and delivers every batch in flight (before retention,
   // an embargo release, or stopping).
   void Drain();
+
+  // Quorum acks (README "Failover"): a settled batch is fanned out and
+  // acked only once `quorum_commit()` (the newest commit a majority holds)
+  // reaches its commit; OnQuorum delivers those that now may go. Null:
+  // at once (acks = "primary").
+  void SetQuorum(std::function<uint64_t()> quorum_commit) { quorum_ = std::move(quorum_commit); }
+  void OnQuorum();
 
  private:
   // A staged batch and the answers owed for it.
@@ -85,7 +96,8 @@ class PublishPipeline {
   std::optional<store::PublishInput> Read(zmq::message_t& payload, const Envelope& envelope,
                                           uint64_t& request_id);
   void WriteOnThread(Batch batch);
-  void Deliver(Batch& batch, std::vector<Result<store::Committed>> results);
+  void Deliver(Batch& batch, std::vector<Result<store::Committed>> results, uint64_t commit);
+  void DeliverNow(Batch& batch, std::vector<Result<store::Committed>> results);
   void Acknowledge(Batch& batch, std::vector<Result<store::Committed>>& results);
   void Record(const std::vector<Result<store::Committed>>& results,
               std::chrono::steady_clock::time_point started);
@@ -103,6 +115,15 @@ class PublishPipeline {
   std::optional<Batch> writing_;  // On the writer thread (kWriting, kWritingOneStaged).
   std::optional<Batch> staged_;   // Next for the writer (kWritingOneStaged).
   std::optional<int64_t> next_embargo_ns_;
+  // Settled batches waiting for a majority to hold their commit, in order.
+  struct Awaiting {
+    Batch batch;
+    std::vector<Result<store::Committed>> results;
+    uint64_t commit = 0;
+  };
+  static constexpr std::size_t kMaxAwaiting = 64;
+  std::deque<Awaiting> awaiting_;
+  std::function<uint64_t()> quorum_;
 };
 
 }  // namespace newswire::daemon

@@ -29,9 +29,10 @@ struct Job {
   zmq::message_t request;
 };
 
-// Long requests: log pages and snapshot pages read up to a page of records.
+// Long requests: log pages, snapshot pages and commit pages (a follower's
+// catch-up) read up to a page of records.
 bool IsLogPage(const v1::QueryRequest& request) {
-  return request.has_read_log() || request.has_snapshot();
+  return request.has_read_log() || request.has_snapshot() || request.has_read_commits();
 }
 
 // A worker: takes [envelope id][delimiter flag][user id][request] from the
@@ -71,7 +72,7 @@ void Work(zmq::context_t& context, const std::string& backend, const QueryContex
         std::chrono::duration<double>(SteadyClock::now() - started).count());
     metrics.queries[static_cast<std::size_t>(request.query_case()) % metrics.queries.size()]
         .fetch_add(1, std::memory_order_relaxed);
-    if (IsLogPage(request) && !request.read_log().channel().empty()) {
+    if (request.has_read_log() && !request.read_log().channel().empty()) {
       metrics.channel_reads.fetch_add(1, std::memory_order_relaxed);
     }
     socket.send(parts[0], zmq::send_flags::sndmore);

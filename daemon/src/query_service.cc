@@ -172,6 +172,16 @@ Result<v1::BackupReply> Backup(const QueryContext& context, const v1::Backup& qu
   return reply;
 }
 
+// A page of commits for a follower (see v1::ReadCommits).
+Result<v1::CommitsReply> ReadCommits(const store::RevisionStore& store,
+                                     const v1::ReadCommits& query,
+                                     replication::ReplicationStatus* replication) {
+  auto reply = store.ReadCommits(query.from_commit(), PageSize(query.limit()));
+  if (!reply) return Fail(reply.error());
+  if (replication) reply->set_primary_hub(replication->Snapshot().primary_hub);
+  return reply;
+}
+
 template <typename T, typename Set>
 void Put(v1::QueryReply& reply, Result<T> result, Set set) {
   if (result) {
@@ -219,6 +229,16 @@ std::string AnswerQuery(const QueryContext& context, const v1::QueryRequest& req
     case v1::QueryRequest::kSnapshot:
       Put(reply, AnswerSnapshot(store, request.snapshot(), PageSize(request.snapshot().limit())),
           [&](auto r) { *reply.mutable_snapshot() = std::move(r); });
+      break;
+    case v1::QueryRequest::kReportPosition:
+      if (context.replication) {
+        context.replication->ReportPosition(request.report_position().node(),
+                                            request.report_position().commit());
+      }
+      break;
+    case v1::QueryRequest::kReadCommits:
+      Put(reply, ReadCommits(store, request.read_commits(), context.replication),
+          [&](auto r) { *reply.mutable_commits() = std::move(r); });
       break;
     default:
       *reply.mutable_error() =

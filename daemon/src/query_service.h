@@ -4,6 +4,7 @@
 #include <atomic>
 #include <string>
 
+#include "newswire/replication/status.h"
 #include "newswire/store/revision_store.h"
 #include "newswire/v1/wire.pb.h"
 
@@ -22,6 +23,9 @@ struct QueryContext {
   // it); empty: backups are off.
   std::string backup_dir;
   std::atomic<uint64_t>* backups = nullptr;  // Counts backups taken, when set.
+  // Names the primary in commit pages and takes followers' positions
+  // (replication); null: neither.
+  replication::ReplicationStatus* replication = nullptr;
 };
 
 std::string AnswerQuery(const QueryContext& context, const v1::QueryRequest& request);

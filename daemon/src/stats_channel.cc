@@ -103,9 +103,12 @@ std::string StatsChannel::Filtered(const std::set<std::string, std::less<>>& fee
 
 std::string StatsChannel::Next() {
   v1::StatsEvent stats;
-  *stats.mutable_time() = core::FromClockNs(clock_.NowNs());
+  const int64_t now = clock_.NowNs();
+  *stats.mutable_time() = core::FromClockNs(now);
   stats.set_wire_seq(store_.LastWireSeq());
-  const uint64_t ingested = metrics_.revisions_ingested.load();
+  // A follower's revisions are the ones it copied.
+  const uint64_t ingested =
+      metrics_.revisions_ingested.load() + metrics_.replicated_revisions.load();
   uint64_t fanout = 0;
   for (const auto& kind : metrics_.fanout) fanout += kind.load();
   stats.set_revisions_per_s(static_cast<double>(ingested - ingested_) / interval_s_);
@@ -113,6 +116,13 @@ std::string StatsChannel::Next() {
   ingested_ = ingested;
   fanout_ = fanout;
   stats.set_connected_subscribers(metrics_.connected_subscribers.load());
+  const auto replication = metrics_.replication.Snapshot();
+  stats.set_role(replication.role_name());
+  stats.set_upstream(replication.upstream);
+  stats.set_replication_lag_commits(replication.commits_behind_upstream());
+  stats.set_replication_lag_commits_primary(replication.commits_behind_primary());
+  stats.set_replication_lag_seconds(replication.seconds_behind(now));
+  stats.set_replication_error(replication.error);
   stats.set_commit_p50_us(metrics_.commit_seconds.Quantile(0.5) * 1e6);
   stats.set_commit_p99_us(metrics_.commit_seconds.Quantile(0.99) * 1e6);
   uint64_t rejected = 0;

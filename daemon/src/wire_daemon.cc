@@ -8,9 +8,14 @@
 #include "http_endpoints.h"
 #include "library_log.h"
 #include "metrics.h"
+#include "newswire/core/channel.h"
 #include "newswire/core/hub.h"
 #include "newswire/core/request_frame.h"
 #include "newswire/core/time.h"
+#include "newswire/replication/commit_feed.h"
+#include "newswire/replication/coordinator.h"
+#include "newswire/replication/follower.h"
+#include "not_primary.h"
 #include "publish_pipeline.h"
 #include "query_broker.h"
 #include "reactor.h"
@@ -72,12 +77,13 @@ class ZmqWireDaemon final : public WireDaemon {
         http_.RequireFigures(
             [this](std::string_view auth) { return security_->SeesAllFigures(auth); });
       }
+      http_.set_max_replication_lag_s(options_.max_replication_lag_s);
     }
     auto pipeline = PublishPipeline::Create(options_, clock_, *store_, *ingest_, *fanout_, stats_,
                                             metrics_, *security_);
     if (!pipeline) return Fail(pipeline.error());
     pipeline_ = std::move(*pipeline);
-    return {};
+    return StartReplication();
   }
 
   std::string hub() const override { return hub_.address; }
@@ -88,9 +94,19 @@ class ZmqWireDaemon final : public WireDaemon {
     if (security_) security_->RequestReload();
   }
 
+  std::string failure() const override {
+    if (!fenced_.empty()) return fenced_;
+    return follower_ ? follower_->stopped() : "";
+  }
+  // Only a cluster node moves its store aside by itself: a plain follower
+  // pointed at another wire's daemon just stops.
+  bool diverged() const override { return coordinator_ && follower_ && follower_->diverged(); }
+
   void Run(const std::atomic<bool>& stop) override {
-    const QueryContext query{
-        .store = *store_, .backup_dir = options_.backup_dir, .backups = &metrics_.backups};
+    const QueryContext query{.store = *store_,
+                             .backup_dir = options_.backup_dir,
+                             .backups = &metrics_.backups,
+                             .replication = &metrics_.replication};
     // The query service stops with the reactor, whatever stopped it.
     std::atomic<bool> stop_queries{false};
     std::thread query_thread([&] {
@@ -109,13 +125,21 @@ class ZmqWireDaemon final : public WireDaemon {
                          [this, s = service] { guard_->OnEvents(s); });
     }
     reactor.OnReadable("subscriptions", fanout_->socket(), [&] { fanout_->OnSubscriptions(); });
-    reactor.OnReadable("write done", pipeline_->write_done_fd(), [&] { pipeline_->OnWriteDone(); });
-    reactor.OnReadable(
-        "publishes", *ingest_, [&] { pipeline_->OnPublishes(); },
-        [&] { return pipeline_->TakesPublishes(); });
-    reactor.AfterEachRound("embargo release", [&] { pipeline_->ReleaseDueEmbargoes(); });
+    if (coordinator_) {
+      RunAsClusterNode(reactor);
+    } else if (follower_) {
+      RunAsFollower(reactor);
+    } else {
+      RunAsPrimary(reactor);
+    }
     reactor.AfterEachRound("access reload", [&] {
       security_->AfterRound(*fanout_, [&] { guard_->AwaitClosed(ConnectionGuard::kFanout); });
+    });
+    // Every commit, whoever wrote it, goes on to the followers that listen.
+    reactor.AfterEachRound("commit feed", [&] {
+      for (auto& message : feed_->Next(fanout_->Wants(core::ReplicationChannel()))) {
+        fanout_->SendCommit(message.commit, message.bytes);
+      }
     });
     reactor.Every("heartbeats", options_.heartbeat_interval, [&] { fanout_->SendHeartbeats(); });
     reactor.Every("stats channel", kStatsInterval, [&] {
@@ -127,10 +151,11 @@ class ZmqWireDaemon final : public WireDaemon {
       WatchStore();
       if (restart_requested_) reactor.Stop();
     });
-    if (options_.retention_days > 0) {
-      ApplyRetention();
-      reactor.Every("retention", kRetentionInterval, [&] { ApplyRetention(); });
-    }
+    // A follower that cannot go on copying, or a primary fenced, stops the
+    // daemon (failure()).
+    reactor.Every("replication", std::chrono::milliseconds(50), [&] {
+      if (!failure().empty()) reactor.Stop();
+    });
     reactor.Run(stop);
     stop_queries = true;
     pipeline_->Drain();
@@ -139,6 +164,181 @@ class ZmqWireDaemon final : public WireDaemon {
   }
 
  private:
+  // Quorum acks: followers' reports wake the reactor; batches a majority
+  // now holds go out.
+  void WatchQuorum(Reactor& reactor) {
+    if (!options_.quorum_acks) return;
+    pipeline_->SetQuorum([this] {
+      return metrics_.replication.QuorumCommit(store_->LastCommit(), options_.replicas);
+    });
+    reactor.OnReadable("replica positions", metrics_.replication.wake_fd(), [&] {
+      metrics_.replication.Woken();
+      if (primary_) pipeline_->OnQuorum();
+    });
+  }
+
+  void RunAsPrimary(Reactor& reactor) {
+    WatchQuorum(reactor);
+    reactor.OnReadable("write done", pipeline_->write_done_fd(), [&] { pipeline_->OnWriteDone(); });
+    reactor.OnReadable(
+        "publishes", *ingest_, [&] { pipeline_->OnPublishes(); },
+        [&] { return pipeline_->TakesPublishes(); });
+    reactor.AfterEachRound("embargo release", [&] { pipeline_->ReleaseDueEmbargoes(); });
+    if (options_.retention_days > 0) {
+      ApplyRetention();
+      reactor.Every("retention", kRetentionInterval, [&] { ApplyRetention(); });
+    }
+  }
+
+  // A follower writes only what it copies: embargoes are released and
+  // retention is applied by the primary, and reach it as commits.
+  void RunAsFollower(Reactor& reactor) {
+    reactor.OnReadable("upstream connection", follower_->monitor(),
+                       [&] { follower_->OnMonitorEvents(); });
+    reactor.OnReadable("replication", follower_->socket(), [&] { follower_->OnMessages(); });
+    reactor.OnReadable("publishes (refused: follower)", *ingest_,
+                       [&] { RefusePublishes(*ingest_, metrics_); });
+    reactor.AfterEachRound("catch-up", [&] { follower_->CatchUp(); });
+  }
+
+  // Failover (README "Failover"): etcd says who is primary; this node
+  // copies from it, or takes publishes when it is elected, or stops when
+  // it may no longer act as primary (a new term began without it).
+  void RunAsClusterNode(Reactor& reactor) {
+    WatchQuorum(reactor);
+    reactor.OnReadable("upstream connection", follower_->monitor(),
+                       [&] { follower_->OnMonitorEvents(); });
+    reactor.OnReadable("replication", follower_->socket(), [&] { follower_->OnMessages(); });
+    reactor.OnReadable("write done", pipeline_->write_done_fd(), [&] { pipeline_->OnWriteDone(); });
+    reactor.OnReadable(
+        "publishes", *ingest_,
+        [&] {
+          if (primary_) {
+            pipeline_->OnPublishes();
+          } else {
+            RefusePublishes(*ingest_, metrics_);
+          }
+        },
+        [&] { return !primary_ || pipeline_->TakesPublishes(); });
+    reactor.AfterEachRound("catch-up", [&] {
+      if (!primary_) follower_->CatchUp();
+    });
+    reactor.AfterEachRound("embargo release", [&] {
+      if (primary_) pipeline_->ReleaseDueEmbargoes();
+    });
+    reactor.Every("leadership", std::chrono::milliseconds(50), [&] { FollowLeadership(); });
+    if (options_.retention_days > 0) {
+      reactor.Every("retention", kRetentionInterval, [&] {
+        if (primary_) ApplyRetention();
+      });
+    }
+  }
+
+  void FollowLeadership() {
+    const auto leadership = coordinator_->Current();
+    if (leadership.fenced) {
+      if (fenced_.empty()) fenced_ = "fenced: " + leadership.why_fenced;
+      return;
+    }
+    if (leadership.leader && !primary_) return Promote(leadership.epoch);
+    if (!leadership.known && !primary_) {
+      // An election is under way: name no primary until there is one.
+      metrics_.replication.Update([](replication::StatusSnapshot& s) { s.primary_hub.clear(); });
+    }
+    if (!leadership.known || leadership.leader) return;
+    if (primary_) {
+      fenced_ = "fenced: " + leadership.leader_hub + " is primary in epoch " +
+                std::to_string(leadership.epoch);
+      return;
+    }
+    if (follower_->upstream() != leadership.leader_hub) {
+      follower_->Retarget(leadership.leader_hub);
+      metrics_.replication.Update([&](replication::StatusSnapshot& s) {
+        s.primary_hub = leadership.leader_hub;
+        s.epoch = leadership.epoch;
+      });
+    }
+  }
+
+  // Elected: stop copying, write the new term into every commit, take
+  // publishes.
+  void Promote(uint64_t epoch) {
+    follower_->Retarget("");
+    metrics_.replication.ForgetPositions();  // Reports to this node start now.
+    store_->SetEpoch(epoch);
+    primary_ = true;
+    metrics_.replication.Update([&](replication::StatusSnapshot& s) {
+      s.role = replication::Role::kPrimary;
+      s.upstream.clear();
+      s.primary_hub = own_hub_;
+      s.epoch = epoch;
+      s.upstream_commit = s.applied_commit = store_->LastCommit();
+      s.behind_since_ns = 0;
+    });
+    spdlog::info("primary of cluster {} in epoch {}, from commit {} (wire sequence {})",
+                 options_.cluster, epoch, store_->LastCommit(), store_->LastWireSeq());
+  }
+
+  Result<void> StartReplication() {
+    feed_ = std::make_unique<replication::CommitFeed>(*store_, metrics_.replication);
+    own_hub_ = options_.advertise.empty() ? hub_.address : options_.advertise;
+    if (!options_.etcd.empty()) return StartClusterNode();
+    if (options_.follow.empty()) {
+      const std::string primary = options_.advertise.empty() ? hub_.address : options_.advertise;
+      metrics_.replication.Update([&](replication::StatusSnapshot& s) {
+        s.role = replication::Role::kPrimary;
+        s.primary_hub = primary;
+        s.applied_commit = store_->LastCommit();
+      });
+      return {};
+    }
+    auto follower = CreateFollower(options_.follow);
+    if (!follower) return Fail(follower.error());
+    follower_ = std::move(*follower);
+    return {};
+  }
+
+  Result<std::unique_ptr<replication::Follower>> CreateFollower(const std::string& upstream) {
+    replication::FollowerOptions follow;
+    follow.upstream = upstream;
+    follow.name = options_.node_name.empty() ? own_hub_ : options_.node_name;
+    return replication::Follower::Create(
+        context_, follow, *store_, metrics_.replication,
+        [this](std::vector<store::Committed> revisions) {
+          // Durable here: now the desks may see them.
+          for (const auto& committed : revisions) {
+            fanout_->Send(committed);
+            stats_.Note(committed);
+          }
+          metrics_.replicated_revisions.fetch_add(revisions.size(), std::memory_order_relaxed);
+          metrics_.last_commit_ns.store(clock_.NowNs(), std::memory_order_relaxed);
+        });
+  }
+
+  Result<void> StartClusterNode() {
+    if (!options_.follow.empty()) {
+      return Fail(v1::ERROR_CODE_MALFORMED, "follow and etcd exclude each other: etcd says whom");
+    }
+    primary_ = false;
+    auto follower = CreateFollower("");
+    if (!follower) return Fail(follower.error());
+    follower_ = std::move(*follower);
+    metrics_.replication.Update([&](replication::StatusSnapshot& s) {
+      s.role = replication::Role::kFollower;
+      s.applied_commit = store_->LastCommit();
+    });
+    replication::CoordinatorOptions cluster;
+    cluster.etcd = options_.etcd;
+    cluster.cluster = options_.cluster;
+    cluster.name = options_.node_name.empty() ? own_hub_ : options_.node_name;
+    cluster.hub = own_hub_;
+    auto coordinator = replication::Coordinator::Start(
+        cluster, [store = store_.get()] { return store->LastCommit(); });
+    if (!coordinator) return Fail(coordinator.error());
+    coordinator_ = std::move(*coordinator);
+    return {};
+  }
+
   void CreateSockets() {
     ingest_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::router);
     query_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::router);
@@ -266,6 +466,12 @@ class ZmqWireDaemon final : public WireDaemon {
   std::unique_ptr<Fanout> fanout_;
   std::unique_ptr<PublishPipeline> pipeline_;
   std::unique_ptr<ConnectionGuard> guard_;
+  std::unique_ptr<replication::CommitFeed> feed_;
+  std::unique_ptr<replication::Follower> follower_;
+  std::unique_ptr<replication::Coordinator> coordinator_;
+  bool primary_ = true;  // Takes publishes (a cluster node: while elected).
+  std::string own_hub_;
+  std::string fenced_;  // Why this node may no longer act (cluster mode).
   core::HubEndpoints hub_;
   uint64_t store_failures_ = 0;  // As last logged.
   uint64_t store_recoveries_ = 0;

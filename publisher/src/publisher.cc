@@ -1,6 +1,8 @@
 #include "newswire/publisher/publisher.h"
 
 #include <random>
+#include <thread>
+#include <vector>
 
 #include <google/protobuf/io/coded_stream.h>
 #include <zmq.hpp>
@@ -25,8 +27,8 @@ std::string RandomKey() {
 
 class ZmqPublisher final : public Publisher {
  public:
-  ZmqPublisher(const PublisherOptions& options, std::string endpoint)
-      : options_(options), endpoint_(std::move(endpoint)) {
+  ZmqPublisher(const PublisherOptions& options, std::vector<std::string> endpoints)
+      : options_(options), endpoints_(std::move(endpoints)), endpoint_(endpoints_.front()) {
     Reconnect();
   }
 
@@ -34,6 +36,7 @@ class ZmqPublisher final : public Publisher {
     auto encoded = EncodeRequest(article, params);
     if (!encoded) return Fail(encoded.error());
     const auto& [request_id, bytes] = *encoded;
+    int redirects = 0;
     for (int attempt = 0; attempt < std::max(1, options_.attempts); ++attempt) {
       if (auto sent = SendBytes(bytes); !sent) return Fail(sent.error());
       auto deadline = std::chrono::steady_clock::now() + options_.attempt_timeout;
@@ -50,7 +53,24 @@ class ZmqPublisher final : public Publisher {
         // from before refusals were correlated); this call waits for one.
         const bool uncorrelated_error = reply->request_id() == 0 && reply->has_error();
         if (reply->request_id() != request_id && !uncorrelated_error) continue;  // Stale.
-        if (reply->has_error()) return Fail(Error::FromProto(reply->error()));
+        if (reply->has_error()) {
+          Error error = Error::FromProto(reply->error());
+          // A follower names the primary: send the same request (same
+          // key) there, and keep publishing there.
+          if (error.code == v1::ERROR_CODE_NOT_PRIMARY && !error.primary_hub.empty() &&
+              redirects++ < kMaxRedirects && FollowTo(error.primary_hub)) {
+            --attempt;
+            break;
+          }
+          // No primary named (an election under way), or one that sends
+          // us around: another attempt, on the next hub, a moment later.
+          if (error.code == v1::ERROR_CODE_NOT_PRIMARY && attempt + 1 < options_.attempts) {
+            std::this_thread::sleep_for(std::min(left, kElectionPause));
+            redirects = 0;
+            break;
+          }
+          return Fail(std::move(error));
+        }
         // An ack names an article and a version (or an embargo, or the
         // withdrawal of held text); anything else is not a daemon's answer.
         // (A retry's ack names the article first sent with its publisher
@@ -63,8 +83,17 @@ class ZmqPublisher final : public Publisher {
         }
         return reply->ack();
       }
-      // No answer: a fresh socket drops anything queued for a dead peer; the
-      // idempotency key makes the resend safe.
+      if (redirects > 0 && endpoint_ == followed_) {
+        followed_.clear();
+        continue;  // Just redirected: resend at once on the new socket.
+      }
+      // No answer: a fresh socket (on the next hub, when several are
+      // known) drops anything queued for a dead peer; the idempotency key
+      // makes the resend safe.
+      if (endpoints_.size() > 1) {
+        next_hub_ = (next_hub_ + 1) % endpoints_.size();
+        endpoint_ = endpoints_[next_hub_];
+      }
       Reconnect();
     }
     return Fail(v1::ERROR_CODE_UNAVAILABLE,
@@ -117,6 +146,19 @@ class ZmqPublisher final : public Publisher {
   }
 
  private:
+  static constexpr int kMaxRedirects = 3;
+  static constexpr std::chrono::milliseconds kElectionPause{200};
+
+  // Points the socket at the ingest of `hub`; false if it is no hub.
+  bool FollowTo(const std::string& hub) {
+    auto endpoints = core::ParseHub(hub);
+    if (!endpoints || endpoints->ingest == endpoint_) return false;
+    endpoint_ = endpoints->ingest;
+    followed_ = endpoint_;
+    Reconnect();
+    return true;
+  }
+
   // A PublishRequest's id and bytes. The article (field 5, the last) is
   // appended to the encoded other fields: the bytes SerializeAsString gives,
   // without copying the article into a request first. The id goes first, so
@@ -174,7 +216,10 @@ class ZmqPublisher final : public Publisher {
   }
 
   PublisherOptions options_;
+  std::vector<std::string> endpoints_;  // Ingest of each hub given.
+  std::size_t next_hub_ = 0;
   std::string endpoint_;
+  std::string followed_;  // Set by a redirect until the resend goes out.
   zmq::context_t context_{1};
   std::unique_ptr<security::HandshakeWatch> handshake_;  // Before socket_: outlives it.
   std::unique_ptr<zmq::socket_t> socket_;
@@ -184,12 +229,20 @@ class ZmqPublisher final : public Publisher {
 }  // namespace
 
 Result<std::unique_ptr<Publisher>> Publisher::Connect(const PublisherOptions& options) {
-  auto hub = core::ParseHub(options.hub);
-  if (!hub) return Fail(hub.error());
-  if (hub->port == 0 && !hub->host.empty()) {
-    return Fail(v1::ERROR_CODE_MALFORMED, "hub port must not be 0");
+  std::vector<std::string> endpoints;
+  std::size_t start = 0;
+  while (true) {
+    const auto comma = options.hub.find(',', start);
+    auto hub = core::ParseHub(options.hub.substr(start, comma - start));
+    if (!hub) return Fail(hub.error());
+    if (hub->port == 0 && !hub->host.empty()) {
+      return Fail(v1::ERROR_CODE_MALFORMED, "hub port must not be 0");
+    }
+    endpoints.push_back(hub->ingest);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
   }
-  return std::unique_ptr<Publisher>(std::make_unique<ZmqPublisher>(options, hub->ingest));
+  return std::unique_ptr<Publisher>(std::make_unique<ZmqPublisher>(options, std::move(endpoints)));
 }
 
 }  // namespace newswire::publisher

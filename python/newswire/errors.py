@@ -22,12 +22,13 @@ class NewswireError(Exception):
     NAME: ClassVar[str] = "unspecified"
 
     def __init__(self, message: str = "", *, code: int | None = None,
-                 current_version: int = 0) -> None:
+                 current_version: int = 0, primary_hub: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.code: int = self.CODE if code is None else code  # As sent, even if unknown.
         self.name: str = self.NAME if self.code == self.CODE else f"code_{self.code}"
         self.current_version = current_version  # The head, with version_conflict.
+        self.primary_hub = primary_hub  # Where to publish instead, with not_primary.
 
     def __str__(self) -> str:
         label = self.name.replace("_", " ")
@@ -91,10 +92,17 @@ class IdempotencyKeyReused(NewswireError):
     CODE, NAME = 11, "idempotency_key_reused"
 
 
+class NotPrimary(NewswireError):
+    """The daemon is a follower and takes no publishes (code 12): publish to
+    ``primary_hub`` instead (empty while the follower does not know it)."""
+    CODE, NAME = 12, "not_primary"
+
+
 _BY_CODE: dict[int, type[NewswireError]] = {
     cls.CODE: cls
     for cls in (Malformed, InvalidArticle, VersionConflict, TooLarge, StoreFailure, NotFound,
-                Unauthorized, Unavailable, DiffMismatch, Internal, IdempotencyKeyReused)
+                Unauthorized, Unavailable, DiffMismatch, Internal, IdempotencyKeyReused,
+                NotPrimary)
 }
 
 
@@ -107,4 +115,5 @@ def from_wire(error: object) -> NewswireError:
     """The exception for a ``newswire.v1.Error`` message."""
     code = int(getattr(error, "code"))
     return error_class(code)(str(getattr(error, "message")), code=code,
-                             current_version=int(getattr(error, "current_version")))
+                             current_version=int(getattr(error, "current_version")),
+                             primary_hub=str(getattr(error, "primary_hub", "")))

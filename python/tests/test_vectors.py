@@ -116,3 +116,15 @@ def test_refused_publishes_get_the_vector_error_from_a_real_daemon(start_daemon:
             assert (error.code, error.name, error.message) == (
                 expected["code_number"], expected["name"], expected["message"])
             assert error.current_version == expected.get("current_version", 0)
+
+
+def test_every_error_code_is_known_and_a_follower_names_the_primary() -> None:
+    from newswire import wire_pb2
+    file = vectors("errors.json")
+    for case in file["codes"]:
+        assert errors.error_class(case["code"]).NAME == case["name"]
+    for case in file["replies"]:
+        reply = wire_pb2.PublishReply.FromString(bytes.fromhex(case["publish_reply_hex"]))
+        error = errors.from_wire(reply.error)
+        assert isinstance(error, errors.NotPrimary)
+        assert error.primary_hub == case["error"]["primary_hub"]

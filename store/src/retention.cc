@@ -73,9 +73,8 @@ Result<uint64_t> RocksRevisionStore::ApplyRetention(int64_t cutoff_ns) {
     cut.set_chain_hash_before(chain_before);
     cut.set_cutoff_ns(cutoff_ns);
     batch.Put(cf(kMeta), keys::kWireCut, cut.SerializeAsString());
-    rocksdb::WriteOptions write_options;
-    write_options.sync = options_.durability == Durability::kSync;
-    status = db_->Write(write_options, &batch);
+    if (auto ok = CutCommits(batch, cut.first_seq()); !ok) return Fail(ok.error());
+    status = WriteCommit(batch);
     if (!status.ok()) return StoreFailure("retention", status);
     removed += items->size();
   }

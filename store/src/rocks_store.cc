@@ -66,10 +66,12 @@ Result<void> RocksRevisionStore::Load() {
     writer_.wire_time_ns = entry->wire_time_ns();
     writer_.wire_chain_hash = entry->chain_hash();
   }
-  it.reset(db_->NewIterator({}, cf(kEmbargoes)));
-  it->SeekToLast();
-  if (it->Valid()) writer_.held_counter = keys::GetBigEndian(it->key().ToStringView().substr(8));
   if (!it->status().ok()) return StoreFailure("reading the wire log", it->status());
+  if (auto ok = LoadHeldCounter(); !ok) return ok;
+  it.reset(db_->NewIterator({}, cf(kCommits)));
+  it->SeekToLast();
+  if (it->Valid()) last_commit_ = keys::GetBigEndian(it->key().ToStringView());
+  if (!it->status().ok()) return StoreFailure("reading the commits", it->status());
   last_wire_seq_ = writer_.wire_seq;
   settled_ = writer_;
   if (auto ok = LoadHeld(); !ok) return ok;
@@ -227,9 +229,7 @@ Result<void> RocksRevisionStore::Write(StagedBatch& staged) {
   // A held publish that fails on release is still dropped: nothing to write
   // at all is the only reason to skip the write.
   if (batch.publish.writes().Count() == 0) return {};
-  rocksdb::WriteOptions write_options;
-  write_options.sync = options_.durability == Durability::kSync;
-  rocksdb::Status status = WriteLocked(write_options, batch.publish.writes());
+  rocksdb::Status status = WriteCommit(batch.publish.writes());
   if (!status.ok()) return StoreFailure("commit failed", status);
   return {};
 }
@@ -250,6 +250,12 @@ std::vector<Result<Committed>> RocksRevisionStore::Settle(std::unique_ptr<Staged
                 [&](const auto& entry) { return entry.second.batch <= batch.number; });
   last_wire_seq_.store(settled_.wire_seq, std::memory_order_release);
   if (acked_) acked_->Advance(settled_.wire_seq);
+  // Acks name the primary's term (0 outside a cluster), which fences them.
+  if (const uint64_t epoch = epoch_.load(std::memory_order_relaxed); epoch != 0) {
+    for (auto& result : batch.results) {
+      if (result) result->ack.set_epoch(epoch);
+    }
+  }
   return std::move(batch.results);
 }
 
@@ -773,8 +779,8 @@ Result<std::unique_ptr<RevisionStore>> RevisionStore::Open(const StoreOptions& o
   cf_options.bottommost_compression = rocksdb::kZSTD;
 
   static constexpr const char* kNames[kFamilyCount] = {
-      "default", "revisions",     "heads",      "log",        "channels", "idempotency",
-      "meta",    "article_times", "wire_times", "feed_heads", "embargoes"};
+      "default", "revisions",     "heads",      "log",        "channels",  "idempotency",
+      "meta",    "article_times", "wire_times", "feed_heads", "embargoes", "commits"};
   // Every publish looks its idempotency key up and nearly always misses: a
   // memtable bloom filter answers that without a skiplist search.
   rocksdb::ColumnFamilyOptions point_lookups = cf_options;

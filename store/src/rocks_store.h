@@ -44,6 +44,7 @@ enum Family : std::size_t {
   kWireTimes,
   kFeedHeads,
   kEmbargoes,
+  kCommits,  // Commit index -> CommitRecord: what replicas replay (replication.cc).
   kFamilyCount,
 };
 
@@ -163,6 +164,14 @@ class RocksRevisionStore final : public RevisionStore {
   uint64_t LastChannelSeq(std::string_view channel) const override;
   Result<void> Verify() const override;
   Result<uint64_t> ApplyRetention(int64_t cutoff_ns) override;  // retention.cc
+  // Replication (replication.cc).
+  uint64_t LastCommit() const override;
+  Result<v1::CommitsReply> ReadCommits(uint64_t from_commit, std::size_t limit) const override;
+  Result<std::vector<Committed>> ApplyCommits(
+      const google::protobuf::RepeatedPtrField<v1::ReplicatedCommit>& commits) override;
+  void SetEpoch(uint64_t epoch) override { epoch_.store(epoch, std::memory_order_release); }
+  // Writes `batch` as the next commit: its CommitRecord goes in with it.
+  rocksdb::Status WriteCommit(rocksdb::WriteBatch& batch);
 
   rocksdb::ColumnFamilyHandle* cf(Family family) const { return handles_[family]; }
   rocksdb::DB& db() const { return *db_; }
@@ -232,6 +241,13 @@ class RocksRevisionStore final : public RevisionStore {
   // Which story each held embargo is for, from RocksDB.
   Result<void> LoadHeld();
   void SetHeld(const std::string& article_id, const std::optional<HeldRef>& held);
+  // The CommitRecord of a batch about to be written (replication.cc).
+  std::string CaptureCommit(const rocksdb::WriteBatch& batch) const;
+  // Deletes, into `batch`, the commit records made useless by a retention
+  // cut at wire sequence `first_kept`.
+  Result<void> CutCommits(rocksdb::WriteBatch& batch, uint64_t first_kept) const;
+  // The held counter as Load computes it, from the embargoes family.
+  Result<void> LoadHeldCounter();
   // Moves a record that does not parse to the meta family's quarantine.
   void Quarantine(rocksdb::WriteBatch& batch, Family family, std::string_view name,
                   std::string_view key, std::string_view value) const;
@@ -240,6 +256,8 @@ class RocksRevisionStore final : public RevisionStore {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::atomic<uint64_t> last_wire_seq_{0};
+  std::atomic<uint64_t> last_commit_{0};  // Written by the one thread that writes.
+  std::atomic<uint64_t> epoch_{0};
   // Writer thread only. `writer_`, the staged channel heads, the pending
   // acks, `held_` and the head cache run ahead of RocksDB by the unsettled
   // batches; `settled_` and `channel_heads_` are what is durable.

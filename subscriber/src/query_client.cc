@@ -91,6 +91,39 @@ class ZmqQueryClient final : public QueryClient {
     return std::move(*reply->mutable_snapshot());
   }
 
+  Result<v1::CommitsReply> ReadCommits(uint64_t from_commit, uint32_t limit) override {
+    v1::QueryRequest request;
+    request.mutable_read_commits()->set_from_commit(from_commit);
+    request.mutable_read_commits()->set_limit(limit);
+    Result<v1::QueryReply> reply;
+    if (auto it = prefetched_.find(request.SerializeAsString()); it != prefetched_.end()) {
+      const uint64_t id = it->second;
+      prefetched_.erase(it);
+      reply = Await(id);
+    } else {
+      reply = Call(request);
+    }
+    if (!reply) return Fail(reply.error());
+    if (!reply->has_commits()) return Fail(v1::ERROR_CODE_MALFORMED, "reply holds no commits");
+    return std::move(*reply->mutable_commits());
+  }
+
+  void PrefetchCommits(uint64_t from_commit, uint32_t limit) override {
+    v1::QueryRequest request;
+    request.mutable_read_commits()->set_from_commit(from_commit);
+    request.mutable_read_commits()->set_limit(limit);
+    std::string key = request.SerializeAsString();
+    if (prefetched_.count(key) || prefetched_.size() >= kMaxPrefetched) return;
+    if (Send(request)) prefetched_.emplace(std::move(key), request.request_id());
+  }
+
+  void ReportPosition(const std::string& node, uint64_t commit) override {
+    v1::QueryRequest request;
+    request.mutable_report_position()->set_node(node);
+    request.mutable_report_position()->set_commit(commit);
+    (void)Send(request);
+  }
+
   Result<v1::BackupReply> Backup(const std::string& path) override {
     v1::QueryRequest request;
     request.mutable_backup()->set_path(path);

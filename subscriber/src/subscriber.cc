@@ -274,7 +274,7 @@ class ZmqSubscriber final : public Subscriber {
       uint64_t handled = seen == last_seq_.end() ? 0 : seen->second;
       if (announced > handled) lag.sequences_behind += announced - handled;
     }
-    lag.last_delivery_lag_ns = last_lag_ns_;
+    lag.last_delivery_lag = last_lag_;
     return lag;
   }
 
@@ -469,8 +469,9 @@ class ZmqSubscriber final : public Subscriber {
 
   void Deliver(Delivery delivery) {
     const uint64_t wire_seq = delivery.event.wire_seq();
-    delivery.lag_ns = core::SystemClock().NowNs() - core::ToClockNs(delivery.event.wire_time());
-    last_lag_ns_ = delivery.lag_ns;
+    delivery.lag = std::chrono::nanoseconds(core::SystemClock().NowNs() -
+                                            core::ToClockNs(delivery.event.wire_time()));
+    last_lag_ = delivery.lag;
     delivered_.Insert(wire_seq);
     last_delivered_ = std::max(last_delivered_, wire_seq);
     pending_.push_back(std::move(delivery));
@@ -491,7 +492,7 @@ class ZmqSubscriber final : public Subscriber {
   int broken_off_ = 0;                                   // Handshakes that broke off in a row.
   std::unordered_map<std::string, uint64_t> last_seq_;   // Per channel: handled.
   std::unordered_map<std::string, uint64_t> announced_;  // Per channel: latest seen.
-  int64_t last_lag_ns_ = 0;
+  std::chrono::nanoseconds last_lag_{0};
   RecentWireSeqs delivered_;
   uint64_t last_delivered_ = 0;
   std::optional<LogMerger> merger_;  // While catching up.

@@ -40,6 +40,22 @@ TEST(DeployTest, DaemonStartsFromTheSampleConfig) {
       << "the sample config asks for JSON logs";
 }
 
+// The same config (and unit, and image) starts a follower: only `follow`
+// differs.
+TEST(DeployTest, SampleConfigStartsAFollowerWhenToldWhomToFollow) {
+  testing::TempDir dir;
+  testing::Daemon primary(dir.path() + "/primary");
+  testing::Process follower({testing::NewswiredPath(), "--config",
+                             SourceDir() + "/deploy/newswired.toml", "--data-dir",
+                             dir.path() + "/follower", "--listen", "tcp://127.0.0.1:0",
+                             "--metrics-listen", "127.0.0.1:0", "--follow", primary.hub()});
+  auto ready = follower.ReadStdoutLine(std::chrono::seconds(15));
+  ASSERT_TRUE(ready) << follower.AllStderr();
+  EXPECT_TRUE(follower.WaitForStderr("following " + primary.hub(), std::chrono::seconds(15)));
+  follower.Signal(SIGTERM);
+  EXPECT_EQ(follower.Wait(std::chrono::seconds(15)), 0);
+}
+
 TEST(DeployTest, SystemdUnitPassesSystemdAnalyzeVerify) {
   if (!std::filesystem::exists("/usr/bin/systemd-analyze")) {
     GTEST_SKIP() << "systemd-analyze is not installed here";

@@ -187,6 +187,11 @@ TEST_F(StorageTest, AFullDiskIsSurvivedWithoutARestart) {
 // (and ZeroMQ closes those that never finish a handshake), every
 // acknowledged revision intact.
 TEST_F(StorageTest, ARunOnFileDescriptorsIsSurvivedWithoutARestart) {
+#ifdef NEWSWIRE_SANITIZED
+  // UBSan's vptr check probes memory through a pipe: with no descriptor
+  // left it reports a false error and (no recovery) aborts the daemon.
+  GTEST_SKIP() << "the sanitizers need file descriptors of their own";
+#endif
   auto started = testing::DaemonProcess::Start(
       "/bin/sh",
       {"-c", "ulimit -n 256 && exec " + testing::NewswiredPath() +

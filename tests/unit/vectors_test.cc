@@ -60,7 +60,8 @@ TEST(VectorsTest, CanonicalCasesEncodeAndHashAsWritten) {
 }
 
 TEST(VectorsTest, SequenceFramesAreEightBytesBigEndian) {
-  for (const auto& f : Vectors("canonical.json")["sequence_frames"]) {
+  const Json file = Vectors("canonical.json");  // range-for keeps no temporary alive
+  for (const auto& f : file["sequence_frames"]) {
     const auto seq = f["seq"].get<uint64_t>();
     EXPECT_EQ(core::Hex(core::EncodeSequence(seq)), f["frame_hex"]);
     EXPECT_EQ(core::DecodeSequence(Unhex(f["frame_hex"])), seq);
@@ -160,12 +161,29 @@ TEST(VectorsTest, PayloadsThatMustNotVerifyDoNot) {
 }
 
 TEST(VectorsTest, RefusedPublishesNameTheirErrorCode) {
-  for (const auto& c : Vectors("errors.json")["publish"]) {
+  const Json file = Vectors("errors.json");
+  for (const auto& c : file["publish"]) {
     SCOPED_TRACE(c["name"].get<std::string>());
     if (!c.contains("error")) continue;
     const auto code = static_cast<ErrorCode>(c["error"]["code_number"].get<int>());
     EXPECT_EQ(ErrorCodeName(code), c["error"]["name"]);
     EXPECT_EQ(v1::ErrorCode_Name(code), c["error"]["code"]);
+  }
+}
+
+TEST(VectorsTest, EveryErrorCodeHasItsNameAndAFollowerNamesThePrimary) {
+  const Json file = Vectors("errors.json");
+  ASSERT_FALSE(file["codes"].empty());
+  for (const auto& c : file["codes"]) {
+    EXPECT_EQ(ErrorCodeName(static_cast<ErrorCode>(c["code"].get<int>())), c["name"]);
+  }
+  for (const auto& r : file["replies"]) {
+    v1::PublishReply reply;
+    ASSERT_TRUE(reply.ParseFromString(Unhex(r["publish_reply_hex"])));
+    EXPECT_EQ(reply.request_id(), r["request_id"].get<uint64_t>());
+    const Error error = Error::FromProto(reply.error());
+    EXPECT_EQ(ErrorCodeName(error.code), r["error"]["name"]);
+    EXPECT_EQ(error.primary_hub, r["error"]["primary_hub"]);
   }
 }
 

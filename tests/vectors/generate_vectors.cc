@@ -102,6 +102,7 @@ Json ErrorJson(const Error& error) {
   json["name"] = std::string(ErrorCodeName(error.code));
   json["message"] = error.message;
   if (error.current_version != 0) json["current_version"] = error.current_version;
+  if (!error.primary_hub.empty()) json["primary_hub"] = error.primary_hub;
   return json;
 }
 
@@ -464,6 +465,25 @@ Json ErrorsFile(const Json& inputs, const Json& wire) {
       "those from the query service. docs/wire-protocol.md, 'Errors'.";
   out["publish"] = publishes;
   out["payloads"] = PayloadErrors(wire);
+  // Every code with its short name, and the reply a follower sends to a
+  // publish (docs/wire-protocol.md, 'Followers').
+  Json codes = Json::array();
+  for (int code = 1; v1::ErrorCode_IsValid(code); ++code) {
+    codes.push_back({{"code", code}, {"name", ErrorCodeName(static_cast<v1::ErrorCode>(code))}});
+  }
+  out["codes"] = codes;
+  v1::PublishReply not_primary;
+  not_primary.set_request_id(7);
+  *not_primary.mutable_error() =
+      Error{v1::ERROR_CODE_NOT_PRIMARY,
+            "this daemon is a follower of tcp://edge.example:7700; publish to "
+            "tcp://primary.example:7700",
+            0, "tcp://primary.example:7700"}
+          .ToProto();
+  out["replies"] = Json::array({{{"name", "a follower refuses a publish and names the primary"},
+                                 {"publish_reply_hex", core::Hex(not_primary.SerializeAsString())},
+                                 {"request_id", 7},
+                                 {"error", ErrorJson(Error::FromProto(not_primary.error()))}}});
   return out;
 }
 

@@ -37,6 +37,9 @@ std::string TopicChannel(std::string_view topic);
 std::string ScopedChannel(std::string_view feed, std::string_view channel);
 // The daemon's once-a-second v1::StatsEvent (not a revision channel).
 std::string StatsChannel();
+// Replication: each committed batch as a v1::ReplicatedCommit, its
+// sequence the commit index (not a revision channel; followers read it).
+std::string ReplicationChannel();
 
 enum class ChannelKind { kWire, kFeed, kInstrument, kTopic, kScoped, kStats, kControl, kCount };
 // The kind of a channel topic, by its prefix (kWire for anything unknown).

@@ -23,6 +23,7 @@ struct Error {
   ErrorCode code = v1::ERROR_CODE_INTERNAL;
   std::string message;
   uint32_t current_version = 0;  // Head version, with VERSION_CONFLICT.
+  std::string primary_hub;       // Where to publish instead, with NOT_PRIMARY.
 
   // "invalid article: headline is empty".
   std::string ToString() const;

@@ -57,6 +57,28 @@ struct DaemonOptions {
   std::string curve_secret_key_file;
   std::string access_file;
   bool insecure = false;
+  // Replication (README "Followers"). Non-empty: this daemon is a follower
+  // of the daemon at this hub (a primary or another follower): it copies
+  // that log, serves queries and fan-out, and refuses publishes.
+  std::string follow;
+  // The hub publishers should use to reach this daemon when it is the
+  // primary, as followers pass it on in NOT_PRIMARY errors; empty: the hub
+  // it listens on.
+  std::string advertise;
+  // /healthz fails (503) on a follower this many seconds behind its
+  // upstream, or stopped.
+  int max_replication_lag_s = 30;
+  // Failover (README "Failover"): etcd's client URLs (http://HOST:PORT,
+  // comma-separated). Set, this daemon is a node of `cluster`: primary while
+  // it holds the cluster's leader key, else a follower of whoever does.
+  std::string etcd;
+  std::string cluster = "newswire";
+  std::string node_name;  // Unique in the cluster; empty: the advertised hub.
+  // When a publish is acked (and fanned out): once the primary holds it
+  // (false, "primary"), or once a majority of `replicas` nodes, the primary
+  // counted, holds it durably ("quorum"; followers report their positions).
+  bool quorum_acks = false;
+  int replicas = 3;
 };
 
 class WireDaemon {
@@ -90,6 +112,14 @@ class WireDaemon {
   // Re-reads the access file at the end of the current round (SIGHUP).
   // Only sets a flag: safe in a signal handler, and from any thread.
   virtual void RequestAccessReload() = 0;
+
+  // Why Run returned by itself (a follower that cannot go on copying);
+  // empty when it was stopped. newswired then exits with status 1.
+  virtual std::string failure() const { return {}; }
+  // The failure is a store whose log diverged from the new primary's (an
+  // old primary's writes past what the others hold): newswired moves the
+  // store aside, keeping those revisions, and exits for a fresh copy.
+  virtual bool diverged() const { return false; }
 
  protected:
   WireDaemon() = default;

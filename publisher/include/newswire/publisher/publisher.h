@@ -21,6 +21,9 @@
 namespace newswire::publisher {
 
 struct PublisherOptions {
+  // One hub, or several separated by commas (the nodes of a cluster): an
+  // attempt that gets no answer is sent again to the next one, and a
+  // follower's not_primary names the primary.
   std::string hub = "tcp://127.0.0.1:7700";
   // Recorded with every revision by a daemon without security; a secure
   // daemon records the identity of the key instead.
@@ -56,6 +59,10 @@ class Publisher {
   // (security::HandshakeFailure); MALFORMED when what answered sent neither
   // an error nor an ack. An error with request id 0 (from a daemon that
   // could not read the id) is taken as this call's answer.
+  // A follower answers NOT_PRIMARY naming the primary: the request is sent
+  // there (same idempotency key, same key) and so are the publishes after
+  // it; NOT_PRIMARY is returned only when no primary is named. Send/Receive
+  // do not follow.
   virtual Result<v1::PublishAck> Publish(const v1::Article& article,
                                          const PublishParams& params = {}) = 0;
 

@@ -291,6 +291,41 @@ class RevisionStore {
   // wire sequence).
   virtual Result<void> Verify() const = 0;
 
+  // Replication (README "Followers"). Every write that changes what the
+  // wire holds is a commit: a numbered batch (1, 2, ... with no gap) whose
+  // CommitRecord (store.proto) is written inside the batch itself. A
+  // replica that applies the same commits in order holds the same records
+  // byte for byte: revisions, log entries with their events, channel
+  // indexes, held embargoes, idempotency records.
+
+  // Highest commit index written (0 when none). Any thread.
+  virtual uint64_t LastCommit() const = 0;
+
+  // Commits from `from_commit` on, at most `limit` (and about 4 MiB), each
+  // with the revision and log records it names, as stored. NOT_FOUND when
+  // `from_commit` was removed by retention (first_commit says what is
+  // held). Any thread.
+  virtual Result<v1::CommitsReply> ReadCommits(uint64_t from_commit, std::size_t limit) const = 0;
+
+  // Writes commits read from another store, in order (the first must be
+  // LastCommit() + 1), in one atomic write durable as configured, after
+  // checking that they continue this store's wire log (sequences and wire
+  // chain hash). Returns what to fan out for each revision they hold, in
+  // wire order (ack names the revision). DIFF_MISMATCH when they do not
+  // continue this log, STORE_FAILURE when the write fails; either way
+  // nothing is written. Writer thread only, with no batch unsettled; a
+  // store that applies commits takes no publishes meanwhile.
+  virtual Result<std::vector<Committed>> ApplyCommits(
+      const google::protobuf::RepeatedPtrField<v1::ReplicatedCommit>& commits) = 0;
+  Result<std::vector<Committed>> ApplyCommit(const v1::ReplicatedCommit& commit) {
+    google::protobuf::RepeatedPtrField<v1::ReplicatedCommit> one;
+    *one.Add() = commit;
+    return ApplyCommits(one);
+  }
+
+  // The term written into the commits from now on (0: no cluster).
+  virtual void SetEpoch(uint64_t epoch) = 0;
+
  protected:
   RevisionStore() = default;
 };

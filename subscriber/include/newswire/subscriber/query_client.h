@@ -56,6 +56,16 @@ class QueryClient {
   // wire_seq as `at_wire_seq` and its next_page_token.
   virtual Result<v1::SnapshotReply> ReadSnapshot(const v1::GetSnapshot& request) = 0;
 
+  // Replication: a page of the daemon's commits from `from_commit` on (see
+  // v1::ReadCommits), for a follower's catch-up and `admin compare`.
+  // NOT_FOUND when retention removed `from_commit`.
+  virtual Result<v1::CommitsReply> ReadCommits(uint64_t from_commit, uint32_t limit) = 0;
+  // As PrefetchLog, for the ReadCommits call with the same arguments.
+  virtual void PrefetchCommits(uint64_t from_commit, uint32_t limit) = 0;
+  // Tells the daemon the newest commit `node` holds durably; sent without
+  // waiting (the answer is dropped).
+  virtual void ReportPosition(const std::string& node, uint64_t commit) = 0;
+
   // Has the daemon write a consistent copy of its store to `path` on its
   // own machine. Operators only on a secure daemon.
   virtual Result<v1::BackupReply> Backup(const std::string& path) = 0;

@@ -120,7 +120,7 @@ struct Delivery {
   std::string problem;          // Why it was repaired or is unverified.
   // Wire time to hand-over, by this machine's clock: how late this revision
   // reached the application.
-  int64_t lag_ns = 0;
+  std::chrono::nanoseconds lag{0};
   // The version before this one as the library held it (the base it
   // applied this revision to), for figure_changes(). Null for version 1,
   // and when the library did not hold it (a story first seen mid-way).
@@ -198,7 +198,7 @@ class Subscriber {
   // delivery.
   struct Lag {
     uint64_t sequences_behind = 0;
-    int64_t last_delivery_lag_ns = 0;
+    std::chrono::nanoseconds last_delivery_lag{0};
   };
   virtual Lag lag() const = 0;
 
