@@ -1,5 +1,7 @@
 // newswire admin compare: proves two nodes' logs identical, commit by
-// commit, up to the shorter one (README "Followers").
+// commit, up to the shorter one (README "Followers"). On a secure wire it
+// reads commits as a replica: --key needs that role on both nodes, and
+// --server-key is both nodes' public key (a cluster shares its key pair).
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -34,7 +36,7 @@ int RunAdminCompare(const CommonOptions& common, const std::vector<std::string>&
   }
   std::unique_ptr<subscriber::QueryClient> clients[2];
   for (int i = 0; i < 2; ++i) {
-    auto client = subscriber::QueryClient::Connect(hubs[i], common.timeout);
+    auto client = subscriber::QueryClient::Connect(hubs[i], common.timeout, common.curve);
     if (!client) return Report(common, "admin compare", hubs[i], client.error());
     clients[i] = std::move(*client);
   }

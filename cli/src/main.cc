@@ -163,6 +163,12 @@ int main(int argc, char** argv) {
   compare_cmd->add_option("--hub", compare_hubs, "a node's hub; give two")->required();
   compare_cmd->add_flag("--json", common.json, "JSON lines instead of human text");
   compare_cmd->add_option("--timeout-ms", timeout_ms, "how long to wait for each node");
+  compare_cmd
+      ->add_option("--key", common.key_file,
+                   "a CURVE secret key file with the replica role on both nodes, for a secure wire")
+      ->envname("NEWSWIRE_KEY");
+  compare_cmd->add_option("--server-key", common.server_key_file, "the nodes' public key file")
+      ->envname("NEWSWIRE_SERVER_KEY");
 
   CLI11_PARSE(app, argc, argv);
   common.timeout = std::chrono::milliseconds(timeout_ms);

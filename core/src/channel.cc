@@ -52,6 +52,7 @@ ChannelKind KindOf(std::string_view channel) {
   if (channel.starts_with("t/")) return ChannelKind::kTopic;
   if (channel.starts_with("s|")) return ChannelKind::kStats;
   if (channel.starts_with("c|")) return ChannelKind::kControl;
+  if (channel.starts_with("r|")) return ChannelKind::kReplication;
   return ChannelKind::kWire;
 }
 

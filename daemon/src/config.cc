@@ -86,6 +86,11 @@ void AddReplicationOptions(CLI::App& app, Config& config, Raw& raw) {
   app.add_option("--follow", d.follow,
                  "tcp://HOST:PORT of a daemon to follow: copy its log, serve queries and "
                  "fan-out, refuse publishes");
+  app.add_option("--follow-key", d.follow_key_file,
+                 "this node's CURVE secret key file for a secure upstream (a replica there; "
+                 "with --follow-server-key)");
+  app.add_option("--follow-server-key", d.follow_server_key_file,
+                 "the upstream's CURVE public key file (a cluster's nodes share one key pair)");
   app.add_option("--advertise", d.advertise,
                  "hub publishers should use for this daemon as primary (empty: --listen)");
   app.add_option("--max-replication-lag-s", d.max_replication_lag_s,

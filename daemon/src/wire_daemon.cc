@@ -302,6 +302,7 @@ class ZmqWireDaemon final : public WireDaemon {
     replication::FollowerOptions follow;
     follow.upstream = upstream;
     follow.name = options_.node_name.empty() ? own_hub_ : options_.node_name;
+    follow.curve = security_->upstream_curve();
     return replication::Follower::Create(
         context_, follow, *store_, metrics_.replication,
         [this](std::vector<store::Committed> revisions) {

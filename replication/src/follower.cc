@@ -30,15 +30,17 @@ class ZmqFollower final : public Follower {
         applied_(store.LastCommit()) {}
 
   Result<void> Start() {
-    // Where a secured wire gives the follower its replica key: this socket
-    // and the query client's, as for any subscriber.
+    // On a secure wire, this socket and the query client's speak CURVE
+    // with the follower's replica key, as any subscriber's do.
+    if (options_.curve) security::ApplyCurveClient(socket_, *options_.curve);
     socket_.set(zmq::sockopt::linger, 0);
     socket_.set(zmq::sockopt::rcvhwm, options_.receive_hwm);
     socket_.set(zmq::sockopt::maxmsgsize, int64_t{256} << 20);
     const std::string address =
         "inproc://newswire-follower-monitor-" + std::to_string(reinterpret_cast<uintptr_t>(this));
-    if (zmq_socket_monitor(socket_.handle(), address.c_str(),
-                           ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) != 0) {
+    if (zmq_socket_monitor(
+            socket_.handle(), address.c_str(),
+            ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | security::kHandshakeEvents) != 0) {
       return Fail(v1::ERROR_CODE_INTERNAL, "cannot monitor the follower's socket");
     }
     monitor_.connect(address);
@@ -111,6 +113,12 @@ class ZmqFollower final : public Follower {
       if (!monitor_.recv(event, zmq::recv_flags::dontwait)) return;
       if (event.more()) (void)monitor_.recv(address, zmq::recv_flags::dontwait);
       const uint16_t id = core::MonitorEventId(event.to_string_view());
+      if (auto failed =
+              security::HandshakeFailure(id, core::MonitorEventValue(event.to_string_view()),
+                                         hub_.fanout, options_.curve.has_value())) {
+        LogRefusal(failed->message);
+        continue;
+      }
       if (id != ZMQ_EVENT_CONNECTED && id != ZMQ_EVENT_DISCONNECTED) continue;
       const bool connected = id == ZMQ_EVENT_CONNECTED;
       status_.Update([&](StatusSnapshot& s) { s.connected = connected; });
@@ -130,6 +138,7 @@ class ZmqFollower final : public Follower {
     if (!primary_known_) {
       // Publishers are sent to the primary even before the first commit.
       auto head = query_->ReadCommits(UINT64_MAX, 1);
+      if (!head && Refused(head.error())) return;
       if (head) Learn(head->primary_hub(), 0);
       if (!primary_known_) retry_at_ = now + kRetryAfter;
     }
@@ -137,6 +146,7 @@ class ZmqFollower final : public Follower {
     const uint64_t from = applied_ + 1;
     auto page = query_->ReadCommits(from, options_.page_commits);
     if (!page) {
+      if (Refused(page.error())) return;
       if (page.error().code == v1::ERROR_CODE_NOT_FOUND) {
         Stop("the upstream " + hub_.address + " no longer holds commit " + std::to_string(from) +
              " (" + page.error().message +
@@ -172,7 +182,7 @@ class ZmqFollower final : public Follower {
   Result<void> Connect(const std::string& upstream) {
     auto hub = core::ParseHub(upstream);
     if (!hub) return Fail(hub.error());
-    auto query = subscriber::QueryClient::Connect(upstream, options_.query_timeout);
+    auto query = subscriber::QueryClient::Connect(upstream, options_.query_timeout, options_.curve);
     if (!query) return Fail(query.error());
     hub_ = *hub;
     query_ = std::move(*query);
@@ -193,6 +203,7 @@ class ZmqFollower final : public Follower {
   bool CheckPrefix() {
     auto ours = store_.ReadCommits(applied_, 1);
     auto theirs = query_->ReadCommits(applied_, 1);
+    if (!theirs && Refused(theirs.error())) return false;
     if (!theirs && theirs.error().code != v1::ERROR_CODE_NOT_FOUND) {
       retry_at_ = SteadyClock::now() + kRetryAfter;
       return false;  // Not reachable yet.
@@ -270,6 +281,27 @@ class ZmqFollower final : public Follower {
     progress_from_ = applied_;
   }
 
+  // An upstream that refuses this follower (its key at the handshake, or
+  // its role) will not change its mind before someone changes a key or an
+  // access file: stop, saying what to fix. True when it refused.
+  bool Refused(const Error& error) {
+    if (error.code != v1::ERROR_CODE_UNAUTHORIZED) return false;
+    Stop("the upstream " + hub_.address + " refuses this follower: " + error.message +
+         (options_.curve ? " (--follow-key must be a key with the replica role in the upstream's "
+                           "access file, --follow-server-key the upstream's public key)"
+                         : " (a secure upstream needs --follow-key and --follow-server-key)"));
+    return true;
+  }
+
+  // A failed handshake on the replication channel: logged (the query
+  // client's answers stop the follower), at most every few seconds.
+  void LogRefusal(const std::string& why) {
+    const auto now = SteadyClock::now();
+    if (now - refusal_logged_ < kRetryAfter * 5) return;
+    refusal_logged_ = now;
+    spdlog::error("replication channel of {}: {}", hub_.address, why);
+  }
+
   void Stop(std::string why) {
     spdlog::critical("follower stopped: {}", why);
     stopped_ = std::move(why);
@@ -292,6 +324,7 @@ class ZmqFollower final : public Follower {
   bool primary_known_ = false;
   SteadyClock::time_point retry_at_;
   SteadyClock::time_point progress_at_;
+  SteadyClock::time_point refusal_logged_;
   uint64_t progress_from_ = 0;
 };
 

@@ -22,6 +22,7 @@
 #include "newswire/subscriber/query_client.h"
 #include "process.h"
 #include "result_assertions.h"
+#include "secure_keys.h"
 
 namespace newswire {
 namespace {
@@ -50,9 +51,11 @@ uint64_t LastCommit(const std::string& hub) {
   return page ? page->last_commit() : 0;
 }
 
-std::string Role(const testing::Daemon& node) {
+// The node's role by /healthz (on a secure node, with an operator's token).
+std::string Role(const testing::Daemon& node, const std::string& token = "") {
   httplib::Client client(node.metrics());
   client.set_read_timeout(1s);
+  if (!token.empty()) client.set_bearer_token_auth(token);
   auto response = client.Get("/healthz");
   if (!response) return "down";
   auto json = nlohmann::json::parse(response->body, nullptr, false);
@@ -82,12 +85,12 @@ class FailoverTest : public ::testing::Test {
   std::string Hub(int i) const { return "ipc://" + dir_.path() + "/node-" + std::to_string(i); }
   std::string Hubs() const { return Hub(0) + "," + Hub(1) + "," + Hub(2); }
 
-  std::unique_ptr<testing::Daemon> Start(int i) {
-    return std::make_unique<testing::Daemon>(
-        dir_.path() + "/store-" + std::to_string(i),
-        std::vector<std::string>{"--etcd", etcd_url_, "--cluster", "test", "--node-name",
-                                 "node-" + std::to_string(i)},
-        Hub(i));
+  std::unique_ptr<testing::Daemon> Start(int i, const std::vector<std::string>& flags = {}) {
+    std::vector<std::string> args = {"--etcd", etcd_url_,     "--cluster",
+                                     "test",   "--node-name", "node-" + std::to_string(i)};
+    args.insert(args.end(), flags.begin(), flags.end());
+    return std::make_unique<testing::Daemon>(dir_.path() + "/store-" + std::to_string(i), args,
+                                             Hub(i));
   }
 
   // The index of the one primary among `nodes` (null ones are down), once
@@ -97,7 +100,9 @@ class FailoverTest : public ::testing::Test {
     while (SteadyClock::now() < deadline) {
       int primary = -1, count = 0;
       for (std::size_t i = 0; i < nodes.size(); ++i) {
-        if (nodes[i] && Role(*nodes[i]) == "primary") primary = static_cast<int>(i), ++count;
+        if (nodes[i] && Role(*nodes[i], token_) == "primary") {
+          primary = static_cast<int>(i), ++count;
+        }
       }
       if (count == 1) return primary;
       std::this_thread::sleep_for(50ms);
@@ -122,6 +127,7 @@ class FailoverTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  std::string token_;  // An operator's bearer token, for secure nodes' /healthz.
   std::string etcd_url_;
   std::unique_ptr<testing::Process> etcd_;
 };
@@ -242,6 +248,57 @@ TEST_F(FailoverTest, ADivergedOldPrimaryKeepsItsStoreAsideAndCopiesTheNewLog) {
   old = Start(0);  // A fresh store: a copy of the new primary's log.
   ASSERT_TRUE(CaughtUp(Hub(primary), Hub(0)));
   EXPECT_TRUE(Identical(Hub(primary), Hub(0)));
+}
+
+// A secure cluster: the nodes share the cluster's key pair (so clients
+// reach any of them with one server key) and the access file; each copies
+// the elected primary with its own replica key. A reader of the feed reads
+// the copy on a follower node, and may not read commits there.
+TEST_F(FailoverTest, SecureNodesCopyThePrimaryWithTheirOwnReplicaKeys) {
+  token_ = "ops-token-c1d8";
+  testing::SecureKeys keys(dir_.path() + "/keys",
+                           {{"newsroom", {"publisher"}, {"test-feed"}, {}, ""},
+                            {"desk", {"subscriber"}, {}, {"test-feed"}, ""},
+                            {"ops", {"operator", "subscriber"}, {}, {"*"}, token_},
+                            {"node-0", {"replica"}, {}, {}, ""},
+                            {"node-1", {"replica"}, {}, {}, ""}});
+  auto secure = [&](int i) {
+    auto flags = keys.DaemonFlags();
+    for (const auto& flag : {std::string("--follow-key"), keys.KeyFile("node-" + std::to_string(i)),
+                             std::string("--follow-server-key"), keys.ServerKeyFile()}) {
+      flags.push_back(flag);
+    }
+    return Start(i, flags);
+  };
+  std::vector<std::unique_ptr<testing::Daemon>> nodes;
+  for (int i = 0; i < 2; ++i) nodes.push_back(secure(i));
+  const int primary = WaitForPrimary({nodes[0].get(), nodes[1].get()}, 20s);
+  ASSERT_GE(primary, 0);
+  const int follower = 1 - primary;
+
+  publisher::PublisherOptions options;
+  options.hub = Hub(0) + "," + Hub(1);
+  options.curve = keys.Client("newsroom");
+  options.attempt_timeout = 1s;
+  options.attempts = 10;
+  ASSERT_OK_AND_ASSIGN(auto publisher, publisher::Publisher::Connect(options));
+  ASSERT_OK_AND_ASSIGN(auto ack, publisher->Publish(testing::MakeArticle("secure", "Copied")));
+
+  auto desk = testing::Unwrap(
+      subscriber::QueryClient::Connect(Hub(follower), 2s, keys.Client("desk")), "desk");
+  bool copied = false;
+  for (auto until = SteadyClock::now() + 20s; !copied && SteadyClock::now() < until;) {
+    copied = static_cast<bool>(desk->GetArticle("secure", 0));
+    if (!copied) std::this_thread::sleep_for(20ms);  // Polling the copy, with a deadline.
+  }
+  ASSERT_TRUE(copied) << nodes[follower]->Stderr();
+  ASSERT_OK_AND_ASSIGN(auto article, desk->GetArticle("secure", 0));
+  EXPECT_EQ(article.wire_seq(), ack.wire_seq());
+  EXPECT_EQ(Role(*nodes[follower], token_), "follower");
+  EXPECT_EQ(desk->ReadCommits(1, 1).error().code, v1::ERROR_CODE_UNAUTHORIZED);
+  auto node_key = testing::Unwrap(
+      subscriber::QueryClient::Connect(Hub(primary), 2s, keys.Client("node-0")), "node key");
+  ASSERT_OK(node_key->ReadCommits(1, 1));
 }
 
 }  // namespace

@@ -389,6 +389,15 @@ TEST(ChannelTest, ScopedChannelsBelongToOneFeedAndPrefixNothingElse) {
   EXPECT_NE(ScopedChannel("eq", TopicChannel("M&A")).rfind(ScopedChannel("e", ""), 0), 0u);
 }
 
+// The replication channel is a kind of its own, never taken for the wire
+// (whose readers may not read what it carries: held embargoes).
+TEST(ChannelTest, TheReplicationChannelIsNotTheWire) {
+  EXPECT_EQ(KindOf(ReplicationChannel()), ChannelKind::kReplication);
+  EXPECT_EQ(KindOf(WireChannel()), ChannelKind::kWire);
+  EXPECT_TRUE(IsChannelTopic(ReplicationChannel()));
+  EXPECT_EQ(FeedOf(ReplicationChannel()), "");
+}
+
 TEST(ChannelTest, SequenceFrameRoundTrips) {
   EXPECT_EQ(DecodeSequence(EncodeSequence(0x0102030405060708ULL)), 0x0102030405060708ULL);
   EXPECT_FALSE(DecodeSequence("short"));

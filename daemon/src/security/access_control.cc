@@ -45,8 +45,22 @@ std::string Viewer::WhyNot(std::string_view channel) const {
     case core::ChannelKind::kTopic:
       return std::string(channel) + " mixes feeds and this key reads " + reads +
              ": follow f/FEED/" + std::string(channel) + " for each feed granted";
+    case core::ChannelKind::kReplication:
+      return std::string(channel) + " carries the store's commits, held embargoes included: " +
+             "for keys with the replica role (" + name_ + " has " + Roles() + ")";
     default: return std::string(channel) + " is not a channel this key may follow";
   }
+}
+
+std::string Viewer::Roles() const {
+  std::string roles;
+  for (auto role : {security::Role::kPublisher, security::Role::kSubscriber,
+                    security::Role::kOperator, security::Role::kReplica}) {
+    if (identity_ && identity_->Has(role)) {
+      roles += (roles.empty() ? "" : ", ") + std::string(security::RoleName(role));
+    }
+  }
+  return roles.empty() ? "no role" : "roles " + roles;
 }
 
 std::unique_ptr<AccessControl> AccessControl::Open() {

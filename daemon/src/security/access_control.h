@@ -39,12 +39,17 @@ class Viewer {
   bool ReadsAll() const { return open_ || (identity_ && identity_->ReadsAll()); }
   bool MayOperate() const { return open_ || (identity_ && identity_->MayOperate()); }
   bool SeesAllFigures() const { return open_ || (identity_ && identity_->SeesAllFigures()); }
+  // The replication channel, ReadCommits and ReportPosition (replicas).
+  bool MayReplicate() const { return open_ || (identity_ && identity_->MayReplicate()); }
   // A revision channel: a feed or scoped channel of a readable feed, or
   // any channel for a reader of every feed (the wire, instruments and
-  // topics mix feeds). False for the stats and control channels.
+  // topics mix feeds). False for the stats, control and replication
+  // channels.
   bool MayReadChannel(std::string_view channel) const;
   // Why MayReadChannel is false, for the refusal.
   std::string WhyNot(std::string_view channel) const;
+  // "roles publisher, subscriber" (or "no role"), for refusals.
+  std::string Roles() const;
 
  private:
   friend class AccessControl;

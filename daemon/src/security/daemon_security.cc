@@ -56,6 +56,50 @@ Result<void> CheckListen(const DaemonOptions& options, bool secure) {
   return {};
 }
 
+// The CURVE settings a follower or cluster node copies its upstream with,
+// read at the start so that a missing or unreadable key stops it there.
+Result<std::optional<security::CurveClient>> UpstreamCurve(const DaemonOptions& options,
+                                                           bool secure) {
+  const bool keyed = !options.follow_key_file.empty();
+  const bool server_keyed = !options.follow_server_key_file.empty();
+  const bool follows = !options.follow.empty() || !options.etcd.empty();
+  if ((keyed || server_keyed) && !follows) {
+    return Fail(v1::ERROR_CODE_MALFORMED,
+                "--follow-key and --follow-server-key are for a follower (--follow) or a "
+                "cluster node (--etcd)");
+  }
+  if (keyed != server_keyed) {
+    return Fail(v1::ERROR_CODE_MALFORMED,
+                "copying from a secure upstream needs both --follow-key (this node's secret key "
+                "file, a replica in the upstream's access file) and --follow-server-key (the "
+                "upstream's public key file)");
+  }
+  if (keyed) {
+    auto curve = security::LoadCurveClient(options.follow_key_file, options.follow_server_key_file);
+    if (!curve) return Fail(curve.error());
+    return *curve;
+  }
+  if (secure && !options.etcd.empty()) {
+    return Fail(v1::ERROR_CODE_MALFORMED,
+                "a secure cluster node copies the primary over CURVE: give --follow-key (a "
+                "replica in the cluster's access file) and --follow-server-key (the cluster's "
+                "public key)");
+  }
+  auto upstream = core::ParseHub(options.follow);
+  if (options.follow.empty() || !upstream || upstream->host.empty() || IsLoopback(upstream->host)) {
+    return std::optional<security::CurveClient>();
+  }
+  if (!options.insecure) {
+    return Fail(v1::ERROR_CODE_UNAUTHORIZED,
+                "refusing to copy the wire from " + options.follow +
+                    " without CURVE: every feed would cross the network in clear. Give "
+                    "--follow-key and --follow-server-key, or --insecure to do it anyway");
+  }
+  spdlog::warn("copying the wire from {} WITHOUT CURVE (--insecure): every feed, in clear",
+               options.follow);
+  return std::optional<security::CurveClient>();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<DaemonSecurity>> DaemonSecurity::Create(const DaemonOptions& options,
@@ -69,10 +113,13 @@ Result<std::unique_ptr<DaemonSecurity>> DaemonSecurity::Create(const DaemonOptio
                 "--access (the access file)");
   }
   if (auto ok = CheckListen(options, keyed); !ok) return Fail(ok.error());
+  auto upstream = UpstreamCurve(options, keyed);
+  if (!upstream) return Fail(upstream.error());
   std::unique_ptr<DaemonSecurity> security;
   if (!keyed) {
     security.reset(new DaemonSecurity(AccessControl::Open()));
     security->metrics_ = &metrics;
+    security->upstream_curve_ = std::move(*upstream);
     return security;
   }
   auto key = security::ReadSecretKeyFile(options.curve_secret_key_file);
@@ -82,6 +129,7 @@ Result<std::unique_ptr<DaemonSecurity>> DaemonSecurity::Create(const DaemonOptio
   security.reset(new DaemonSecurity(std::move(*access)));
   security->metrics_ = &metrics;
   security->server_key_ = std::move(*key);
+  security->upstream_curve_ = std::move(*upstream);
   auto zap = ZapHandler::Bind(context, *security->access_, metrics);
   if (!zap) return Fail(zap.error());
   security->zap_ = std::move(*zap);

@@ -10,6 +10,7 @@
 //   query    GuardQuery (query_guard.h)
 //   stats    a stats group per set of feeds (SubscriptionGate)
 //   HTTP     SeesAllFigures: /metrics and /healthz's figures for operators
+//   upstream a follower's own CURVE key for the daemon it copies
 //
 // Reloads (SIGHUP through RequestReload, or `newswire admin reload`) put
 // a new access file in force for every request from then on; the ingest
@@ -32,6 +33,7 @@
 #include "../stats_channel.h"
 #include "access_control.h"
 #include "newswire/daemon/wire_daemon.h"
+#include "newswire/security/curve.h"
 #include "newswire/security/keys.h"
 #include "newswire/store/revision_store.h"
 #include "subscription_gate.h"
@@ -43,13 +45,18 @@ class DaemonSecurity {
  public:
   // Reads the key and the access file and binds the ZAP handler (before
   // any socket binds). MALFORMED for --curve-secret-key without --access or
-  // the reverse, the errors of the key and access files, and UNAUTHORIZED
-  // for a non-loopback `listen` without CURVE and without --insecure.
+  // the reverse, --follow-key without --follow-server-key or the reverse
+  // (or without anything to follow), a secure cluster node without them,
+  // the errors of the key and access files; UNAUTHORIZED for a non-loopback
+  // `listen`, or `follow`, without CURVE and without --insecure.
   static Result<std::unique_ptr<DaemonSecurity>> Create(const DaemonOptions& options,
                                                         zmq::context_t& context, Metrics& metrics);
 
   bool secure() const { return access_->secure(); }
   AccessControl& access() { return *access_; }
+  // How a follower or cluster node reaches its upstream (--follow-key,
+  // --follow-server-key); unset: without CURVE.
+  const std::optional<security::CurveClient>& upstream_curve() const { return upstream_curve_; }
 
   // Before binding: a CURVE server socket (ingest, query), or the fan-out
   // with its gate. No-ops when security is off.
@@ -65,8 +72,7 @@ class DaemonSecurity {
 
   // Query workers: the answer when access decides it (query_guard.h), for
   // a request from the connection with this User-Id (empty: none).
-  std::optional<std::string> GuardQuery(const std::string& user_id,
-                                        const v1::QueryRequest& request,
+  std::optional<std::string> GuardQuery(const std::string& user_id, const v1::QueryRequest& request,
                                         const store::RevisionStore& store);
 
   // Ingest thread, after each round: a reload SIGHUP asked for, and the
@@ -86,6 +92,7 @@ class DaemonSecurity {
 
   std::unique_ptr<AccessControl> access_;
   std::optional<security::KeyPair> server_key_;
+  std::optional<security::CurveClient> upstream_curve_;
   std::unique_ptr<ZapHandler> zap_;
   std::unique_ptr<SubscriptionGate> gate_;
   Metrics* metrics_ = nullptr;

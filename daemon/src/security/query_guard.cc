@@ -105,8 +105,20 @@ std::optional<Error> Refusal(const Viewer& viewer, const v1::QueryRequest& reque
     case v1::QueryRequest::kBackup:
       if (viewer.MayOperate()) return std::nullopt;
       return Error{v1::ERROR_CODE_UNAUTHORIZED, "backup is for operators", 0};
-    default: return std::nullopt;
+    case v1::QueryRequest::kReadCommits:
+    case v1::QueryRequest::kReportPosition:
+      if (viewer.MayReplicate()) return std::nullopt;
+      return Error{v1::ERROR_CODE_UNAUTHORIZED,
+                   std::string(request.has_read_commits() ? "ReadCommits" : "ReportPosition") +
+                       " is for keys with the replica role (" + viewer.name() + " has " +
+                       viewer.Roles() + ")",
+                   0};
+    // Answered by GuardQuery itself, or refused by the store as malformed.
+    case v1::QueryRequest::kAccess:
+    case v1::QueryRequest::kReloadAccess:
+    case v1::QueryRequest::QUERY_NOT_SET: return std::nullopt;
   }
+  return std::nullopt;
 }
 
 }  // namespace

@@ -13,6 +13,9 @@
 //   GetSnapshot             as ReadLog, by its channel
 //   GetFeedHeads            a granted feed, else UNAUTHORIZED
 //   Backup, ReloadAccess    operators
+//   ReadCommits,            replicas (followers): the store's commits hold
+//   ReportPosition          held embargoes, and a reported position counts
+//                           towards quorum acks
 //   GetAccess               anyone: who the daemon takes this key for
 //
 // Any thread (the query service's). Private.

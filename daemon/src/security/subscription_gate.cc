@@ -69,6 +69,7 @@ std::string SubscriptionGate::Applied(const Viewer& viewer, const std::string& t
       if (viewer.SeesAllFigures()) return std::string(kAllFigures);
       if (!identity || !identity->Has(security::Role::kSubscriber)) return {};
       return GroupChannel(identity->read);
+    case core::ChannelKind::kReplication: return viewer.MayReplicate() ? topic : std::string();
     default: return viewer.MayReadChannel(topic) ? topic : std::string();
   }
 }

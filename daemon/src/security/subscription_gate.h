@@ -9,6 +9,9 @@
 // feed, and as "s|FEED,FEED|" (that interval's figures for those feeds
 // only) for the others: the client's own "s|" filter lets both through.
 //
+// The replication channel "r|" (every commit, held embargoes included) is
+// applied for replicas only.
+//
 // A subscription to "c|" is applied as the connection's control channel
 // "c|IDENTITY|", on which a refused subscription is answered with a
 // v1::AccessNotice saying why. One that names no channel at all is

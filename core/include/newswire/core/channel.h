@@ -41,11 +41,22 @@ std::string StatsChannel();
 // sequence the commit index (not a revision channel; followers read it).
 std::string ReplicationChannel();
 
-enum class ChannelKind { kWire, kFeed, kInstrument, kTopic, kScoped, kStats, kControl, kCount };
+enum class ChannelKind {
+  kWire,
+  kFeed,
+  kInstrument,
+  kTopic,
+  kScoped,
+  kStats,
+  kControl,
+  kReplication,
+  kCount
+};
 // The kind of a channel topic, by its prefix (kWire for anything unknown).
 // kStats: "s|", or a secure daemon's stats for a set of feeds, "s|*|" (all)
 // or "s|FEED,FEED|"; kControl: a secure daemon's notices to one identity,
-// "c|NAME|" (a subscription to "c|" asks for them).
+// "c|NAME|" (a subscription to "c|" asks for them); kReplication: "r|"
+// (every commit, held embargoes included: followers only).
 ChannelKind KindOf(std::string_view channel);
 // True when `topic` is a channel a subscriber may follow: one of the
 // kinds above, ending with the terminator, at most 256 bytes.

@@ -61,6 +61,12 @@ struct DaemonOptions {
   // of the daemon at this hub (a primary or another follower): it copies
   // that log, serves queries and fan-out, and refuses publishes.
   std::string follow;
+  // CURVE to a secure upstream (the primary a follower or a cluster node
+  // copies): this node's secret key file, a key with the replica role in
+  // the upstream's access file, and the upstream's public key file (a
+  // cluster's nodes share one server key pair). Both or neither.
+  std::string follow_key_file;
+  std::string follow_server_key_file;
   // The hub publishers should use to reach this daemon when it is the
   // primary, as followers pass it on in NOT_PRIMARY errors; empty: the hub
   // it listens on.

@@ -12,15 +12,22 @@
 // asked for while one is written) and written before anything newer. A
 // commit is fanned out only once it is durable here.
 //
+// On a secure wire the follower connects with CURVE (FollowerOptions::curve)
+// as a client of the upstream whose key has the replica role there: the
+// replication channel, ReadCommits and ReportPosition are for replicas
+// only.
+//
 // The follower stops copying, with the reason in its status and the log,
 // rather than hold a log with a hole: when the upstream no longer holds
-// the commits it needs (retention), or when a commit does not continue this
-// store's log (another wire, or a diverged primary). Reactor thread only.
+// the commits it needs (retention), when a commit does not continue this
+// store's log (another wire, or a diverged primary), or when the upstream
+// refuses it (its key, or its role). Reactor thread only.
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +35,7 @@
 
 #include "newswire/core/error.h"
 #include "newswire/replication/status.h"
+#include "newswire/security/curve.h"
 #include "newswire/store/revision_store.h"
 
 namespace newswire::replication {
@@ -38,6 +46,10 @@ struct FollowerOptions {
   uint32_t page_commits = 256;  // Commits per catch-up page.
   int receive_hwm = 100000;     // Live commits queued before ZeroMQ drops.
   std::string name;             // Reported with this node's position upstream.
+  // CURVE to a secure upstream (--follow-key, --follow-server-key): this
+  // node's key (a replica in the upstream's access file) and the upstream's
+  // public key. Unset: none.
+  std::optional<security::CurveClient> curve;
 };
 
 class Follower {

@@ -17,7 +17,9 @@
 // `read_feeds` (live fan-out, catch-up, queries, replay) and their figures
 // on the stats channel; `operator` runs operations (backup, reload) and
 // sees every figure (stats channel, top, /metrics, /healthz); `replica`
-// reads every feed, held embargoes included, to copy the store (followers).
+// reads every feed, held embargoes included, to copy the store: the
+// replication channel r|, ReadCommits and ReportPosition are for replicas
+// only (followers, and cluster nodes following the primary).
 // The wildcard "*" stands alone in a list and means every feed, present
 // and future; nothing else is a pattern. Unknown keys are errors, so a typo
 // never grants or loses anything silently.
@@ -74,6 +76,9 @@ struct Identity {
   bool ReadsAll() const { return Has(Role::kReplica) || (Has(Role::kSubscriber) && read.all); }
   // Embargoed text before its release: replicas only (they copy the store).
   bool MayReadHeld() const { return Has(Role::kReplica); }
+  // The store's commits as they are (r|, ReadCommits), and reporting what
+  // this node holds (ReportPosition, which counts towards quorum acks).
+  bool MayReplicate() const { return Has(Role::kReplica); }
   bool MayOperate() const { return Has(Role::kOperator); }
   // Every figure of the stats channel and the HTTP endpoint.
   bool SeesAllFigures() const { return MayOperate() || ReadsAll(); }
