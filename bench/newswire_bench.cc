@@ -2,8 +2,10 @@
 // loopback (once per durability mode) or targets a running one with --hub,
 // drives it with a seeded corpus of realistic revisions, and prints one
 // figure a line as `system workload metric value`, the format of the peer
-// benchmark in ../shared/peers, so both can run side by side. Progress goes
-// to stderr, prefixed with '#'. See bench/README.md.
+// benchmark in ../shared/peers, so both can run side by side. With
+// --security off,on each durability mode runs twice, in clear and with
+// CURVE and an access file, and the on/off ratios are printed. Progress
+// goes to stderr, prefixed with '#'. See bench/README.md.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -26,6 +28,7 @@
 #include <filesystem>
 #include <fstream>
 #include <latch>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -41,6 +44,8 @@
 #include "newswire/core/article.h"
 #include "newswire/core/diff.h"
 #include "newswire/publisher/publisher.h"
+#include "newswire/security/curve.h"
+#include "newswire/security/keys.h"
 #include "newswire/subscriber/query_client.h"
 #include "newswire/subscriber/replayer.h"
 #include "newswire/subscriber/subscriber.h"
@@ -92,6 +97,12 @@ class Report {
     std::printf("%s %s %s %.*f\n", system_.c_str(), workload.c_str(), metric.c_str(), decimals,
                 value);
     std::fflush(stdout);
+    figures_[workload + " " + metric] = value;
+  }
+  // A figure printed before ("workload metric"); nullopt when it was not.
+  std::optional<double> Value(const std::string& key) const {
+    auto it = figures_.find(key);
+    return it == figures_.end() ? std::nullopt : std::optional(it->second);
   }
   void Text(const std::string& workload, const std::string& metric, const std::string& value) {
     std::printf("%s %s %s %s\n", system_.c_str(), workload.c_str(), metric.c_str(), value.c_str());
@@ -108,6 +119,7 @@ class Report {
  private:
   std::string system_;
   bool failed_ = false;
+  std::map<std::string, double> figures_;
 };
 
 // Nearest-rank percentile of sorted nanoseconds, in microseconds.
@@ -124,6 +136,7 @@ struct Settings {
   std::string hub;  // Empty: start our own daemon.
   std::string daemon_path = NEWSWIRE_BENCH_DAEMON_PATH;
   std::vector<std::string> modes = {"async", "sync"};
+  std::vector<std::string> security = {"off"};  // "on": CURVE and an access file.
   std::string host = "127.0.0.1";
   int port = 0;
   std::string tmp;
@@ -157,6 +170,7 @@ std::vector<std::string> Split(const std::string& s, char sep) {
 
 constexpr const char* kUsage =
     "usage: newswire-bench [--quick] [--hub tcp://HOST:PORT | --daemon PATH] [--modes async,sync]\n"
+    "                      [--security off,on]\n"
     "                      [--n-publish N] [--n-fanout N] [--subs N] [--rate R] [--fast-rate R]\n"
     "                      [--duration S] [--window W] [--publishers P] [--seed S]\n"
     "                      [--host H] [--port P] [--tmp DIR] [--dump-corpus N]\n"
@@ -217,6 +231,8 @@ std::optional<Settings> ParseSettings(int argc, char** argv) {
       s.daemon_path = value;
     } else if (key == "--modes") {
       s.modes = Split(value, ',');
+    } else if (key == "--security") {
+      s.security = Split(value, ',');
     } else if (key == "--workloads") {
       s.workloads = Split(value, ',');
     } else if (key == "--host" || key == "PEER_HOST") {
@@ -265,6 +281,12 @@ std::optional<Settings> ParseSettings(int argc, char** argv) {
       return std::nullopt;
     }
   }
+  for (const auto& security : s.security) {
+    if (security != "off" && security != "on") {
+      std::fprintf(stderr, "newswire-bench: --security takes off and/or on\n");
+      return std::nullopt;
+    }
+  }
   return s;
 }
 
@@ -273,13 +295,18 @@ std::optional<Settings> ParseSettings(int argc, char** argv) {
 // A newswired child process on a temp store. The harness's suggested port
 // may be taken: then let the daemon pick free ones.
 std::unique_ptr<DaemonProcess> StartDaemon(const Settings& settings, const std::string& mode,
-                                           const std::string& data_dir) {
+                                           const std::string& data_dir,
+                                           const std::vector<std::string>& extra = {}) {
   auto start = [&](int port) {
-    return DaemonProcess::Start(
-        settings.daemon_path,
-        {"--listen", "tcp://" + settings.host + ":" + std::to_string(port), "--data-dir", data_dir,
-         "--durability", mode, "--log-level", "warn", "--metrics-listen", settings.host + ":0"},
-        std::chrono::seconds(20), data_dir + ".log");
+    std::vector<std::string> args = {
+        "--listen",         "tcp://" + settings.host + ":" + std::to_string(port),
+        "--data-dir",       data_dir,
+        "--durability",     mode,
+        "--log-level",      "warn",
+        "--metrics-listen", settings.host + ":0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return DaemonProcess::Start(settings.daemon_path, args, std::chrono::seconds(20),
+                                data_dir + ".log");
   };
   auto daemon = start(settings.port);
   if (!daemon && settings.port != 0) daemon = start(0);
@@ -288,6 +315,34 @@ std::unique_ptr<DaemonProcess> StartDaemon(const Settings& settings, const std::
     return nullptr;
   }
   return std::move(*daemon);
+}
+
+// Security on: a key pair for the daemon and one for the benchmark's
+// clients (a publisher and reader of every feed: the mixed channels, as
+// with security off), written in `dir` as `newswire keygen` writes them,
+// and the access file naming it. The daemon's flags, and the clients' CURVE.
+struct SecureSetup {
+  std::vector<std::string> daemon_flags;
+  security::CurveClient client;
+};
+
+Result<SecureSetup> MakeKeys(const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  for (const char* name : {"daemon", "bench"}) {
+    auto pair = security::GenerateKeyPair();
+    if (!pair) return Fail(pair.error());
+    if (auto files = security::WriteKeyFiles(*pair, dir, name); !files) return Fail(files.error());
+  }
+  auto bench_key = security::ReadPublicKeyFile(dir + "/bench.pub");
+  if (!bench_key) return Fail(bench_key.error());
+  std::ofstream(dir + "/access.toml")
+      << "[[identity]]\nname = \"bench\"\npublic_key = \"" << *bench_key
+      << "\"\nroles = [\"publisher\", \"subscriber\"]\npublish_feeds = [\"*\"]\n"
+         "read_feeds = [\"*\"]\n";
+  auto client = security::LoadCurveClient(dir + "/bench.key", dir + "/daemon.pub");
+  if (!client) return Fail(client.error());
+  return SecureSetup{{"--curve-secret-key", dir + "/daemon.key", "--access", dir + "/access.toml"},
+                     **client};
 }
 
 // ---------------------------------------------------------------- corpus helpers
@@ -381,10 +436,12 @@ PublishOutcome PublishWindowed(publisher::Publisher& pub,
   return out;
 }
 
-std::unique_ptr<publisher::Publisher> ConnectPublisher(const std::string& hub,
-                                                       const std::string& id) {
+std::unique_ptr<publisher::Publisher> ConnectPublisher(
+    const std::string& hub, const std::string& id,
+    const std::optional<security::CurveClient>& curve) {
   publisher::PublisherOptions options;
   options.hub = hub;
+  options.curve = curve;
   options.publisher_id = id;
   auto pub = publisher::Publisher::Connect(options);
   if (!pub) {
@@ -394,9 +451,11 @@ std::unique_ptr<publisher::Publisher> ConnectPublisher(const std::string& hub,
   return std::move(*pub);
 }
 
-std::unique_ptr<subscriber::Subscriber> ConnectSubscriber(const std::string& hub) {
+std::unique_ptr<subscriber::Subscriber> ConnectSubscriber(
+    const std::string& hub, const std::optional<security::CurveClient>& curve) {
   subscriber::SubscriberOptions options;
   options.hub = hub;
+  options.curve = curve;
   auto sub = subscriber::Subscriber::Connect(options);
   if (!sub) {
     Log("subscriber: " + sub.error().ToString());
@@ -418,8 +477,9 @@ struct Context {
   const Settings& settings;
   std::string hub;
   Report& report;
-  const DaemonProcess* daemon;          // Null with --hub.
-  std::vector<v1::PublishAck> history;  // Acks of (a), for replay.
+  const DaemonProcess* daemon;                 // Null with --hub.
+  std::optional<security::CurveClient> curve;  // Security on.
+  std::vector<v1::PublishAck> history;         // Acks of (a), for replay.
   double zstd_seconds = 0;
 };
 
@@ -427,7 +487,7 @@ struct Context {
 void RunPublish(Context& ctx) {
   auto corpus =
       MakeCorpus({"a", ctx.settings.seed, ctx.settings.n_publish}, ctx.settings.quick, ctx.report);
-  auto pub = ConnectPublisher(ctx.hub, "bench-a");
+  auto pub = ConnectPublisher(ctx.hub, "bench-a", ctx.curve);
   if (corpus.empty() || !pub) return ctx.report.Check(false, "publish: no corpus or publisher");
   Log(ctx.report.system() + ": (a) publish " + std::to_string(corpus.size()) + ", window " +
       std::to_string(ctx.settings.window));
@@ -457,7 +517,7 @@ void RunPublishConcurrent(Context& ctx) {
   }
   std::vector<std::unique_ptr<publisher::Publisher>> pubs;
   for (int i = 0; i < n; ++i) {
-    pubs.push_back(ConnectPublisher(ctx.hub, "bench-a8-" + std::to_string(i)));
+    pubs.push_back(ConnectPublisher(ctx.hub, "bench-a8-" + std::to_string(i), ctx.curve));
     if (!pubs.back()) return ctx.report.Check(false, "publish8: no publisher");
   }
   const std::string workload = "publish" + std::to_string(n);
@@ -508,8 +568,8 @@ void RunLatency(Context& ctx, const std::string& workload, double rate, uint64_t
     position.emplace(RevisionKey(corpus[i].article.id(), corpus[i].version), i);
   }
   auto send_ns = std::make_unique<std::atomic<int64_t>[]>(corpus.size());
-  auto pub = ConnectPublisher(ctx.hub, "bench-" + workload);
-  auto sub = ConnectSubscriber(ctx.hub);
+  auto pub = ConnectPublisher(ctx.hub, "bench-" + workload, ctx.curve);
+  auto sub = ConnectSubscriber(ctx.hub, ctx.curve);
   if (!pub || !sub) return ctx.report.Check(false, workload + ": cannot connect");
 
   std::atomic<bool> publisher_done{false};
@@ -691,10 +751,10 @@ void RunFanout(Context& ctx) {
   const auto n_subs = static_cast<std::size_t>(ctx.settings.subs);
   std::vector<std::unique_ptr<subscriber::Subscriber>> subs;
   for (std::size_t i = 0; i < n_subs; ++i) {
-    subs.push_back(ConnectSubscriber(ctx.hub));
+    subs.push_back(ConnectSubscriber(ctx.hub, ctx.curve));
     if (!subs.back()) return ctx.report.Check(false, "fanout: cannot connect a subscriber");
   }
-  auto pub = ConnectPublisher(ctx.hub, "bench-c");
+  auto pub = ConnectPublisher(ctx.hub, "bench-c", ctx.curve);
   if (!pub) return ctx.report.Check(false, "fanout: cannot connect the publisher");
   Log(ctx.report.system() + ": (c) fanout " + std::to_string(corpus.size()) + " x " +
       std::to_string(n_subs));
@@ -755,7 +815,7 @@ void RunReplayGet(Context& ctx) {
   if (ctx.history.empty()) return ctx.report.Check(false, "replay_get: no history from (a)");
   Log(ctx.report.system() + ": (d) replay_get " + std::to_string(ctx.history.size()));
   const int64_t start = NowNs();
-  auto query = subscriber::QueryClient::Connect(ctx.hub, milliseconds(5000));
+  auto query = subscriber::QueryClient::Connect(ctx.hub, milliseconds(5000), ctx.curve);
   if (!query) return ctx.report.Check(false, "replay_get: " + query.error().ToString());
   uint64_t ok = 0, failed = 0;
   std::string first_problem;
@@ -798,6 +858,7 @@ void RunReplay(Context& ctx) {
   const int64_t start = NowNs();
   subscriber::ReplayOptions options;
   options.hub = ctx.hub;
+  options.curve = ctx.curve;
   options.from = first->wire_time();
   options.to = last->wire_time();
   auto replayer = subscriber::Replayer::Open(options);
@@ -887,6 +948,70 @@ int DumpCorpus(const Settings& s) {
   return 0;
 }
 
+// Starts a daemon for one durability mode, in clear or secure, runs every
+// workload against it and stops it; the figures.
+Report RunDaemon(const Settings& s, const std::string& mode, bool secure) {
+  Report report("newswire-" + mode + (secure ? "-curve" : ""));
+  const std::string data_dir = s.tmp + "/" + report.system();
+  std::optional<SecureSetup> keys;
+  if (secure) {
+    auto made = MakeKeys(data_dir + "-keys");
+    if (!made) {
+      Log("keys: " + made.error().ToString());
+      report.Check(false, "security: cannot make keys");
+      return report;
+    }
+    keys = std::move(*made);
+  }
+  auto daemon =
+      StartDaemon(s, mode, data_dir, keys ? keys->daemon_flags : std::vector<std::string>{});
+  if (!daemon) {
+    report.Text("server", "status", "FAILED(start)");
+    report.Check(false, "the daemon did not start");
+    return report;
+  }
+  Log(report.system() + ": newswired pid " + std::to_string(daemon->pid()) + " on " +
+      daemon->hub() + ", store " + data_dir);
+  report.Text(
+      "config", "pub_ack",
+      mode == "sync" ? "after_rocksdb_wal_write_and_fsync" : "after_rocksdb_wal_write,no_fsync");
+  report.Text("config", "corpus", "seeded_newswire_revisions,seed=" + std::to_string(s.seed));
+  report.Text("config", "security", secure ? "curve_zap_access_file" : "off");
+  report.Figure("config", "window", s.window);
+  Context ctx{
+      s, daemon->hub(), report, daemon.get(), keys ? std::optional(keys->client) : std::nullopt,
+      {}};
+  RunAll(ctx);
+  const auto usage = daemon->Usage();
+  report.Figure("daemon", "cpu_s", usage.cpu_seconds, 2);
+  report.Figure("daemon", "peak_rss_mib", usage.peak_resident_bytes / (1 << 20), 1);
+  report.Figure("daemon", "rss_mib", usage.resident_bytes / (1 << 20), 1);
+  daemon->Stop();
+  std::error_code ignored;
+  std::filesystem::remove_all(data_dir, ignored);
+  std::filesystem::remove_all(data_dir + "-keys", ignored);
+  std::filesystem::remove(data_dir + ".log", ignored);
+  return report;
+}
+
+// What security costs: each figure with security on over the same figure
+// in clear, from two daemons of one run (rates: below 1 is slower;
+// latencies and CPU: above 1 is slower).
+void PrintSecurityCost(const Report& off, const Report& on) {
+  Report cost(on.system());
+  for (const char* key :
+       {"publish revisions_per_s", "publish8 revisions_per_s", "latency p50_us", "latency p99_us",
+        "latency p999_us", "fanout delivered_msgs_per_s", "replay msgs_per_s",
+        "replay_get msgs_per_s", "daemon publish_cpu_s", "daemon fanout_cpu_s"}) {
+    auto clear = off.Value(key);
+    auto secure = on.Value(key);
+    if (!clear || !secure || *clear <= 0) continue;
+    std::string metric = key;
+    std::replace(metric.begin(), metric.end(), ' ', ':');
+    cost.Figure("security_on_off_ratio", metric, *secure / *clear, 3);
+  }
+}
+
 int Main(int argc, char** argv) {
   auto settings = ParseSettings(argc, argv);
   if (!settings) return 2;
@@ -903,7 +1028,7 @@ int Main(int argc, char** argv) {
   if (!s.hub.empty()) {
     Report report("newswire-hub");
     report.Text("config", "hub", s.hub);
-    Context ctx{s, s.hub, report, nullptr, {}};
+    Context ctx{s, s.hub, report, nullptr, std::nullopt, {}};
     RunAll(ctx);
     return failed || report.failed() ? 1 : 0;
   }
@@ -919,32 +1044,15 @@ int Main(int argc, char** argv) {
     s.tmp = pattern;
   }
   for (const auto& mode : s.modes) {
-    Report report("newswire-" + mode);
-    const std::string data_dir = s.tmp + "/newswire-" + mode;
-    auto daemon = StartDaemon(s, mode, data_dir);
-    if (!daemon) {
-      report.Text("server", "status", "FAILED(start)");
-      failed = true;
-      continue;
+    std::map<std::string, Report> reports;  // By security setting.
+    for (const auto& security : s.security) {
+      auto report = RunDaemon(s, mode, security == "on");
+      failed = failed || report.failed();
+      reports.emplace(security, std::move(report));
     }
-    Log(report.system() + ": newswired pid " + std::to_string(daemon->pid()) + " on " +
-        daemon->hub() + ", store " + data_dir);
-    report.Text(
-        "config", "pub_ack",
-        mode == "sync" ? "after_rocksdb_wal_write_and_fsync" : "after_rocksdb_wal_write,no_fsync");
-    report.Text("config", "corpus", "seeded_newswire_revisions,seed=" + std::to_string(s.seed));
-    report.Figure("config", "window", s.window);
-    Context ctx{s, daemon->hub(), report, daemon.get(), {}};
-    RunAll(ctx);
-    const auto usage = daemon->Usage();
-    report.Figure("daemon", "cpu_s", usage.cpu_seconds, 2);
-    report.Figure("daemon", "peak_rss_mib", usage.peak_resident_bytes / (1 << 20), 1);
-    report.Figure("daemon", "rss_mib", usage.resident_bytes / (1 << 20), 1);
-    daemon->Stop();
-    std::error_code ignored;
-    std::filesystem::remove_all(data_dir, ignored);
-    std::filesystem::remove(data_dir + ".log", ignored);
-    failed = failed || report.failed();
+    if (reports.count("off") && reports.count("on")) {
+      PrintSecurityCost(reports.at("off"), reports.at("on"));
+    }
   }
   if (own_tmp) {
     std::error_code ignored;

@@ -22,6 +22,8 @@ git ls-files '*.cc' '*.h' | xargs clang-format --dry-run -Werror
 
 echo "== benchmarks, quick mode (sanity, not timing)" >&2
 build/bench/newswire-bench --quick >/dev/null
+build/bench/newswire-bench --quick --modes async --security off,on \
+  --workloads publish,latency,fanout >/dev/null
 build/bench/newswire-diff-bench --quick >/dev/null
 build/bench/newswire-store-bench --quick >/dev/null
 build/bench/newswire-rss-bench --quick >/dev/null
