@@ -143,6 +143,9 @@ class ZmqSubscriber final : public Subscriber {
   Result<void> Start() {
     socket_.set(zmq::sockopt::linger, 0);
     socket_.set(zmq::sockopt::rcvhwm, options_.receive_hwm);
+    if (options_.receive_buffer_bytes > 0) {
+      socket_.set(zmq::sockopt::rcvbuf, options_.receive_buffer_bytes);
+    }
     const std::string monitor_address =
         "inproc://newswire-subscriber-monitor-" + std::to_string(reinterpret_cast<uintptr_t>(this));
     if (zmq_socket_monitor(socket_.handle(), monitor_address.c_str(),

@@ -55,7 +55,8 @@ struct SubscriberOptions {
   std::optional<google::protobuf::Timestamp> since_time;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds query_timeout{2000};
-  int receive_hwm = 100000;                // Live messages ZeroMQ queues before dropping.
+  int receive_hwm = 100000;      // Live messages ZeroMQ queues before dropping.
+  int receive_buffer_bytes = 0;  // The kernel's receive buffer (SO_RCVBUF); 0: its default.
   std::size_t max_held_articles = 100000;  // Latest versions kept for diffs.
 };
 
