@@ -8,6 +8,7 @@
 
 #include <zmq.hpp>
 
+#include "hub_failover.h"
 #include "log_merger.h"
 #include "newswire/core/channel.h"
 #include "newswire/core/clock.h"
@@ -415,6 +416,7 @@ class ZmqSubscriber final : public Subscriber {
 }  // namespace
 
 Result<std::unique_ptr<Subscriber>> Subscriber::Connect(const SubscriberOptions& options) {
+  if (options.hub.find(',') != std::string::npos) return ConnectToAnyHub(options);
   auto hub = core::ParseHub(options.hub);
   if (!hub) return Fail(hub.error());
   auto channels = ChannelTopics(options.channels);

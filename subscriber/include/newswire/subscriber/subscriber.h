@@ -45,7 +45,13 @@ struct ChannelSelection {
 Result<std::vector<std::string>> ChannelTopics(const ChannelSelection& selection);
 
 struct SubscriberOptions {
+  // One hub, or several separated by commas (a cluster's nodes, or a
+  // primary and its followers): the subscriber follows the first that
+  // answers and, when its live connection stays down for failover_after,
+  // resumes on the next by wire sequence (a ConnectionChange with
+  // switched_hub says so), with no gap and no duplicate.
   std::string hub = "tcp://127.0.0.1:7700";
+  std::chrono::milliseconds failover_after{3000};
   ChannelSelection channels;
   // Start in the past: every revision from this wire sequence, or from this
   // wire time, then live. Unset: live only. A time after 2262 (the clock's
@@ -135,7 +141,8 @@ struct Gap {
 // The live connection went down or came back (ZeroMQ reconnects by itself).
 struct ConnectionChange {
   bool connected = false;
-  std::string endpoint;
+  std::string endpoint;       // The fan-out endpoint; the hub when switched_hub.
+  bool switched_hub = false;  // Now following another of several hubs.
 };
 
 // What Next hands the application: exactly one of a revision, a gap that
