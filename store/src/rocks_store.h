@@ -250,6 +250,9 @@ class RocksRevisionStore final : public RevisionStore {
   std::atomic<uint64_t> last_wire_seq_{0};
   std::atomic<uint64_t> last_commit_{0};  // Written by the one thread that writes.
   std::atomic<uint64_t> epoch_{0};
+  // The term of the newest commit record (what a copy may not go below).
+  // Writer thread only.
+  uint64_t log_epoch_ = 0;
   // Writer thread only. `writer_`, the staged channel heads, the pending
   // acks, `held_` and the head cache run ahead of RocksDB by the unsettled
   // batches; `settled_` and `channel_heads_` are what is durable.

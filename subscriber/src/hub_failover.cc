@@ -28,8 +28,9 @@ class HubFailover final : public Subscriber {
     const auto deadline = SteadyClock::now() + timeout;
     while (true) {
       auto wait = std::max(std::chrono::milliseconds(0), Until(deadline));
-      if (down_since_) wait = std::min(wait, std::max(std::chrono::milliseconds(0),
-                                                      Until(*down_since_ + options_.failover_after)));
+      if (down_since_)
+        wait = std::min(wait, std::max(std::chrono::milliseconds(0),
+                                       Until(*down_since_ + options_.failover_after)));
       auto notice = inner_->Next(wait);
       if (!notice && notice.error().code != v1::ERROR_CODE_UNAVAILABLE) return notice;
       if (notice && *notice) {
