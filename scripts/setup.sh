@@ -27,6 +27,7 @@ PACKAGES=(
   clang libclang-rt-14-dev          # libFuzzer build of the diff fuzz target
   tzdata                            # story time zones (Asia/Tokyo, ...)
   libhowardhinnant-date-dev         # date/tz: the tz database, for story times and time_zone checks
+  prometheus-cpp-dev                # the daemon's /metrics page: histograms and the Prometheus text format
   chromium chromium-driver python3-selenium  # the gateway page's browser test
   fonts-noto-cjk fonts-noto-color-emoji      # Japanese and emoji in its screenshots
   python3 python3-zmq               # the Python client (python/): Debian's python3, ZeroMQ
