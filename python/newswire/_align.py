@@ -351,7 +351,8 @@ def _smaller_as_modify(a: str, b: str, budget: WorkBudget) -> list[Hunk] | None:
         return None
     ta, tb = Text(a), Text(b)
     hunks = text_hunks(ta, tb, budget)
-    if _field_size(_field_size(_text_diff_size(ta, tb, hunks))) >= _insert_op_size(tb.byte(len(tb))):
+    modify = _field_size(_field_size(_text_diff_size(ta, tb, hunks)))
+    if modify >= _insert_op_size(tb.byte(len(tb))):
         return None
     return hunks
 

@@ -25,7 +25,7 @@ from typing import Literal, Sequence
 
 from . import _align, _tokens
 from ._figure_scan import Figure, FigureScan, scan_figures
-from ._figure_value import parse_figure_value
+from . import _figure_value
 from ._pb import article_pb2
 
 __all__ = ["Figure", "FigureChange", "figure_changes", "find_figures", "parse_figure_value"]
@@ -90,6 +90,17 @@ def find_figures(text: str, language: str = "") -> list[Figure]:
     tag: it decides whether a lone comma or full stop is the decimal mark."""
     _tokens.require_icu()
     return scan_figures(text, language).figures
+
+
+def parse_figure_value(number: str, language: str = "") -> str | None:
+    """The value of a number as written (digits of any script, full-width
+    forms, group and decimal marks, kanji numerals and multipliers; no sign
+    or unit) as an exact ASCII decimal: "4,515" -> "4515", "1.234,5" ->
+    "1234.5", "１８００億" -> "180000000000". ``language`` decides whether a
+    lone comma or full stop is the decimal mark. None when the marks are
+    ambiguous or malformed ("1,23,4"), or past 18 significant digits."""
+    _tokens.require_icu()
+    return _figure_value.parse_figure_value(number, language)
 
 
 # ---- context ----------------------------------------------------------------------
@@ -321,8 +332,9 @@ def figure_changes(base: article_pb2.Article,
         out.edited(base.headline, result.headline, hunks, ("headline", 0))
     if base.ednote != result.ednote:  # Holds no figures, but spends the diff's budget.
         _align.text_hunks(_align.Text(base.ednote), _align.Text(result.ednote), budget)
-    for field in ("key_points", "body"):
+    fields: tuple[Field, Field] = ("key_points", "body")
+    for field in fields:
         a, b = list(getattr(base, field)), list(getattr(result, field))
         if a != b:
-            _compare_lists(a, b, _align.diff_list(a, b, budget), field, out)  # type: ignore[arg-type]
+            _compare_lists(a, b, _align.diff_list(a, b, budget), field, out)
     return out.take()
