@@ -33,6 +33,7 @@ PACKAGES=(
   python3 python3-zmq               # the Python client (python/): Debian's python3, ZeroMQ
   python3-protobuf                  # the Python client: the protobuf runtime (protoc is above)
   python3-zstandard                 # the Python client: zstd deltas
+  python3-icu                       # the Python client's figure changes: ICU's UAX #29 words, as core's
   python3-pandas                    # the Python client's replay_frame (an optional extra)
   python3-pytest                    # the Python client's tests
   etcd-server                       # failover: the leader key under a lease (tests, demo-cluster.sh)
