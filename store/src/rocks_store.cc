@@ -588,7 +588,8 @@ Result<std::vector<EncodedLogItem>> RocksRevisionStore::ReadEncoded(std::string_
                                 .wire_time = stored.wire_time(),
                                 .content_hash = stored.content_hash(),
                                 .base_hash = stored.base_hash(),
-                                .full_bytes = stored.full_bytes()},
+                                .full_bytes = stored.full_bytes(),
+                                .epoch = stored.epoch()},
                                field, payload);
   }
   return out;

@@ -162,6 +162,7 @@ class RocksRevisionStore final : public RevisionStore {
   Result<std::vector<Committed>> ApplyCommits(
       const google::protobuf::RepeatedPtrField<v1::ReplicatedCommit>& commits) override;
   void SetEpoch(uint64_t epoch) override { epoch_.store(epoch, std::memory_order_release); }
+  uint64_t Epoch() const { return epoch_.load(std::memory_order_acquire); }
   // Writes `batch` as the next commit: its CommitRecord goes in with it.
   rocksdb::Status WriteCommit(rocksdb::WriteBatch& batch);
 

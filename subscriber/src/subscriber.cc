@@ -18,6 +18,7 @@
 #include "newswire/core/utf8.h"
 #include "newswire/subscriber/query_client.h"
 #include "rebuilder.h"
+#include "term_fence.h"
 
 namespace newswire::subscriber {
 
@@ -383,6 +384,13 @@ class ZmqSubscriber final : public Subscriber {
 
   void Deliver(Delivery delivery) {
     const uint64_t wire_seq = delivery.event.wire_seq();
+    if (!fence_.Admit(delivery.event.epoch(), wire_seq)) {
+      pending_.push_back(Gap{delivery.channel, delivery.channel_seq, delivery.channel_seq,
+                             "wire sequence " + std::to_string(wire_seq) + " came in epoch " +
+                                 std::to_string(delivery.event.epoch()) + ", older than epoch " +
+                                 std::to_string(fence_.epoch()) + ": a fenced primary's"});
+      return;
+    }
     delivery.lag = std::chrono::nanoseconds(core::SystemClock().NowNs() -
                                             core::ToClockNs(delivery.event.wire_time()));
     last_lag_ = delivery.lag;
@@ -405,6 +413,7 @@ class ZmqSubscriber final : public Subscriber {
   std::unordered_map<std::string, uint64_t> announced_;  // Per channel: latest seen.
   std::chrono::nanoseconds last_lag_{0};
   RecentWireSeqs delivered_;
+  TermFence fence_;
   uint64_t last_delivered_ = 0;
   std::optional<LogMerger> merger_;  // While catching up.
   std::deque<Frames> early_;         // Live messages that came during Connect.
