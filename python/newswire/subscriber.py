@@ -185,6 +185,22 @@ class _RecentWireSeqs:
             self._seen = {s for s in self._seen if s > self._high - self.WINDOW}
 
 
+class _TermFence:
+    """Terms only grow along the wire (docs/wire-protocol.md, RevisionEvent
+    ``epoch``): an event of an older epoch at or past the first wire
+    sequence seen in a newer one is a fenced primary's and is refused."""
+
+    def __init__(self) -> None:
+        self.epoch = 0
+        self._from = 0
+
+    def admit(self, epoch: int, wire_seq: int) -> bool:
+        if epoch > self.epoch:
+            self.epoch, self._from = epoch, wire_seq
+            return True
+        return epoch == self.epoch or wire_seq < self._from
+
+
 class Subscriber:
     """Follows ``feeds``, ``instruments`` (``MIC:SYMBOL``) and ``topics``;
     nothing named means the whole wire. See the module docstring."""
@@ -213,6 +229,7 @@ class Subscriber:
         self._last_lag_ns = 0
         self._early: deque[_Frames] = deque()  # Live messages that came while joining.
         self._pending: deque[Notice] = deque()
+        self._fence = _TermFence()
         self._catch_up: Iterator[tuple[str, LogRecord]] | None = None
         self._socket.connect(self.hub.fanout)
         for topic in self._topics:
@@ -427,6 +444,12 @@ class Subscriber:
         delivery = Delivery(event_bytes, rebuilt.canonical, rebuilt.verified, rebuilt.repaired,
                             problem=rebuilt.problem, previous=rebuilt.previous,
                             **where)  # type: ignore[arg-type]
+        if not self._fence.admit(delivery.event.epoch, delivery.wire_seq):
+            self._pending.append(Gap(delivery.channel, delivery.channel_seq, delivery.channel_seq,
+                                     f"wire sequence {delivery.wire_seq} came in epoch "
+                                     f"{delivery.event.epoch}, older than epoch "
+                                     f"{self._fence.epoch}: a fenced primary's"))
+            return
         delivery.lag_ns = time.time_ns() - delivery.wire_time_ns
         self._last_lag_ns = delivery.lag_ns
         self._delivered.add(delivery.wire_seq)
