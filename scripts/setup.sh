@@ -27,11 +27,13 @@ PACKAGES=(
   clang libclang-rt-14-dev          # libFuzzer build of the diff fuzz target
   tzdata                            # story time zones (Asia/Tokyo, ...)
   libhowardhinnant-date-dev         # date/tz: the tz database, for story times and time_zone checks
+  prometheus-cpp-dev                # the daemon's /metrics page: histograms and the Prometheus text format
   chromium chromium-driver python3-selenium  # the gateway page's browser test
   fonts-noto-cjk fonts-noto-color-emoji      # Japanese and emoji in its screenshots
   python3 python3-zmq               # the Python client (python/): Debian's python3, ZeroMQ
   python3-protobuf                  # the Python client: the protobuf runtime (protoc is above)
   python3-zstandard                 # the Python client: zstd deltas
+  python3-icu                       # the Python client's figure changes: ICU's UAX #29 words, as core's
   python3-pandas                    # the Python client's replay_frame (an optional extra)
   python3-pytest                    # the Python client's tests
   etcd-server                       # failover: the leader key under a lease (tests, demo-cluster.sh)

@@ -253,9 +253,15 @@ class DeliveryPrinter {
     if (json_) {
       std::cout << nlohmann::json{{"connection",
                                    {{"connected", change.connected},
-                                    {"endpoint", change.endpoint}}}}
+                                    {"endpoint", change.endpoint},
+                                    {"switched_hub", change.switched_hub}}}}
                        .dump()
                 << std::endl;
+    }
+    if (change.switched_hub) {
+      std::cerr << "newswire: switched to " << change.endpoint
+                << "; resuming after the last revision shown" << std::endl;
+      return;
     }
     std::cerr << "newswire: " << (change.connected ? "reconnected to " : "lost the connection to ")
               << change.endpoint

@@ -15,7 +15,10 @@ int main(int argc, char** argv) {
   bool no_color = false;
   int64_t timeout_ms = common.timeout.count();
   auto add_common = [&](CLI::App* command) {
-    command->add_option("--hub", common.hub, "daemon address tcp://HOST:PORT")
+    command
+        ->add_option(
+            "--hub", common.hub,
+            "daemon address tcp://HOST:PORT; publish and tail take several, comma-separated")
         ->envname("NEWSWIRE_HUB")
         ->capture_default_str();
     command->add_flag("--json", common.json, "JSON lines instead of human text");

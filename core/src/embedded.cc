@@ -22,4 +22,10 @@ void AppendEmbedded(std::string& out, int field, std::string_view bytes) {
   out.append(bytes);
 }
 
+void AppendVarintField(std::string& out, int field, uint64_t value) {
+  if (value == 0) return;
+  AppendVarint(out, static_cast<uint64_t>(field) << 3);
+  AppendVarint(out, value);
+}
+
 }  // namespace newswire::core

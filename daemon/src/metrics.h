@@ -1,5 +1,7 @@
 // The daemon's counters and histograms, rendered in the Prometheus text
-// format, and the once-a-second stats event built from them. Updated from
+// format by prometheus-cpp, and the once-a-second stats event built from
+// them. Counters are plain relaxed atomics on the hot paths; the page is
+// built from them when scraped. Updated from
 // the ingest and query threads with relaxed atomics; read by the HTTP
 // thread. Private to the daemon.
 #pragma once
@@ -10,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include <prometheus/histogram.h>
+#include <prometheus/metric_family.h>
+
 #include "newswire/core/channel.h"
 #include "newswire/replication/status.h"
 #include "newswire/store/revision_store.h"
@@ -17,20 +22,20 @@
 
 namespace newswire::daemon {
 
+// A histogram of the Prometheus kind (prometheus-cpp's, thread-safe), and
+// the quantiles the stats event reports from it.
 class Histogram {
  public:
   explicit Histogram(std::vector<double> bounds);
-  void Observe(double value);
-  // Appends `name`_bucket/_sum/_count lines.
-  void Render(std::string& out, const std::string& name, const std::string& help) const;
+  void Observe(double value) { histogram_.Observe(value); }
+  // The family `name` holding it, for the /metrics page.
+  prometheus::MetricFamily Family(const std::string& name, const std::string& help) const;
   // Upper bound of the bucket holding quantile q (0..1); 0 when empty.
   double Quantile(double q) const;
 
  private:
   std::vector<double> bounds_;
-  std::vector<std::atomic<uint64_t>> counts_;  // One per bound, plus +Inf.
-  std::atomic<uint64_t> count_{0};
-  std::atomic<uint64_t> sum_micros_{0};  // Sum in millionths, to stay integral.
+  prometheus::Histogram histogram_;
 };
 
 // Why a frame was refused before it reached the store or the query code.
@@ -92,11 +97,12 @@ struct Metrics {
   replication::ReplicationStatus replication;
   std::atomic<uint64_t> replicated_revisions{0};  // Fanned out by a follower.
 
-  // The /metrics page.
+  // The /metrics page (the Prometheus text format, by prometheus-cpp).
   std::string RenderPrometheus(const store::RevisionStore& store, int64_t now_ns) const;
 
  private:
-  void RenderReplication(std::string& out, const store::RevisionStore& store, int64_t now_ns) const;
+  using Families = std::vector<prometheus::MetricFamily>;
+  void RenderReplication(Families& out, const store::RevisionStore& store, int64_t now_ns) const;
 };
 
 }  // namespace newswire::daemon

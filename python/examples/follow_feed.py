@@ -1,6 +1,6 @@
 """Follow a feed of the wire: every revision rebuilt and verified, kills and
-flashes called out, and a resume cursor kept in a file so a restart picks up
-exactly where this one stopped.
+flashes called out, the figures each revision changed, and a resume cursor
+kept in a file so a restart picks up exactly where this one stopped.
 
     /usr/bin/python3 python/examples/follow_feed.py --hub tcp://127.0.0.1:7700 \
         --feed equities-asia --since 1 --cursor /tmp/equities-asia.cursor
@@ -59,6 +59,8 @@ def show(d: Delivery) -> None:
     print(f"    {a.headline}")
     if a.ednote:
         print(f"    ({a.ednote})")
+    for change in d.figure_changes or ():  # None: version 1, or the one before not held.
+        print(f"    figures: {change}")
 
 
 if __name__ == "__main__":

@@ -332,6 +332,9 @@ class Rebuilt:
     verified: bool
     repaired: bool  # The payload did not fit; a full version (sent along or fetched) was used.
     problem: str  # Why it was repaired or is unverified; empty otherwise.
+    # The version before, as held when the event came (what figure changes
+    # compare with); None for version 1 or when it was not held.
+    previous: bytes | None = None
 
 
 Fetch = Callable[[str, int], bytes]  # (article id, version) -> canonical bytes from the store.
@@ -357,21 +360,24 @@ class Rebuilder:
         bytes when the caller has them (a page read with_full), used if the
         payload does not fit."""
         e = event if isinstance(event, EventPayload) else read_event(event)
+        held = self._held.get(e.article_id) if e.version > 1 else None
+        previous = held[1] if held is not None and held[0] + 1 == e.version else None
         candidate, problem = self._apply(e)
         if candidate is not None and self._matches(e, candidate):
             self._hold(e.article_id, e.version, candidate)
-            return Rebuilt(candidate, True, False, "")
+            return Rebuilt(candidate, True, False, "", previous)
         problem = problem or "content hash mismatch"
         if full is None and self._fetch is not None:
             try:
                 full = self._fetch(e.article_id, e.version)
             except NewswireError as error:
-                return Rebuilt(None, False, True, f"{problem}; repair failed: {error}")
+                return Rebuilt(None, False, True, f"{problem}; repair failed: {error}", previous)
         if full is not None and self._matches(e, full):
             self._hold(e.article_id, e.version, full)
-            return Rebuilt(full, True, True, problem)
+            return Rebuilt(full, True, True, problem, previous)
         return Rebuilt(None, False, True,
-                       f"{problem}; the full version does not match the event hash either")
+                       f"{problem}; the full version does not match the event hash either",
+                       previous)
 
     def _apply(self, e: EventPayload) -> tuple[bytes | None, str]:
         try:

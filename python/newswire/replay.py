@@ -63,7 +63,7 @@ def replay(hub: str | Hub, start: TimeLike, end: TimeLike | None = None, *,
             rebuilt = rebuilder.rebuild(record.event_bytes, record.full)
             yield Delivery(record.event_bytes, rebuilt.canonical, rebuilt.verified,
                            rebuilt.repaired, recovered=True, problem=rebuilt.problem,
-                           channel=channel, channel_seq=record.seq)
+                           channel=channel, channel_seq=record.seq, previous=rebuilt.previous)
     finally:
         query.close()
 

@@ -23,7 +23,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterable, Iterator, Union
+from typing import TYPE_CHECKING, Iterable, Iterator, Union
 
 import zmq
 from zmq.utils.monitor import recv_monitor_message
@@ -34,6 +34,9 @@ from .query import LogRecord, QueryClient
 from .rebuild import Rebuilder, Rebuilt, read_event
 from .times import TimeLike, to_ns
 from .wire import STATS_CHANNEL, WIRE_CHANNEL, Hub, channel_topics, decode_sequence, parse_hub
+
+if TYPE_CHECKING:
+    from .figures import FigureChange
 
 
 @dataclass
@@ -50,6 +53,10 @@ class Delivery:
     channel_seq: int = 0
     wire_bytes: int = 0  # Bytes of the live message (all three frames); 0 if recovered.
     lag_ns: int = 0  # Wire time to hand-over, by this machine's clock.
+    # The version before this one as held when it came (the base it applied
+    # this revision to): canonical bytes, for figure_changes. None for
+    # version 1 and when it was not held (a story first seen mid-way).
+    previous: bytes | None = None
 
     @cached_property
     def event(self) -> wire_pb2.RevisionEvent:
@@ -59,6 +66,19 @@ class Delivery:
     def article(self) -> article_pb2.Article:
         """The rebuilt article (parsed on first use; empty if nothing verified)."""
         return article_pb2.Article.FromString(self.canonical or b"")
+
+    @cached_property
+    def figure_changes(self) -> list[FigureChange] | None:
+        """The figures this revision added, removed or changed (numbers with
+        their units and signs, where they are, a few words around them;
+        :mod:`newswire.figures`), computed from ``previous`` and the rebuilt
+        article when first asked, never carried on the wire. ``[]`` when
+        only words changed; None when they cannot be known: version 1, not
+        verified, or the version before was not held. Needs PyICU."""
+        if not self.verified or self.previous is None or self.version <= 1:
+            return None
+        from .figures import figure_changes  # PyICU is needed only here.
+        return figure_changes(article_pb2.Article.FromString(self.previous), self.article)
 
     @property
     def article_id(self) -> str:
@@ -165,6 +185,22 @@ class _RecentWireSeqs:
             self._seen = {s for s in self._seen if s > self._high - self.WINDOW}
 
 
+class _TermFence:
+    """Terms only grow along the wire (docs/wire-protocol.md, RevisionEvent
+    ``epoch``): an event of an older epoch at or past the first wire
+    sequence seen in a newer one is a fenced primary's and is refused."""
+
+    def __init__(self) -> None:
+        self.epoch = 0
+        self._from = 0
+
+    def admit(self, epoch: int, wire_seq: int) -> bool:
+        if epoch > self.epoch:
+            self.epoch, self._from = epoch, wire_seq
+            return True
+        return epoch == self.epoch or wire_seq < self._from
+
+
 class Subscriber:
     """Follows ``feeds``, ``instruments`` (``MIC:SYMBOL``) and ``topics``;
     nothing named means the whole wire. See the module docstring."""
@@ -193,6 +229,7 @@ class Subscriber:
         self._last_lag_ns = 0
         self._early: deque[_Frames] = deque()  # Live messages that came while joining.
         self._pending: deque[Notice] = deque()
+        self._fence = _TermFence()
         self._catch_up: Iterator[tuple[str, LogRecord]] | None = None
         self._socket.connect(self.hub.fanout)
         for topic in self._topics:
@@ -405,7 +442,14 @@ class Subscriber:
 
     def _deliver(self, rebuilt: Rebuilt, event_bytes: bytes, **where: object) -> None:
         delivery = Delivery(event_bytes, rebuilt.canonical, rebuilt.verified, rebuilt.repaired,
-                            problem=rebuilt.problem, **where)  # type: ignore[arg-type]
+                            problem=rebuilt.problem, previous=rebuilt.previous,
+                            **where)  # type: ignore[arg-type]
+        if not self._fence.admit(delivery.event.epoch, delivery.wire_seq):
+            self._pending.append(Gap(delivery.channel, delivery.channel_seq, delivery.channel_seq,
+                                     f"wire sequence {delivery.wire_seq} came in epoch "
+                                     f"{delivery.event.epoch}, older than epoch "
+                                     f"{self._fence.epoch}: a fenced primary's"))
+            return
         delivery.lag_ns = time.time_ns() - delivery.wire_time_ns
         self._last_lag_ns = delivery.lag_ns
         self._delivered.add(delivery.wire_seq)

@@ -34,6 +34,15 @@ def test_follow_feed_resumes_from_its_cursor(daemon: Any, tmp_path: Path) -> Non
     assert rest.startswith("#8 nw-20261125-boj v3") and "*** KILL ***" in rest
 
 
+def test_follow_feed_prints_the_figures_a_correction_changed(daemon: Any) -> None:
+    publish_wire_vectors(daemon.hub, "wire-smallest.json")
+    out = run("follow_feed.py", "--hub", daemon.hub, "--feed", "equities-asia", "--since", "1",
+              "--count", "5")
+    assert "#7 nw-20261125-kaito-minato v3" in out
+    assert ('    figures: 3.2% → 3.4% (paragraph 3: "Minato shares rose … to 4,515 yen")'
+            in out.splitlines())
+
+
 def test_replay_day_prints_the_days_revisions(daemon: Any) -> None:
     published = publish_wire_vectors(daemon.hub, "wire-smallest.json")
     day = datetime.fromtimestamp(published[-1][1].wire_time_ns // 10**9, timezone.utc).date()

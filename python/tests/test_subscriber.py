@@ -162,3 +162,15 @@ def test_the_stats_channel_reports_the_wire(daemon: Any) -> None:
             if isinstance(notice, Stats):
                 stats = notice
     assert stats is not None and stats.event.wire_seq == 2 and stats.seq >= 1
+
+
+def test_an_older_terms_event_past_where_a_newer_began_is_refused() -> None:
+    # docs/wire-protocol.md, RevisionEvent.epoch: terms only grow along the wire.
+    from newswire.subscriber import _TermFence
+
+    fence = _TermFence()
+    assert fence.admit(7, 100) and fence.admit(7, 101)
+    assert fence.admit(9, 102)  # A failover: the new term begins at 102.
+    assert not fence.admit(7, 102) and not fence.admit(7, 150)  # The fenced primary's.
+    assert fence.admit(7, 99)  # History before the new term stands.
+    assert all(_TermFence().admit(0, seq) for seq in range(1, 4))  # No cluster: never fenced.

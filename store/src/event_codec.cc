@@ -21,6 +21,7 @@ std::string EncodeEvent(const EventHeader& header, int payload_field, std::strin
   // Spliced on rather than copied into the message first: the payload is
   // the largest part (the whole article for version 1).
   core::AppendEmbedded(out, payload_field, payload);
+  core::AppendVarintField(out, v1::RevisionEvent::kEpochFieldNumber, header.epoch);
   return out;
 }
 
@@ -45,7 +46,8 @@ v1::RevisionEvent EventOf(v1::StoredRevision revision) {
                                      .wire_time = wire_time,
                                      .content_hash = revision.content_hash(),
                                      .base_hash = revision.base_hash(),
-                                     .full_bytes = revision.full_bytes()},
+                                     .full_bytes = revision.full_bytes(),
+                                     .epoch = revision.epoch()},
                                     field, payload));
   return event;
 }

@@ -18,11 +18,12 @@ struct EventHeader {
   std::string_view content_hash;
   std::string_view base_hash;  // Empty for version 1.
   uint32_t full_bytes = 0;
+  uint64_t epoch = 0;  // The committing primary's term (0: no cluster).
 };
 
 // Fields 1-7, then `payload` as field `payload_field` (RevisionEvent's
-// kFull-, kDiff- or kDeltaFieldNumber, already encoded): what a
-// deterministic serialisation of the parsed event gives.
+// kFull-, kDiff- or kDeltaFieldNumber, already encoded), then the epoch
+// (field 11): what a deterministic serialisation of the parsed event gives.
 std::string EncodeEvent(const EventHeader& header, int payload_field, std::string_view payload);
 
 }  // namespace newswire::store

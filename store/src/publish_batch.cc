@@ -59,6 +59,7 @@ PublishBatch::PublishBatch(const RocksRevisionStore& store,
   state_.wire_time_ns = wire_time_ns_;
   wire_time_ = core::FromClockNs(wire_time_ns_);
   wire_time_bytes_ = wire_time_.SerializeAsString();
+  epoch_ = store.Epoch();
 }
 
 // The steps of one publish, in order. Each may answer the publish and stop;
@@ -308,7 +309,8 @@ Committed PublishBatch::WriteRecords(const Step& step, Encoded encoded, Sequence
                                  .wire_time = wire_time_bytes_,
                                  .content_hash = encoded.content_hash,
                                  .base_hash = base ? std::string_view(base->content_hash) : "",
-                                 .full_bytes = static_cast<uint32_t>(encoded.canonical.size())},
+                                 .full_bytes = static_cast<uint32_t>(encoded.canonical.size()),
+                                 .epoch = epoch_},
                                 encoded.payload_field, payload);
 
   // The revision record: its article and diff go in front (fields 1 and 2),
@@ -331,6 +333,7 @@ Committed PublishBatch::WriteRecords(const Step& step, Encoded encoded, Sequence
     revision.add_channel_seqs(sequenced.channel_seqs[i]);
   }
   revision.set_diff_bytes(static_cast<uint32_t>(committed.event.size()));
+  revision.set_epoch(epoch_);
   std::string record;
   record.reserve(encoded.canonical.size() + encoded.payload.size() + revision.ByteSizeLong() + 16);
   core::AppendEmbedded(record, v1::StoredRevision::kArticleFieldNumber, encoded.canonical);

@@ -105,6 +105,7 @@ class PublishBatch {
   const int64_t wire_time_ns_;
   google::protobuf::Timestamp wire_time_;
   std::string wire_time_bytes_;  // wire_time_, encoded once for every event.
+  uint64_t epoch_ = 0;           // The term the batch is committed in.
   rocksdb::WriteBatch writes_;
   std::vector<std::size_t> written_;
   std::size_t next_index_ = 0;

@@ -226,7 +226,10 @@ rocksdb::Status RocksRevisionStore::WriteCommit(rocksdb::WriteBatch& batch) {
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.durability == Durability::kSync;
   auto status = WriteLocked(write_options, batch);
-  if (status.ok()) last_commit_.store(commit, std::memory_order_release);
+  if (status.ok()) {
+    last_commit_.store(commit, std::memory_order_release);
+    log_epoch_ = std::max(log_epoch_, epoch_.load(std::memory_order_acquire));
+  }
   return status;
 }
 
@@ -306,6 +309,7 @@ Result<std::vector<Committed>> RocksRevisionStore::ApplyCommits(
   uint64_t wire_seq = writer_.wire_seq;
   std::string chain = writer_.wire_chain_hash;
   int64_t wire_time_ns = writer_.wire_time_ns;
+  uint64_t epoch = log_epoch_;
   bool embargoes = false;
   rocksdb::WriteBatch batch;
   Derived derived;
@@ -320,6 +324,15 @@ Result<std::vector<Committed>> RocksRevisionStore::ApplyCommits(
     }
     auto record = ParseRecord<v1::CommitRecord>(commit.record(), "commit");
     if (!record) return Fail(record.error());
+    if (record->epoch() < epoch) {
+      // A fenced primary's write: the upstream is behind the cluster, not
+      // this log (which stays as it is).
+      return Fail(v1::ERROR_CODE_NOT_PRIMARY,
+                  "commit " + std::to_string(commit.commit()) + " is of epoch " +
+                      std::to_string(record->epoch()) + ", older than this log's epoch " +
+                      std::to_string(epoch) + ": its writer was fenced");
+    }
+    epoch = record->epoch();
     const uint64_t first = record->first_wire_seq(), last = record->last_wire_seq();
     const std::size_t count = first == 0 ? 0 : last - first + 1;
     if ((first != 0 && (last < first || first != wire_seq + 1)) ||
@@ -403,6 +416,7 @@ Result<std::vector<Committed>> RocksRevisionStore::ApplyCommits(
   settled_ = writer_;
   last_wire_seq_.store(wire_seq, std::memory_order_release);
   last_commit_.store(commit_index, std::memory_order_release);
+  log_epoch_ = epoch;
   if (acked_) acked_->Advance(wire_seq);
   if (!held) return Fail(held.error());
   return out;

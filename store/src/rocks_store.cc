@@ -70,7 +70,12 @@ Result<void> RocksRevisionStore::Load() {
   if (auto ok = LoadHeldCounter(); !ok) return ok;
   it.reset(db_->NewIterator({}, cf(kCommits)));
   it->SeekToLast();
-  if (it->Valid()) last_commit_ = keys::GetBigEndian(it->key().ToStringView());
+  if (it->Valid()) {
+    last_commit_ = keys::GetBigEndian(it->key().ToStringView());
+    auto record = ParseRecord<v1::CommitRecord>(it->value().ToStringView(), "commit");
+    if (!record) return Fail(record.error());
+    log_epoch_ = record->epoch();
+  }
   if (!it->status().ok()) return StoreFailure("reading the commits", it->status());
   last_wire_seq_ = writer_.wire_seq;
   settled_ = writer_;
@@ -575,7 +580,8 @@ Result<std::vector<EncodedLogItem>> RocksRevisionStore::ReadEncoded(std::string_
                                 .wire_time = stored.wire_time(),
                                 .content_hash = stored.content_hash(),
                                 .base_hash = stored.base_hash(),
-                                .full_bytes = stored.full_bytes()},
+                                .full_bytes = stored.full_bytes(),
+                                .epoch = stored.epoch()},
                                field, payload);
   }
   return out;

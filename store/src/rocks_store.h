@@ -170,6 +170,7 @@ class RocksRevisionStore final : public RevisionStore {
   Result<std::vector<Committed>> ApplyCommits(
       const google::protobuf::RepeatedPtrField<v1::ReplicatedCommit>& commits) override;
   void SetEpoch(uint64_t epoch) override { epoch_.store(epoch, std::memory_order_release); }
+  uint64_t Epoch() const { return epoch_.load(std::memory_order_acquire); }
   // Writes `batch` as the next commit: its CommitRecord goes in with it.
   rocksdb::Status WriteCommit(rocksdb::WriteBatch& batch);
 
@@ -258,6 +259,9 @@ class RocksRevisionStore final : public RevisionStore {
   std::atomic<uint64_t> last_wire_seq_{0};
   std::atomic<uint64_t> last_commit_{0};  // Written by the one thread that writes.
   std::atomic<uint64_t> epoch_{0};
+  // The term of the newest commit record (what a copy may not go below).
+  // Writer thread only.
+  uint64_t log_epoch_ = 0;
   // Writer thread only. `writer_`, the staged channel heads, the pending
   // acks, `held_` and the head cache run ahead of RocksDB by the unsettled
   // batches; `settled_` and `channel_heads_` are what is durable.

@@ -34,6 +34,7 @@ Result<Snapshot> ReadSnapshot(QueryClient& client, const SnapshotRequest& reques
         fixed = true;
       }
       if (out.wire_seq == 0) return out;  // Nothing was out yet.
+      out.stories.reserve(out.stories.size() + page->entries_size());
       for (auto& entry : *page->mutable_entries()) {
         if (request.with_articles &&
             core::Sha256(core::CanonicalBytes(entry.article())) != entry.content_hash()) {
@@ -41,7 +42,10 @@ Result<Snapshot> ReadSnapshot(QueryClient& client, const SnapshotRequest& reques
                       entry.article_id() + " v" + std::to_string(entry.version()) +
                           " of the snapshot does not match its content hash");
         }
-        if (seen.insert(entry.article_id()).second) out.stories.push_back(std::move(entry));
+        // One channel lists a story once; several may share it.
+        if (channels->size() == 1 || seen.insert(entry.article_id()).second) {
+          out.stories.push_back(std::move(entry));
+        }
       }
       query.set_at_wire_seq(out.wire_seq);
       query.clear_as_of();

@@ -8,6 +8,7 @@
 
 #include <zmq.hpp>
 
+#include "hub_failover.h"
 #include "log_merger.h"
 #include "newswire/core/channel.h"
 #include "newswire/core/clock.h"
@@ -17,6 +18,7 @@
 #include "newswire/core/utf8.h"
 #include "newswire/subscriber/query_client.h"
 #include "rebuilder.h"
+#include "term_fence.h"
 
 namespace newswire::subscriber {
 
@@ -172,6 +174,9 @@ class ZmqSubscriber final : public Subscriber {
     socket_.set(zmq::sockopt::linger, 0);
     socket_.set(zmq::sockopt::rcvhwm, options_.receive_hwm);
     if (options_.curve) security::ApplyCurveClient(socket_, *options_.curve);
+    if (options_.receive_buffer_bytes > 0) {
+      socket_.set(zmq::sockopt::rcvbuf, options_.receive_buffer_bytes);
+    }
     const std::string monitor_address =
         "inproc://newswire-subscriber-monitor-" + std::to_string(reinterpret_cast<uintptr_t>(this));
     if (zmq_socket_monitor(
@@ -469,6 +474,13 @@ class ZmqSubscriber final : public Subscriber {
 
   void Deliver(Delivery delivery) {
     const uint64_t wire_seq = delivery.event.wire_seq();
+    if (!fence_.Admit(delivery.event.epoch(), wire_seq)) {
+      pending_.push_back(Gap{delivery.channel, delivery.channel_seq, delivery.channel_seq,
+                             "wire sequence " + std::to_string(wire_seq) + " came in epoch " +
+                                 std::to_string(delivery.event.epoch()) + ", older than epoch " +
+                                 std::to_string(fence_.epoch()) + ": a fenced primary's"});
+      return;
+    }
     delivery.lag = std::chrono::nanoseconds(core::SystemClock().NowNs() -
                                             core::ToClockNs(delivery.event.wire_time()));
     last_lag_ = delivery.lag;
@@ -494,6 +506,7 @@ class ZmqSubscriber final : public Subscriber {
   std::unordered_map<std::string, uint64_t> announced_;  // Per channel: latest seen.
   std::chrono::nanoseconds last_lag_{0};
   RecentWireSeqs delivered_;
+  TermFence fence_;
   uint64_t last_delivered_ = 0;
   std::optional<LogMerger> merger_;  // While catching up.
   std::deque<Frames> early_;         // Live messages that came during Connect.
@@ -505,6 +518,7 @@ class ZmqSubscriber final : public Subscriber {
 }  // namespace
 
 Result<std::unique_ptr<Subscriber>> Subscriber::Connect(const SubscriberOptions& options) {
+  if (options.hub.find(',') != std::string::npos) return ConnectToAnyHub(options);
   auto hub = core::ParseHub(options.hub);
   if (!hub) return Fail(hub.error());
   auto channels = ChannelTopics(options.channels);

@@ -180,6 +180,17 @@ TEST_F(FailoverTest, AFollowerTakesOverAndNoAckedRevisionIsLost) {
   for (const auto& ack : acks) EXPECT_TRUE(seqs.insert(ack.wire_seq()).second) << ack.wire_seq();
   EXPECT_EQ(*seqs.rbegin(), acks.size());
   EXPECT_GT(acks.back().epoch(), acks.front().epoch());
+  // Every event carries the term its revision was committed in.
+  ASSERT_OK_AND_ASSIGN(auto query, subscriber::QueryClient::Connect(Hub(second), 5s));
+  v1::ReadLog read;
+  read.set_from_seq(1);
+  read.set_limit(100);
+  ASSERT_OK_AND_ASSIGN(auto page, query->ReadLog(read));
+  ASSERT_EQ(page.records_size(), static_cast<int>(acks.size()));
+  for (const auto& ack : acks) {
+    EXPECT_EQ(page.records(static_cast<int>(ack.wire_seq() - 1)).event().epoch(), ack.epoch())
+        << ack.wire_seq();
+  }
 
   nodes[first].reset();
   nodes[first] = Start(first);  // Back, as a follower of the new primary.

@@ -375,3 +375,57 @@ TEST_F(ReplicationTest, QuorumAcksWaitForAMajorityToHoldTheRevision) {
 
 }  // namespace
 }  // namespace newswire
+
+namespace newswire {
+namespace {
+
+// A subscriber given several hubs moves to the next when the node it
+// follows dies, and resumes there by wire sequence: every revision once,
+// verified, in order, and the switch said.
+TEST_F(ReplicationTest, ASubscriberOfSeveralHubsMovesOnWhenItsNodeDies) {
+  auto primary = Start("primary");
+  auto follower = Start("follower", primary->hub());
+  ASSERT_OK_AND_ASSIGN(auto publisher, publisher::Publisher::Connect({.hub = primary->hub()}));
+  auto publish = [&](int from, int to) {
+    for (int n = from; n < to; ++n) {
+      ASSERT_OK(publisher->Publish(
+          testing::MakeArticle(testing::Numbered("story-", n % 5), testing::Numbered("r", n))));
+    }
+  };
+  subscriber::SubscriberOptions options;
+  options.hub = follower->hub() + "," + primary->hub();
+  options.failover_after = 500ms;
+  ASSERT_OK_AND_ASSIGN(auto subscriber, subscriber::Subscriber::Connect(options));
+
+  std::vector<uint64_t> seen;
+  std::vector<std::string> switched_to;
+  auto take = [&](uint64_t through) {
+    const auto deadline = SteadyClock::now() + 20s;
+    while ((seen.empty() || seen.back() < through) && SteadyClock::now() < deadline) {
+      auto notice = subscriber->Next(200ms);
+      ASSERT_TRUE(notice) << notice.error().ToString();
+      if (!*notice) continue;
+      if (auto* delivery = std::get_if<subscriber::Delivery>(&**notice)) {
+        EXPECT_TRUE(delivery->verified) << delivery->problem;
+        seen.push_back(delivery->event.wire_seq());
+      } else if (auto* change = std::get_if<subscriber::ConnectionChange>(&**notice)) {
+        if (change->switched_hub) switched_to.push_back(change->endpoint);
+      }
+      EXPECT_FALSE(std::holds_alternative<subscriber::Gap>(**notice));
+    }
+  };
+  publish(0, 30);
+  take(30);
+  follower->Kill9();
+  publish(30, 60);  // While the subscriber's node is gone.
+  take(60);
+  publish(60, 70);
+  take(70);
+  ASSERT_EQ(seen.size(), 70u);
+  for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], i + 1);
+  EXPECT_EQ(switched_to, std::vector<std::string>{primary->hub()});
+  EXPECT_EQ(subscriber->last_delivered_wire_seq(), 70u);
+}
+
+}  // namespace
+}  // namespace newswire

@@ -202,6 +202,30 @@ TEST_F(ReplicationStoreTest, RefusesACommitThatDoesNotContinueItsLog) {
   EXPECT_EQ(replica_->LastWireSeq(), 1u);
 }
 
+// A commit of an older term than the replica's newest (a fenced primary
+// writing on) is refused as not the primary's, even across a reopen, and
+// leaves the replica's log as it was.
+TEST_F(ReplicationStoreTest, RefusesACommitOfAnOlderEpoch) {
+  primary_->SetEpoch(7);
+  ASSERT_OK(PublishOne(MakeArticle("a", "One")));
+  Replicate();
+  ASSERT_EQ(replica_->LastCommit(), 1u);
+  replica_.reset();
+  replica_ = Open("replica");
+
+  primary_->SetEpoch(5);  // What an old primary, cut off, would still write.
+  ASSERT_OK(PublishOne(MakeArticle("b", "Two")));
+  ASSERT_OK_AND_ASSIGN(auto page, primary_->ReadCommits(2, 10));
+  ASSERT_EQ(page.commits_size(), 1);
+  auto stale = replica_->ApplyCommit(page.commits(0));
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code, v1::ERROR_CODE_NOT_PRIMARY);
+  EXPECT_NE(stale.error().message.find("older than this log's epoch 7"), std::string::npos)
+      << stale.error().message;
+  EXPECT_EQ(replica_->LastCommit(), 1u);
+  EXPECT_EQ(replica_->LastWireSeq(), 1u);
+}
+
 // What a commit record costs: revisions are named, never copied.
 TEST_F(ReplicationStoreTest, CommitRecordsNameRevisionsInsteadOfCopyingThem) {
   std::vector<PublishInput> batch;

@@ -3,7 +3,8 @@
 //
 // Reads tests/vectors/inputs.json, runs each input through the code a
 // daemon runs (validation and normalisation, the canonical encoding, a real
-// revision store in a temp folder, the delta and diff engines) and writes
+// revision store in a temp folder, the delta and diff engines) or a
+// subscriber library runs (figure changes) and writes
 // proto/testdata/*.json. With --check it writes nothing and fails when the
 // files in the tree differ from what the code produces now, so the docs,
 // the vectors and the code cannot drift apart.
@@ -25,10 +26,12 @@
 #include <google/protobuf/util/time_util.h>
 #include <nlohmann/json.hpp>
 
+#include "newswire/api/answers.h"
 #include "newswire/core/article.h"
 #include "newswire/core/channel.h"
 #include "newswire/core/delta.h"
 #include "newswire/core/diff.h"
+#include "newswire/core/figures.h"
 #include "newswire/store/revision_store.h"
 
 namespace newswire::vectors {
@@ -487,6 +490,84 @@ Json ErrorsFile(const Json& inputs, const Json& wire) {
   return out;
 }
 
+// ---- figures.json -------------------------------------------------------------
+
+Json FigureValues(const Json& inputs) {
+  Json out = Json::array();
+  for (const auto& input : inputs) {
+    const auto number = input.at(0).get<std::string>();
+    const auto language = input.at(1).get<std::string>();
+    const auto value = core::ParseFigureValue(number, language);
+    out.push_back({{"number", number},
+                   {"language", language},
+                   {"value", value ? Json(*value) : Json(nullptr)}});
+  }
+  return out;
+}
+
+Json FigureTexts(const Json& inputs) {
+  Json out = Json::array();
+  for (const auto& input : inputs) {
+    const auto text = input.at("text").get<std::string>();
+    const auto language = input.at("language").get<std::string>();
+    Json figures = Json::array();
+    for (const auto& f : core::FindFigures(text, language)) {
+      figures.push_back({{"text", f.text}, {"value", f.value}, {"unit", f.unit}});
+    }
+    out.push_back(
+        {{"name", input.at("name")}, {"language", language}, {"text", text}, {"figures", figures}});
+  }
+  return out;
+}
+
+// A version pair: inline ("base", "result"), or a file of the tree and the
+// result made by replacing text in it ("base_file", "replace").
+std::pair<v1::Article, v1::Article> FigurePair(const Json& input,
+                                               const std::filesystem::path& source_dir) {
+  if (!input.contains("base_file")) {
+    return {ArticleFromJson(input.at("base")), ArticleFromJson(input.at("result"))};
+  }
+  const std::string base = ReadText(source_dir / input["base_file"].get<std::string>());
+  std::string result = base;
+  for (const auto& pair : input.at("replace")) {
+    const auto from = pair.at(0).get<std::string>();
+    const auto to = pair.at(1).get<std::string>();
+    if (result.find(from) == std::string::npos) Die("nothing to replace: " + from);
+    for (auto at = result.find(from); at != std::string::npos; at = result.find(from, at)) {
+      result.replace(at, from.size(), to);
+      at += to.size();
+    }
+  }
+  return {ArticleFromJson(Json::parse(base)), ArticleFromJson(Json::parse(result))};
+}
+
+Json FiguresFile(const Json& inputs, const std::filesystem::path& source_dir) {
+  const Json& figures = inputs.at("figures");
+  Json changes = Json::array();
+  for (const auto& input : figures.at("changes")) {
+    auto [base, result] = FigurePair(input, source_dir);
+    const auto found = core::FigureChanges(base, result);
+    Json lines = Json::array();
+    for (const auto& change : found) lines.push_back(core::FigureChangeLine(change));
+    changes.push_back({{"name", input.at("name")},
+                       {"base", ToJson(base)},
+                       {"result", ToJson(result)},
+                       {"figures", api::FiguresJson(found)},
+                       {"lines", lines}});
+  }
+  Json out;
+  out["about"] =
+      "Figure changes, which every subscriber library computes from two versions of an article "
+      "(they are not on the wire): the value of a number as written (null: not read), the "
+      "figures of a text, and the figures a revision added, removed or changed, as `newswire "
+      "tail --json` writes them, with the line `newswire tail` prints. docs/wire-protocol.md, "
+      "'Figure changes'.";
+  out["values"] = FigureValues(figures.at("values"));
+  out["texts"] = FigureTexts(figures.at("texts"));
+  out["changes"] = changes;
+  return out;
+}
+
 // ---- main --------------------------------------------------------------------
 
 int Run(const std::filesystem::path& source_dir, bool check) {
@@ -496,6 +577,7 @@ int Run(const std::filesystem::path& source_dir, bool check) {
   files["wire-smallest.json"] = WireFile(inputs, source_dir, true);
   files["wire-diff.json"] = WireFile(inputs, source_dir, false);
   files["errors.json"] = ErrorsFile(inputs, files["wire-smallest.json"]);
+  files["figures.json"] = FiguresFile(inputs, source_dir);
 
   const auto out_dir = source_dir / "proto/testdata";
   int stale = 0;

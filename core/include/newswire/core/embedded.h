@@ -1,6 +1,7 @@
 // Splicing bytes that are already encoded into a message being encoded.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -12,5 +13,9 @@ namespace newswire::core {
 // the result is byte for byte the message's serialisation, without copying
 // the sub-message into the message first.
 void AppendEmbedded(std::string& out, int field, std::string_view bytes);
+
+// Appends a varint field (tag, then `value`), as a message's serialisation
+// writes a set uint64 field; nothing for 0 (proto3 leaves it out).
+void AppendVarintField(std::string& out, int field, uint64_t value);
 
 }  // namespace newswire::core

@@ -62,8 +62,8 @@ struct FigureChange {
   enum class Kind { kAdded, kRemoved, kChanged };
   Kind kind = Kind::kChanged;
   FigureField field = FigureField::kHeadline;
-  // 1-based; 0 for the headline. In the new version for an added or
-  // changed figure, in the old one for a removed figure.
+  // 1-based; 0 for the headline. In the new version, except for a figure
+  // of an item removed whole: its index in the old one.
   int index = 0;
   std::optional<Figure> before;  // Unset for an added figure.
   std::optional<Figure> after;   // Unset for a removed figure.

@@ -62,7 +62,13 @@ Result<std::vector<std::string>> ScopeTopics(const std::vector<std::string>& top
                                              const v1::AccessReply& access);
 
 struct SubscriberOptions {
+  // One hub, or several separated by commas (a cluster's nodes, or a
+  // primary and its followers): the subscriber follows the first that
+  // answers and, when its live connection stays down for failover_after,
+  // resumes on the next by wire sequence (a ConnectionChange with
+  // switched_hub says so), with no gap and no duplicate.
   std::string hub = "tcp://127.0.0.1:7700";
+  std::chrono::milliseconds failover_after{3000};
   ChannelSelection channels;
   // Start in the past: every revision from this wire sequence, or from this
   // wire time, then live. Unset: live only. A time after 2262 (the clock's
@@ -74,7 +80,8 @@ struct SubscriberOptions {
   std::chrono::milliseconds query_timeout{2000};
   // CURVE for a secure daemon (security::LoadCurveClient); unset: none.
   std::optional<security::CurveClient> curve;
-  int receive_hwm = 100000;                // Live messages ZeroMQ queues before dropping.
+  int receive_hwm = 100000;      // Live messages ZeroMQ queues before dropping.
+  int receive_buffer_bytes = 0;  // The kernel's receive buffer (SO_RCVBUF); 0: its default.
   std::size_t max_held_articles = 100000;  // Latest versions kept for diffs.
 };
 
@@ -153,7 +160,8 @@ struct Gap {
 // The live connection went down or came back (ZeroMQ reconnects by itself).
 struct ConnectionChange {
   bool connected = false;
-  std::string endpoint;
+  std::string endpoint;       // The fan-out endpoint; the hub when switched_hub.
+  bool switched_hub = false;  // Now following another of several hubs.
 };
 
 // A secure daemon refused a channel, or stopped it when a reload of its
