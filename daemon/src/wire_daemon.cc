@@ -246,6 +246,14 @@ class ZmqWireDaemon final : public WireDaemon {
       metrics_.replication.Update([](replication::StatusSnapshot& s) { s.primary_hub.clear(); });
     }
     if (!leadership.known || leadership.leader) return;
+    if (!primary_ && leadership.leader_hub == own_hub_) {
+      // The key names this node: it held it before a restart, and its lease
+      // has not run out yet. Follow nobody (least of all itself) and name no
+      // primary until the election that follows.
+      if (!follower_->upstream().empty()) follower_->Retarget("");
+      metrics_.replication.Update([](replication::StatusSnapshot& s) { s.primary_hub.clear(); });
+      return;
+    }
     if (primary_) {
       fenced_ = "fenced: " + leadership.leader_hub + " is primary in epoch " +
                 std::to_string(leadership.epoch);

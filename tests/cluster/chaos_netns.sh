@@ -40,6 +40,7 @@ trap cleanup EXIT
 fail() {
   echo "FAIL: $*"
   for f in "$WORK"/node-*.log; do echo "--- $f"; tail -15 "$f"; done
+  for f in "$WORK"/publisher-*.log; do echo "--- $f"; tail -5 "$f"; done
   exit 1
 }
 in_ns() { local i=$1; shift; ip netns exec "${NS[$i]}" "$@"; }
@@ -146,8 +147,9 @@ for i in 0 1 2; do publisher "$i" & echo $! >"$WORK/publisher-$i.pid"; done
 # epoch than $2 after time $1 (the new primary's first).
 epoch_now() { cat "$WORK"/acks-*.txt 2>/dev/null | grep -o '"epoch":[0-9]*' | cut -d: -f2 |
               sort -n | tail -1; }
-wait_new_epoch() {  # time epoch
-  for _ in $(seq 600); do
+wait_new_epoch() {  # time epoch: waits up to 45 s of wall time (a loaded CI machine is slow)
+  local until=$(( $(date +%s) + 45 ))
+  while [ "$(date +%s)" -lt "$until" ]; do
     a=$(cat "$WORK"/acks-*.txt 2>/dev/null | grep "\"epoch\":" |
         awk -v e="$2" '{ match($0, /"epoch":[0-9]+/); ep = substr($0, RSTART + 8, RLENGTH - 8);
                          if (ep + 0 > e + 0) print $1 }' | sort -n | head -1)
