@@ -191,13 +191,12 @@ std::string Metrics::RenderPrometheus(const store::RevisionStore& store, int64_t
   for (const auto& [name, value] : store.Sizes()) {
     Line(out, static_cast<double>(value), {{"part", name}});
   }
-  Header(out, "newswire_store_written_bytes_total", "counter",
+  Header(out, "newswire_store_written_bytes_total", kCounter,
          "Bytes RocksDB wrote since start, by kind (wal: records given to the write-ahead log, "
          "before its compression; flush; compaction; blob: the part of flush and compaction "
          "that went to blob files).");
   for (const auto& [name, value] : store.Written()) {
-    Line(out, "newswire_store_written_bytes_total", "kind=\"" + name + "\"",
-         static_cast<double>(value));
+    Line(out, static_cast<double>(value), {{"kind", name}});
   }
   const auto usage = core::ReadProcessStats().value_or(core::ProcessStats{});
   Single(out, "process_cpu_seconds_total", kCounter, "CPU time of the daemon.", usage.cpu_seconds);
