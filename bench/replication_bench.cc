@@ -334,12 +334,15 @@ void RunCatchUp(std::size_t revisions) {
 
 int main(int argc, char** argv) {
   bool quick = false;
+  bool acks_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--quick") {
       quick = true;
+    } else if (flag == "--acks-only") {
+      acks_only = true;  // Quorum against primary acks alone, beside a harness run.
     } else {
-      std::fprintf(stderr, "usage: newswire-replication-bench [--quick]\n");
+      std::fprintf(stderr, "usage: newswire-replication-bench [--quick] [--acks-only]\n");
       return 2;
     }
   }
@@ -347,6 +350,10 @@ int main(int argc, char** argv) {
   using newswire::RunCatchUp;
   using newswire::RunFanout;
   using newswire::RunTiers;
+  if (acks_only) {
+    RunAcks(quick ? 200 : 4000);
+    return 0;
+  }
   if (quick) {
     RunFanout(10, 200);
     RunTiers(100, 200);

@@ -7,6 +7,7 @@
 // the store's commit rate against raw RocksDB puts of the same article bytes
 // with the same durability and batch size.
 #include <rocksdb/db.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -14,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
 #include <thread>
@@ -264,17 +266,117 @@ void ReadBenchmarks(std::size_t count) {
   std::filesystem::remove_all(path);
 }
 
+// A field of /proc/self/io: "wchar" (bytes passed to write calls) or
+// "write_bytes" (bytes this process caused to be sent to storage).
+uint64_t ProcessIo(const std::string& field) {
+  std::ifstream in("/proc/self/io");
+  std::string name;
+  uint64_t value = 0;
+  while (in >> name >> value) {
+    if (name == field + ":") return value;
+  }
+  return 0;
+}
+
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// What a revision costs the disk: RocksDB's own count of the bytes it wrote
+// (WAL, flush, compaction; Written()) over `count` revisions of the workload
+// corpus committed in batches of 64 with a publisher key each, as the daemon
+// does under load, against the canonical bytes of the same revisions. The
+// memtables are flushed at the end (a checkpoint) and compactions let finish,
+// so every revision has paid its flush and its share of compaction.
+void WrittenBenchmark(std::size_t count, bool compress_wal) {
+  const auto articles = Corpus(count);
+  store::StoreOptions options;
+  options.compress_wal = compress_wal;
+  options.path = TempDir("written");
+  options.durability = store::Durability::kAsync;
+  auto opened = store::RevisionStore::Open(options);
+  if (!opened) {
+    std::fprintf(stderr, "# %s\n", opened.error().ToString().c_str());
+    std::exit(1);
+  }
+  auto& store = *opened;
+  const uint64_t wchar_before = ProcessIo("wchar");
+  const double cpu_before = ProcessCpuSeconds();
+  uint64_t canonical = 0;
+  int64_t time = 1'795'590'300'000'000'000;
+  constexpr std::size_t kBatch = 64;
+  for (std::size_t i = 0; i < articles.size(); i += kBatch) {
+    std::vector<store::PublishInput> inputs;
+    for (std::size_t k = i; k < std::min(articles.size(), i + kBatch); ++k) {
+      inputs.push_back({"bench", "key-" + std::to_string(k), 0, articles[k]});
+    }
+    for (auto& result : store->Publish(std::move(inputs), time += 1000)) {
+      v1::RevisionEvent event;
+      if (!result || !event.ParseFromString(result->event)) {
+        std::fprintf(stderr, "# publish failed\n");
+        std::exit(1);
+      }
+      canonical += event.full_bytes();
+    }
+  }
+  // A checkpoint flushes every memtable; then wait until compactions stop.
+  const std::string copy = options.path + "-checkpoint";
+  if (auto ok = store->Checkpoint(copy); !ok) std::exit(1);
+  std::filesystem::remove_all(copy);
+  for (uint64_t last = 0; last != ProcessIo("wchar");) {
+    last = ProcessIo("wchar");
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+  }
+  const auto n = static_cast<double>(articles.size());
+  Print("written", "revisions", n);
+  // Commits, flushes and compactions, all threads (the corpus was made before).
+  Print("written", "cpu_us_per_revision", (ProcessCpuSeconds() - cpu_before) * 1e6 / n);
+  Print("written", "canonical_bytes_per_revision", static_cast<double>(canonical) / n);
+  for (const auto& [kind, bytes] : store->Written()) {
+    Print("written", kind + "_bytes_per_revision", static_cast<double>(bytes) / n);
+  }
+  // The tickers count the WAL before its compression: the process's write
+  // calls (nothing else in it writes) say what reached the files.
+  const auto files = static_cast<double>(ProcessIo("wchar") - wchar_before);
+  uint64_t tables = 0;
+  for (const auto& [kind, bytes] : store->Written()) {
+    if (kind == "flush" || kind == "compaction") tables += bytes;
+  }
+  Print("written", "wal_file_bytes_per_revision", (files - static_cast<double>(tables)) / n);
+  Print("written", "total_bytes_per_revision", files / n);
+  Print("written", "ratio_to_canonical", files / static_cast<double>(canonical));
+  uint64_t disk = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(options.path)) {
+    if (entry.is_regular_file()) disk += entry.file_size();
+  }
+  Print("written", "disk_bytes_per_revision", static_cast<double>(disk) / n);
+  store.reset();
+  std::filesystem::remove_all(options.path);
+}
+
 }  // namespace
 }  // namespace newswire::bench
 
 int main(int argc, char** argv) {
   bool quick = argc > 1 && std::string(argv[1]) == "--quick";
+  if ((argc == 3 || argc == 4) && std::string(argv[1]) == "--written") {
+    newswire::bench::WrittenBenchmark(std::stoul(argv[2]),
+                                      argc == 4 && std::string(argv[3]) == "--compressed-wal");
+    return 0;
+  }
   if (argc > 1 && !quick) {
     std::fprintf(stderr,
-                 "usage: newswire-store-bench [--quick]\n"
-                 "  the store next to raw RocksDB, and its read paths; figures on stdout\n");
+                 "usage: newswire-store-bench [--quick | --written N [--compressed-wal]]\n"
+                 "  the store next to raw RocksDB, and its read paths; figures on stdout\n"
+                 "  --written N: only the bytes RocksDB writes per revision, over N revisions\n"
+                 "  (--compressed-wal: with StoreOptions::compress_wal)\n");
     return 2;
   }
+  std::fprintf(stderr, "# written: bytes RocksDB writes per revision\n");
+  newswire::bench::WrittenBenchmark(quick ? 2000 : 100000, false);
   std::fprintf(stderr, "# commit: the store vs raw RocksDB puts of the same bytes\n");
   newswire::bench::CommitBenchmarks(quick ? 2000 : 20000);
   std::fprintf(stderr, "# reads: as-of, lookups, scans, replay, catch-up\n");

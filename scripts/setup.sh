@@ -23,6 +23,7 @@ PACKAGES=(
   libgoogle-perftools-dev           # tcmalloc, the daemon's allocator
   libgtest-dev libgmock-dev         # tests
   libbenchmark-dev                  # benchmarks
+  linux-perf                        # profiling under the benchmarks (perf record; bench/README.md)
   clang-format                      # format check
   clang libclang-rt-14-dev          # libFuzzer build of the diff fuzz target
   tzdata                            # story time zones (Asia/Tokyo, ...)

@@ -211,6 +211,13 @@ std::string Metrics::RenderPrometheus(const store::RevisionStore& store, int64_t
          static_cast<double>(queries_denied.load()));
   Single(out, "newswire_access_reloads_total", kCounter, "Access file reloads put in force.",
          static_cast<double>(access_reloads.load()));
+  Header(out, "newswire_store_written_bytes_total", kCounter,
+         "Bytes RocksDB wrote since start, by kind (wal: records given to the write-ahead log, "
+         "before its compression; flush; compaction; blob: the part of flush and compaction "
+         "that went to blob files).");
+  for (const auto& [name, value] : store.Written()) {
+    Line(out, static_cast<double>(value), {{"kind", name}});
+  }
   const auto usage = core::ReadProcessStats().value_or(core::ProcessStats{});
   Single(out, "process_cpu_seconds_total", kCounter, "CPU time of the daemon.", usage.cpu_seconds);
   Single(out, "process_resident_memory_bytes", kGauge, "Resident memory of the daemon.",

@@ -2,6 +2,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <rocksdb/statistics.h>
+
 #include "keys.h"
 #include "newswire/core/sync_point.h"
 #include "rocks_store.h"
@@ -28,6 +30,17 @@ std::vector<std::pair<std::string, uint64_t>> RocksRevisionStore::Sizes() const 
   }
   sizes.emplace_back("wal", wal);
   return sizes;
+}
+
+std::vector<std::pair<std::string, uint64_t>> RocksRevisionStore::Written() const {
+  const auto& statistics = db_->GetDBOptions().statistics;
+  auto ticker = [&](rocksdb::Tickers which) {
+    return statistics ? statistics->getTickerCount(which) : uint64_t{0};
+  };
+  return {{"wal", ticker(rocksdb::WAL_FILE_BYTES)},
+          {"flush", ticker(rocksdb::FLUSH_WRITE_BYTES)},
+          {"compaction", ticker(rocksdb::COMPACT_WRITE_BYTES)},
+          {"blob", ticker(rocksdb::BLOB_DB_BLOB_FILE_BYTES_WRITTEN)}};
 }
 
 namespace {

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 
@@ -771,6 +772,11 @@ Result<std::unique_ptr<RevisionStore>> RevisionStore::Open(const StoreOptions& o
   db_options.IncreaseParallelism(2);
   db_options.info_log = std::make_shared<CallbackLogger>(options.log);
   db_options.max_open_files = options.max_open_files;
+  if (options.compress_wal) db_options.wal_compression = rocksdb::kZSTD;
+  // Tickers only (Written() and the metrics): per-core counters, no timers
+  // or histograms on the write path.
+  db_options.statistics = rocksdb::CreateDBStatistics();
+  db_options.statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);

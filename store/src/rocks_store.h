@@ -157,9 +157,10 @@ class RocksRevisionStore final : public RevisionStore {
                                     std::string_view page_token, std::size_t limit,
                                     bool with_full) const override;  // snapshot.cc
   Result<void> Checkpoint(const std::string& path) const override;
-  std::vector<std::pair<std::string, uint64_t>> Sizes() const override;  // health.cc
-  Result<void> Probe() override;                                         // health.cc
-  WriteHealth Health() const override;                                   // health.cc
+  std::vector<std::pair<std::string, uint64_t>> Sizes() const override;    // health.cc
+  std::vector<std::pair<std::string, uint64_t>> Written() const override;  // health.cc
+  Result<void> Probe() override;                                           // health.cc
+  WriteHealth Health() const override;                                     // health.cc
   uint64_t LastWireSeq() const override;
   uint64_t LastChannelSeq(std::string_view channel) const override;
   Result<void> Verify() const override;

@@ -37,7 +37,7 @@ Delivery Rebuilder::Rebuild(v1::RevisionEvent event, const v1::Article* full) {
   // Candidate canonical bytes (a decoded delta): hashed as they are, and
   // parsed only if the application asks for the article.
   auto take_bytes = [&](std::string bytes) {
-    if (core::Sha256(bytes) != event.content_hash()) {
+    if (!core::Sha256Matches(bytes, event.content_hash())) {
       d.problem = "content hash mismatch";
     } else {
       rebuilt = std::make_shared<const RebuiltArticle>(std::move(bytes));
@@ -48,7 +48,7 @@ Delivery Rebuilder::Rebuild(v1::RevisionEvent event, const v1::Article* full) {
   auto take_article = [&](v1::Article candidate) {
     std::string bytes = core::CanonicalBytes(candidate);
     d.verified =
-        candidate.version() == event.version() && core::Sha256(bytes) == event.content_hash();
+        candidate.version() == event.version() && core::Sha256Matches(bytes, event.content_hash());
     rebuilt = std::make_shared<const RebuiltArticle>(std::move(candidate), std::move(bytes));
   };
   auto take_delta = [&](std::string_view base) {

@@ -54,6 +54,11 @@ TEST_F(OpsTest, MetricsParseAsPrometheusAndCountersMove) {
   EXPECT_EQ(after["newswire_commit_batch_size_count"], 3);
   EXPECT_GE(after["newswire_last_commit_age_seconds"], 0);
   EXPECT_GT(after["process_resident_memory_bytes"], 0);
+  // RocksDB's own count of what it wrote: the WAL holds each article whole.
+  const std::string wal = "newswire_store_written_bytes_total{kind=\"wal\"}";
+  EXPECT_GE(after[wal] - before[wal], static_cast<double>(testing::ExampleStory(1).ByteSizeLong() +
+                                                          testing::ExampleStory(2).ByteSizeLong()));
+  EXPECT_EQ(after.count("newswire_store_written_bytes_total{kind=\"compaction\"}"), 1u);
 }
 
 // Health follows the store's writes: a commit that fails (as on a full

@@ -230,6 +230,20 @@ TEST(ArticleTest, HashChangesWithAnyContentChange) {
 
 TEST(ArticleTest, Sha256MatchesKnownVector) {
   EXPECT_EQ(Hex(Sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // The reused per-thread context starts afresh each time.
+  EXPECT_EQ(Sha256("abc"), Sha256("abc"));
+  EXPECT_EQ(Hex(Sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(ArticleTest, Sha256MatchesChecksTheWholeDigest) {
+  const std::string digest = Sha256("abc");
+  EXPECT_TRUE(Sha256Matches("abc", digest));
+  EXPECT_FALSE(Sha256Matches("abd", digest));
+  std::string flipped = digest;
+  flipped.back() ^= 1;
+  EXPECT_FALSE(Sha256Matches("abc", flipped));
+  EXPECT_FALSE(Sha256Matches("abc", digest.substr(0, 31))) << "a digest cut short";
+  EXPECT_FALSE(Sha256Matches("abc", ""));
 }
 
 TEST(Utf8Test, AcceptsJapaneseAndEmojiRejectsMalformed) {

@@ -34,8 +34,13 @@ inline constexpr std::size_t kLargestArticleBytes = 64u << 20;
 // normalised article. Equal articles give equal bytes.
 std::string CanonicalBytes(const v1::Article& article);
 
-// SHA-256 of `bytes`, 32 raw bytes.
+// SHA-256 of `bytes`, 32 raw bytes (OpenSSL: SHA-NI where the CPU has it).
+// Any thread; each thread reuses one digest context.
 std::string Sha256(std::string_view bytes);
+
+// Whether `digest` is the SHA-256 of `bytes`: the check a subscriber makes
+// on every delivery, without allocating the digest. Any thread.
+bool Sha256Matches(std::string_view bytes, std::string_view digest);
 
 // SHA-256 of the canonical encoding of `article`.
 std::string ContentHash(const v1::Article& article);
