@@ -170,7 +170,7 @@ TEST_P(CrashTest, EveryAckedRevisionSurvivesRepeatedKill9) {
     }
   }
   EXPECT_GE(expected - 1, acked_.size());
-  EXPECT_EQ(daemon->Stop(), 0);
+  EXPECT_EQ(daemon->Stop(), 0) << daemon->Stderr();
 
   auto verify = testing::Run(
       {testing::NewswirePath(), "admin", "verify", "--data-dir", dir_.path() + "/store"});

@@ -131,7 +131,7 @@ TEST_F(ReplicationTest, FollowersInTiersCopyThePrimaryByteForByteThroughRestarts
     ASSERT_GE(acked.load(), count);
   };
   wait_for_acks(100);
-  ASSERT_EQ(regional->Stop(), 0);
+  ASSERT_EQ(regional->Stop(), 0) << regional->Stderr();
   wait_for_acks(200);
   regional = Start("regional", primary->hub());
   wait_for_acks(300);
