@@ -40,6 +40,12 @@ ConnectionGuard::ConnectionGuard(zmq::context_t& context, Metrics& metrics, std:
                limit, limit - cap_, cap_);
 }
 
+ConnectionGuard::~ConnectionGuard() {
+  for (void* socket : watched_) {
+    if (socket != nullptr) (void)zmq_socket_monitor(socket, nullptr, 0);
+  }
+}
+
 Result<void> ConnectionGuard::Watch(Service service, zmq::socket_t& socket) {
   static std::atomic<int> counter{0};
   const std::string address = "inproc://newswired-monitor-" + std::to_string(++counter);
@@ -49,6 +55,7 @@ Result<void> ConnectionGuard::Watch(Service service, zmq::socket_t& socket) {
     return Fail(v1::ERROR_CODE_INTERNAL, "cannot monitor the daemon's connections");
   }
   monitors_[service].connect(address);
+  watched_[service] = socket.handle();
   return {};
 }
 

@@ -33,6 +33,11 @@ class ConnectionGuard {
   // `on_subscriber_left` runs after a fan-out connection closes.
   ConnectionGuard(zmq::context_t& context, Metrics& metrics, std::size_t reserve,
                   std::function<void()> on_subscriber_left);
+  // Stops the monitors while the watched sockets still live: libzmq 4.3.4
+  // leaks an event it cannot hand to a monitor that has gone.
+  ~ConnectionGuard();
+  ConnectionGuard(const ConnectionGuard&) = delete;
+  ConnectionGuard& operator=(const ConnectionGuard&) = delete;
 
   // A connection that has not finished its ZeroMQ handshake by then is
   // closed (set on the sockets before they bind).
@@ -58,6 +63,7 @@ class ConnectionGuard {
 
   Metrics& metrics_;
   std::array<zmq::socket_t, kServices> monitors_;
+  std::array<void*, kServices> watched_{};  // The sockets watched (owned by the daemon).
   std::array<std::size_t, kServices> connections_{};
   std::size_t cap_ = 0;
   bool over_cap_ = false;
