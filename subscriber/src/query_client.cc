@@ -60,14 +60,7 @@ class ZmqQueryClient final : public QueryClient {
   Result<v1::LogReply> ReadLog(const v1::ReadLog& read) override {
     v1::QueryRequest request;
     *request.mutable_read_log() = read;
-    Result<v1::QueryReply> reply;
-    if (auto it = prefetched_.find(read.SerializeAsString()); it != prefetched_.end()) {
-      const uint64_t id = it->second;
-      prefetched_.erase(it);
-      reply = Await(id);
-    } else {
-      reply = Call(request);
-    }
+    auto reply = PrefetchedOrCall(request, read.SerializeAsString());
     if (!reply) return Fail(reply.error());
     if (!reply->has_log()) return Fail(v1::ERROR_CODE_MALFORMED, "reply holds no log page");
     return std::move(*reply->mutable_log());
@@ -95,14 +88,7 @@ class ZmqQueryClient final : public QueryClient {
     v1::QueryRequest request;
     request.mutable_read_commits()->set_from_commit(from_commit);
     request.mutable_read_commits()->set_limit(limit);
-    Result<v1::QueryReply> reply;
-    if (auto it = prefetched_.find(request.SerializeAsString()); it != prefetched_.end()) {
-      const uint64_t id = it->second;
-      prefetched_.erase(it);
-      reply = Await(id);
-    } else {
-      reply = Call(request);
-    }
+    auto reply = PrefetchedOrCall(request, request.SerializeAsString());
     if (!reply) return Fail(reply.error());
     if (!reply->has_commits()) return Fail(v1::ERROR_CODE_MALFORMED, "reply holds no commits");
     return std::move(*reply->mutable_commits());
@@ -153,6 +139,17 @@ class ZmqQueryClient final : public QueryClient {
 
  private:
   static constexpr std::size_t kMaxPrefetched = 8;
+
+  // The answer to a request sent ahead under `key` (PrefetchLog and the
+  // like), else the request asked now.
+  Result<v1::QueryReply> PrefetchedOrCall(v1::QueryRequest& request, const std::string& key) {
+    if (auto it = prefetched_.find(key); it != prefetched_.end()) {
+      const uint64_t id = it->second;
+      prefetched_.erase(it);
+      return Await(id);
+    }
+    return Call(request);
+  }
 
   Result<v1::QueryReply> Call(v1::QueryRequest& request) {
     if (auto sent = Send(request); !sent) return Fail(sent.error());

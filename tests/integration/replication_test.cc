@@ -11,7 +11,6 @@
 #include <set>
 #include <thread>
 
-#include <rocksdb/db.h>
 #include <zmq.hpp>
 
 #include "articles.h"
@@ -23,6 +22,7 @@
 #include "newswire/subscriber/subscriber.h"
 #include "process.h"
 #include "result_assertions.h"
+#include "store_dump.h"
 
 namespace newswire {
 namespace {
@@ -52,28 +52,6 @@ uint64_t LastCommit(const std::string& hub) {
   }
   return ::testing::AssertionFailure()
          << follower << " holds commit " << have << " of " << primary << "'s " << want;
-}
-
-// Every record of every column family but the node's own health probe.
-std::map<std::string, std::string> Dump(const std::string& path) {
-  std::vector<std::string> names;
-  EXPECT_TRUE(rocksdb::DB::ListColumnFamilies({}, path, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  EXPECT_TRUE(rocksdb::DB::OpenForReadOnly({}, path, families, &handles, &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  std::map<std::string, std::string> out;
-  for (std::size_t i = 0; i < handles.size(); ++i) {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator({}, handles[i]));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      if (names[i] == "meta" && it->key() == "health-probe") continue;
-      out[names[i] + "/" + it->key().ToString()] = it->value().ToString();
-    }
-  }
-  for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle);
-  return out;
 }
 
 void ExpectVerified(const std::string& path) {
@@ -153,10 +131,10 @@ TEST_F(ReplicationTest, FollowersInTiersCopyThePrimaryByteForByteThroughRestarts
   primary->Stop();
   regional->Stop();
   edge->Stop();
-  const auto original = Dump(Dir("primary"));
+  const auto original = testing::DumpStore(Dir("primary"));
   EXPECT_GT(original.size(), 500u);
   for (const std::string node : {"regional", "edge"}) {
-    EXPECT_TRUE(Dump(Dir(node)) == original) << node << " differs from the primary";
+    EXPECT_TRUE(testing::DumpStore(Dir(node)) == original) << node << " differs from the primary";
     ExpectVerified(Dir(node));
   }
 }

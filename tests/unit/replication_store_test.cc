@@ -5,13 +5,12 @@
 
 #include <map>
 
-#include <rocksdb/db.h>
-
 #include "articles.h"
 #include "newswire/store/revision_store.h"
 #include "newswire/v1/store.pb.h"
 #include "process.h"
 #include "result_assertions.h"
+#include "store_dump.h"
 
 namespace newswire::store {
 namespace {
@@ -21,29 +20,6 @@ using testing::Numbered;
 
 constexpr int64_t kTime = 1'764'050'700'000'000'000;  // 2025-11-25T06:05:00Z
 constexpr int64_t kSecond = 1'000'000'000;
-
-// Every record of every column family of the store at `path`, but the
-// health probe (each node's own).
-std::map<std::string, std::string> Dump(const std::string& path) {
-  std::vector<std::string> names;
-  EXPECT_TRUE(rocksdb::DB::ListColumnFamilies({}, path, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  EXPECT_TRUE(rocksdb::DB::OpenForReadOnly({}, path, families, &handles, &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  std::map<std::string, std::string> out;
-  for (std::size_t i = 0; i < handles.size(); ++i) {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator({}, handles[i]));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      if (names[i] == "meta" && it->key() == "health-probe") continue;
-      out[names[i] + "/" + it->key().ToString()] = it->value().ToString();
-    }
-  }
-  for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle);
-  return out;
-}
 
 class ReplicationStoreTest : public ::testing::Test {
  protected:
@@ -89,8 +65,8 @@ class ReplicationStoreTest : public ::testing::Test {
   void ExpectIdentical() {
     primary_.reset();
     replica_.reset();
-    auto primary = Dump(dir_.path() + "/primary");
-    auto replica = Dump(dir_.path() + "/replica");
+    auto primary = testing::DumpStore(dir_.path() + "/primary");
+    auto replica = testing::DumpStore(dir_.path() + "/replica");
     EXPECT_GT(primary.size(), 10u);
     EXPECT_EQ(primary.size(), replica.size());
     for (const auto& [key, value] : primary) {
