@@ -8,6 +8,14 @@
 
 namespace newswire::subscriber {
 
+Rebuilder::Rebuilder(QueryClient* query, std::size_t max_held) : max_held_(max_held) {
+  if (query) {
+    fetch_ = [query](const std::string& article_id, uint32_t version) {
+      return query->GetArticle(article_id, version);
+    };
+  }
+}
+
 Rebuilder::Held* Rebuilder::Find(const std::string& article_id) {
   auto it = index_.find(article_id);
   if (it == index_.end()) return nullptr;
@@ -91,8 +99,8 @@ Delivery Rebuilder::Rebuild(v1::RevisionEvent event, const v1::Article* full) {
     rebuilt.reset();
     if (full) {
       take_article(*full);
-    } else if (query_) {
-      auto reply = query_->GetArticle(event.article_id(), event.version());
+    } else if (fetch_) {
+      auto reply = fetch_(event.article_id(), event.version());
       if (reply) {
         take_article(std::move(*reply->mutable_article()));
       } else {

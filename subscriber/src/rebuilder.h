@@ -3,6 +3,7 @@
 // full article (sent along, or fetched) when anything does not fit. Private.
 #pragma once
 
+#include <functional>
 #include <list>
 #include <memory>
 #include <string>
@@ -15,8 +16,16 @@ namespace newswire::subscriber {
 
 class Rebuilder {
  public:
+  // Fetches one version of an article in full: the repair when nothing else
+  // fits.
+  using Fetch =
+      std::function<Result<v1::ArticleReply>(const std::string& article_id, uint32_t version)>;
+
   // `query` may be null: then nothing is fetched.
-  Rebuilder(QueryClient* query, std::size_t max_held) : query_(query), max_held_(max_held) {}
+  Rebuilder(QueryClient* query, std::size_t max_held);
+  // Repairs through `fetch` (may be empty: then nothing is fetched), for a
+  // rebuilder on a thread that must not use the query client itself.
+  Rebuilder(Fetch fetch, std::size_t max_held) : fetch_(std::move(fetch)), max_held_(max_held) {}
 
   // The delivery for `event`; `full` is the full article when the caller
   // has it (catch-up pages carry it), used when the payload cannot be applied.
@@ -45,7 +54,7 @@ class Rebuilder {
   };
   Held* Find(const std::string& article_id);  // Makes it the most recently used.
 
-  QueryClient* query_;
+  Fetch fetch_;
   std::size_t max_held_;
   // Least recently used first; the map points into the list.
   std::list<Held> held_;

@@ -1,8 +1,12 @@
 #include "newswire/subscriber/replayer.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "log_merger.h"
 #include "newswire/core/article.h"
 #include "newswire/core/time.h"
+#include "rebuild_pool.h"
 #include "rebuilder.h"
 
 namespace newswire::subscriber {
@@ -34,6 +38,13 @@ Result<Snapshot> SnapshotBefore(QueryClient& query, const ReplayOptions& options
   return ReadSnapshot(query, request);
 }
 
+// 0: the machine's hardware threads, at most 4 (beyond that the caller,
+// merging pages, is the bound).
+std::size_t RebuildThreads(std::size_t wanted) {
+  if (wanted > 0) return wanted;
+  return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+}
+
 class LogReplayer final : public Replayer {
  public:
   LogReplayer(const ReplayOptions& options, std::unique_ptr<QueryClient> query,
@@ -42,45 +53,94 @@ class LogReplayer final : public Replayer {
         clock_(options.clock ? *options.clock : core::SystemClock()),
         query_(std::move(query)),
         snapshot_(std::move(snapshot)),
-        merger_(*query_, std::move(channels), StartOf(options, snapshot_), {}, options.page_size),
-        rebuilder_(query_.get(), options.max_held_articles) {
+        merger_(*query_, std::move(channels), StartOf(options, snapshot_), {}, options.page_size) {
+    const std::size_t threads = RebuildThreads(options.rebuild_threads);
+    if (threads == 1) {
+      rebuilder_.emplace(query_.get(), options.max_held_articles);
+    } else {
+      // Two pages in flight: one being rebuilt while the next is read.
+      const std::size_t window = std::max<std::size_t>(2 * std::size_t{options.page_size}, 16);
+      pool_.emplace(threads, options.max_held_articles, window);
+    }
     // The snapshot's versions are what the next revisions apply to.
     for (const auto& story : snapshot_.stories) {
-      rebuilder_.Hold(story.article_id(), story.version(),
-                      std::make_shared<const std::string>(core::CanonicalBytes(story.article())));
+      auto canonical = std::make_shared<const std::string>(core::CanonicalBytes(story.article()));
+      if (pool_) {
+        pool_->Hold(story.article_id(), story.version(), std::move(canonical));
+      } else {
+        rebuilder_->Hold(story.article_id(), story.version(), std::move(canonical));
+      }
     }
   }
 
   const Snapshot& snapshot() const override { return snapshot_; }
 
   Result<std::optional<Delivery>> Next() override {
+    if (pool_) return NextFromPool();
     auto record = merger_.Next();
     if (!record) return Fail(record.error());
-    if (!*record) return std::optional<Delivery>();
-    const int64_t wire_time = core::ToClockNs((*record)->event().wire_time());
-    if (options_.to && wire_time > core::ToClockNs(*options_.to)) return std::optional<Delivery>();
-    if (options_.speed > 0) {
-      // Original spacing, scaled: revision i is due at start + (t_i - t_0) / speed.
-      if (!first_wire_time_) {
-        first_wire_time_ = wire_time;
-        start_ = clock_.NowNs();
-      }
-      const auto offset =
-          static_cast<int64_t>(static_cast<double>(wire_time - *first_wire_time_) / options_.speed);
-      clock_.SleepUntilNs(start_ + offset);
-    }
-    Delivery delivery = rebuilder_.Rebuild(**record);
+    if (!*record || PastTheEnd(**record)) return std::optional<Delivery>();
+    Pace((*record)->event().wire_time());
+    Delivery delivery = rebuilder_->Rebuild(**record);
     delivery.recovered = true;
     return std::optional(std::move(delivery));
   }
 
  private:
+  bool PastTheEnd(const v1::LogRecord& record) const {
+    return options_.to &&
+           core::ToClockNs(record.event().wire_time()) > core::ToClockNs(*options_.to);
+  }
+
+  // Waits until a revision with `wire_time` is due: at start + (t_i - t_0) /
+  // speed, its original spacing scaled.
+  void Pace(const google::protobuf::Timestamp& time) {
+    if (options_.speed <= 0) return;
+    const int64_t wire_time = core::ToClockNs(time);
+    if (!first_wire_time_) {
+      first_wire_time_ = wire_time;
+      start_ = clock_.NowNs();
+    }
+    const auto offset =
+        static_cast<int64_t>(static_cast<double>(wire_time - *first_wire_time_) / options_.speed);
+    clock_.SleepUntilNs(start_ + offset);
+  }
+
+  // Keeps the pool's window full from the merger, then hands out the oldest
+  // in wire order; a merger error comes after what was read before it.
+  Result<std::optional<Delivery>> NextFromPool() {
+    while (!ended_ && !error_ && !pool_->Full()) {
+      auto record = merger_.Next();
+      if (!record) {
+        error_ = std::move(record.error());
+      } else if (!*record || PastTheEnd(**record)) {
+        ended_ = true;
+      } else {
+        pool_->Submit(std::move(**record));
+      }
+    }
+    if (pool_->Empty()) {
+      if (!error_) return std::optional<Delivery>();
+      Error error = std::move(*error_);
+      error_.reset();  // The next call reads on from where it failed.
+      return Fail(std::move(error));
+    }
+    Delivery delivery = pool_->Take([this](const std::string& article_id, uint32_t version) {
+      return query_->GetArticle(article_id, version);
+    });
+    Pace(delivery.event.wire_time());
+    return std::optional(std::move(delivery));
+  }
+
   ReplayOptions options_;
   const core::Clock& clock_;
   std::unique_ptr<QueryClient> query_;
   Snapshot snapshot_;
   LogMerger merger_;
-  Rebuilder rebuilder_;
+  std::optional<Rebuilder> rebuilder_;  // One thread: rebuilt on the caller's.
+  std::optional<RebuildPool> pool_;     // Several.
+  bool ended_ = false;                  // The merger is done, or past `to`.
+  std::optional<Error> error_;          // From the merger, after what is in flight.
   std::optional<int64_t> first_wire_time_;
   int64_t start_ = 0;
 };

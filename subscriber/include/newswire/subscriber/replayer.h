@@ -7,7 +7,15 @@
 // Pages come from the query service on credit: one page is worked through
 // while the next is on its way, and no more is asked for until that one is
 // taken, so a large replay neither floods the client nor stalls the daemon,
-// and client memory stays bounded (two pages). Use from one thread.
+// and client memory stays bounded (two pages, and with rebuild threads two
+// pages more in flight through them).
+//
+// Articles are rebuilt on `rebuild_threads` threads, partitioned by article
+// id so each article's versions are applied in order by one thread, and
+// handed out strictly in wire order; repairs (a version fetched in full)
+// are made on the thread calling Next, in order. Use a Replayer from one
+// thread at a time; its own threads end (joined) when it is destroyed,
+// mid-replay or not.
 #pragma once
 
 #include <chrono>
@@ -33,7 +41,14 @@ struct ReplayOptions {
   double speed = 0;  // 1 = real time, 10 = ten times faster, 0 = as fast as possible.
   std::chrono::milliseconds query_timeout{5000};
   uint32_t page_size = 500;
+  // Latest verified versions kept to apply the next delta to, split evenly
+  // between the rebuild threads (each keeps at least one).
   std::size_t max_held_articles = 100000;
+  // Threads that rebuild and verify articles (zstd decode, SHA-256), besides
+  // the caller's, which reads and merges pages: 1 rebuilds on the caller's
+  // thread and starts none; 0 takes the machine's hardware threads, at most
+  // 4. At most 2 × page_size records are in flight through them.
+  std::size_t rebuild_threads = 0;
   const core::Clock* clock = nullptr;  // Pacing clock; null: the system clock.
   // Start from the wire's state just before `from` (snapshot()): the
   // stories of the selected channels at their versions then, with their
