@@ -149,6 +149,7 @@ struct Settings {
   double duration_s = 10;
   int window = 256;
   int publishers = 8;
+  std::size_t rebuild_threads = 0;     // Replay's ReplayOptions::rebuild_threads (0: its default).
   std::vector<std::string> workloads;  // Empty: all of them.
   bool quick = false;
   long dump_corpus = -1;
@@ -173,6 +174,7 @@ constexpr const char* kUsage =
     "                      [--security off,on]\n"
     "                      [--n-publish N] [--n-fanout N] [--subs N] [--rate R] [--fast-rate R]\n"
     "                      [--duration S] [--window W] [--publishers P] [--seed S]\n"
+    "                      [--rebuild-threads N]\n"
     "                      [--host H] [--port P] [--tmp DIR] [--dump-corpus N]\n"
     "                      [--workloads "
     "publish,publish8,latency,latency20k,fanout,replay_get,replay]\n"
@@ -263,6 +265,8 @@ std::optional<Settings> ParseSettings(int argc, char** argv) {
       s.window = std::max(1, static_cast<int>(v));
     } else if (key == "--publishers") {
       s.publishers = std::max(1, static_cast<int>(v));
+    } else if (key == "--rebuild-threads") {
+      s.rebuild_threads = static_cast<std::size_t>(v);
     } else if (key == "--dump-corpus") {
       s.dump_corpus = static_cast<long>(v);
     } else {
@@ -861,6 +865,7 @@ void RunReplay(Context& ctx) {
   options.curve = ctx.curve;
   options.from = first->wire_time();
   options.to = last->wire_time();
+  options.rebuild_threads = ctx.settings.rebuild_threads;
   auto replayer = subscriber::Replayer::Open(options);
   if (!replayer) return ctx.report.Check(false, "replay: " + replayer.error().ToString());
   uint64_t ok = 0, unverified = 0, repaired = 0, in_range = 0;

@@ -50,11 +50,23 @@ void RebuildPool::Hold(const std::string& article_id, uint32_t version,
 }
 
 void RebuildPool::Submit(v1::LogRecord record) {
+  constexpr std::size_t kBatch = 32;  // Records per lock and wake-up of a worker.
   Worker& worker = WorkerOf(record.event().article_id());
+  worker.batch.push_back({submitted_++, std::move(record)});
+  if (worker.batch.size() >= kBatch) Queue(worker);
+}
+
+void RebuildPool::Flush() {
+  for (auto& worker : workers_) Queue(*worker);
+}
+
+void RebuildPool::Queue(Worker& worker) {
+  if (worker.batch.empty()) return;
   {
     std::lock_guard lock(worker.mu);
-    worker.jobs.push_back({submitted_++, std::move(record)});
+    for (auto& job : worker.batch) worker.jobs.push_back(std::move(job));
   }
+  worker.batch.clear();
   worker.cv.notify_one();
 }
 
@@ -103,6 +115,7 @@ Result<v1::ArticleReply> RebuildPool::AwaitFetch(uint64_t ticket, const std::str
 }
 
 Delivery RebuildPool::Take(const Rebuilder::Fetch& fetch) {
+  Flush();
   std::unique_lock lock(mu_);
   Slot& slot = slots_[taken_ % slots_.size()];
   while (true) {

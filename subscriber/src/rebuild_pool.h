@@ -39,11 +39,14 @@ class RebuildPool {
   void Hold(const std::string& article_id, uint32_t version,
             std::shared_ptr<const std::string> canonical);
 
-  bool Full() const { return submitted_ - taken_ >= slots_.size(); }
-  bool Empty() const { return submitted_ == taken_; }
+  std::size_t InFlight() const { return submitted_ - taken_; }  // Submitted, not taken.
+  std::size_t Window() const { return slots_.size(); }
 
-  // Queues `record` on its article's worker; not when Full().
+  // Queues `record` on its article's worker; not when InFlight() == Window().
+  // Records go to the workers in batches (a wake-up each): at the latest
+  // with Flush or Take.
   void Submit(v1::LogRecord record);
+  void Flush();
   // The delivery of the oldest record submitted and not taken, waiting for
   // it; not when Empty(). A repair it needs is fetched here with `fetch`.
   Delivery Take(const Rebuilder::Fetch& fetch);
@@ -66,12 +69,14 @@ class RebuildPool {
     std::mutex mu;  // Guards jobs.
     std::condition_variable cv;
     std::deque<Job> jobs;
+    std::vector<Job> batch;                // Submitted, not yet queued (the caller's).
     std::unique_ptr<Rebuilder> rebuilder;  // Used by the worker's thread only.
     uint64_t ticket = 0;                   // The job being rebuilt.
     std::thread thread;
   };
 
   Worker& WorkerOf(const std::string& article_id);
+  void Queue(Worker& worker);  // Its batch.
   void Run(Worker& worker);
   // On a worker: asks the caller to fetch a version for `ticket`, and waits.
   Result<v1::ArticleReply> AwaitFetch(uint64_t ticket, const std::string& article_id,

@@ -106,20 +106,23 @@ class LogReplayer final : public Replayer {
     clock_.SleepUntilNs(start_ + offset);
   }
 
-  // Keeps the pool's window full from the merger, then hands out the oldest
-  // in wire order; a merger error comes after what was read before it.
+  // Tops the pool's window up from the merger once half of it is taken
+  // (so the workers get records in batches), then hands out the oldest in
+  // wire order; a merger error comes after what was read before it.
   Result<std::optional<Delivery>> NextFromPool() {
-    while (!ended_ && !error_ && !pool_->Full()) {
-      auto record = merger_.Next();
-      if (!record) {
-        error_ = std::move(record.error());
-      } else if (!*record || PastTheEnd(**record)) {
-        ended_ = true;
-      } else {
-        pool_->Submit(std::move(**record));
+    if (pool_->InFlight() <= pool_->Window() / 2) {
+      while (!ended_ && !error_ && pool_->InFlight() < pool_->Window()) {
+        auto record = merger_.Next();
+        if (!record) {
+          error_ = std::move(record.error());
+        } else if (!*record || PastTheEnd(**record)) {
+          ended_ = true;
+        } else {
+          pool_->Submit(std::move(**record));
+        }
       }
     }
-    if (pool_->Empty()) {
+    if (pool_->InFlight() == 0) {
       if (!error_) return std::optional<Delivery>();
       Error error = std::move(*error_);
       error_.reset();  // The next call reads on from where it failed.
