@@ -481,13 +481,10 @@ void PublishBatch::Finish() {
   arena_.Reset();  // Nothing built from the received articles points into them.
   // Once per channel and batch, not per revision: each put is a memtable
   // insert, the daemon's largest cost.
+  // A channel's head is where its last run ends (RocksRevisionStore::
+  // LoadChannelHeads), so it is not written again.
   for (const auto& [channel, run] : channel_runs_) {
     Put(kChannels, keys::Channel(channel, run.first), run.wire_seqs);
-  }
-  for (const auto& [channel, seq] : channel_heads_) {
-    std::string head_bytes;
-    core::PutBigEndian(head_bytes, seq, 8);
-    Put(kMeta, std::string(keys::kChannelHeadPrefix) + channel, head_bytes);
   }
 }
 

@@ -3,8 +3,8 @@
 // written in the same batch. The record names the revisions the batch wrote
 // by wire sequence (their revision and log records are not stored twice)
 // and keeps every other operation as it was written. A replica rebuilds the
-// heads, feed heads, channel runs and channel heads from the revisions
-// exactly as PublishBatch wrote them (see Derive below).
+// heads, feed heads and channel runs from the revisions exactly as
+// PublishBatch wrote them (see Derive below).
 #include <map>
 
 #include "event_codec.h"
@@ -18,8 +18,9 @@ namespace {
 constexpr std::size_t kPageBytes = 4u << 20;  // A ReadCommits page, roughly.
 
 // What a batch's revisions imply, as PublishBatch writes it: the head and
-// feed head of each article, and per channel one run of wire sequences and
-// its head (the wire channel has no run: its sequence is the wire seq).
+// feed head of each article, and per channel one run of wire sequences;
+// the channel heads it moves are kept in memory only (the wire channel has
+// no run: its sequence is the wire seq).
 struct Derived {
   std::vector<std::pair<std::string, std::string>> heads;  // Article id, Head bytes.
   std::vector<std::pair<std::string, std::string>> feed_heads;
@@ -32,11 +33,6 @@ struct Derived {
     for (const auto& [key, head] : feed_heads) batch.Put(store.cf(kFeedHeads), key, head);
     for (const auto& [channel, run] : runs) {
       batch.Put(store.cf(kChannels), keys::Channel(channel, run.first), run.second);
-    }
-    for (const auto& [channel, seq] : channel_heads) {
-      std::string head_bytes;
-      keys::PutBigEndian(head_bytes, seq, 8);
-      batch.Put(store.cf(kMeta), std::string(keys::kChannelHeadPrefix) + channel, head_bytes);
     }
   }
 
@@ -88,7 +84,6 @@ class Capture final : public rocksdb::WriteBatch::Handler {
         if (record_.first_wire_seq() == 0) record_.set_first_wire_seq(seq);
         record_.set_last_wire_seq(seq);
       }
-      if (family == kChannels) run_channels_.insert(ChannelOf(key.ToStringView()));
       if (family == kHeads) {
         v1::Head head;
         if (head.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
@@ -97,7 +92,7 @@ class Capture final : public rocksdb::WriteBatch::Handler {
       }
       return rocksdb::Status::OK();
     }
-    if (!IsDerived(family, key.ToStringView(), value.ToStringView())) {
+    if (!IsDerived(family, value.ToStringView())) {
       auto* op = record_.add_ops();
       op->set_family(static_cast<uint32_t>(family));
       op->set_key(key.data(), key.size());
@@ -151,9 +146,6 @@ class Capture final : public rocksdb::WriteBatch::Handler {
     auto it = family_of_.find(id);
     return it == family_of_.end() ? kDefaultFamily : it->second;
   }
-  static std::string ChannelOf(std::string_view run_key) {
-    return std::string(run_key.substr(0, run_key.size() >= 8 ? run_key.size() - 8 : 0));
-  }
   bool Named(uint64_t wire_seq) const {
     return wire_seq != 0 && wire_seq >= record_.first_wire_seq() &&
            wire_seq <= record_.last_wire_seq();
@@ -162,7 +154,7 @@ class Capture final : public rocksdb::WriteBatch::Handler {
   // log records are fetched by wire sequence, heads and channel runs are
   // derived. Anything else (or anything that does not look like what the
   // writer derives) is kept as written.
-  bool IsDerived(std::size_t family, std::string_view key, std::string_view value) const {
+  bool IsDerived(std::size_t family, std::string_view value) const {
     switch (family) {
       case kRevisions:
       case kLog: return record_.first_wire_seq() != 0;
@@ -179,13 +171,6 @@ class Capture final : public rocksdb::WriteBatch::Handler {
         }
         return true;
       }
-      case kMeta: {
-        if (!key.starts_with(keys::kChannelHeadPrefix) || record_.first_wire_seq() == 0) {
-          return false;
-        }
-        const std::string channel(key.substr(keys::kChannelHeadPrefix.size()));
-        return channel == core::WireChannel() || run_channels_.count(channel) > 0;
-      }
       default: return false;
     }
   }
@@ -199,7 +184,6 @@ class Capture final : public rocksdb::WriteBatch::Handler {
 
   v1::CommitRecord& record_;
   std::unordered_map<uint32_t, std::size_t> family_of_;
-  std::set<std::string> run_channels_;
   std::unordered_map<uint64_t, uint64_t> first_wire_seqs_;  // Wire seq -> its head's.
 };
 

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "keys.h"
+#include "newswire/core/channel.h"
 #include "rocks_store.h"
 
 namespace newswire::store {
@@ -11,6 +12,39 @@ namespace {
 constexpr std::size_t kChunk = 1000;  // Revisions removed per atomic write.
 
 }  // namespace
+
+// Removes each channel's runs up to `removed_upto` (a run the cut goes
+// through keeps its later positions, under a key of its first kept one) and
+// leaves the channel's head as a floor in `meta`, so that it holds even
+// when no run is left (LoadChannelHeads).
+Result<void> RocksRevisionStore::CutChannels(rocksdb::WriteBatch& batch,
+                                             const std::map<std::string, uint64_t>& removed_upto) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kChannels)));
+  for (const auto& [channel, upto] : removed_upto) {
+    if (channel == core::WireChannel()) continue;  // No runs: the log is its record.
+    for (it->Seek(keys::Channel(channel, 0)); it->Valid(); it->Next()) {
+      auto run = RunAt(*it, channel);
+      if (!run || run->first > upto) break;
+      batch.Delete(cf(kChannels), it->key());
+      if (run->last() > upto) {
+        batch.Put(cf(kChannels), keys::Channel(channel, upto + 1),
+                  run->wire_seqs.substr((upto + 1 - run->first) * 8));
+        break;
+      }
+    }
+    if (!it->status().ok()) return StoreFailure("reading channel runs", it->status());
+    const std::string floor_key = std::string(keys::kChannelHeadPrefix) + channel;
+    std::string floor;
+    uint64_t head = upto;
+    auto status = db_->Get({}, cf(kMeta), floor_key, &floor);
+    if (status.ok() && floor.size() == 8) head = std::max(head, keys::GetBigEndian(floor));
+    if (!status.ok() && !status.IsNotFound()) return StoreFailure("reading a channel head", status);
+    floor.clear();
+    keys::PutBigEndian(floor, head, 8);
+    batch.Put(cf(kMeta), floor_key, floor);
+  }
+  return {};
+}
 
 Result<uint64_t> RocksRevisionStore::ApplyRetention(int64_t cutoff_ns) {
   if (options_.read_only) return Fail(v1::ERROR_CODE_STORE_FAILURE, "store is open read-only");
@@ -37,13 +71,15 @@ Result<uint64_t> RocksRevisionStore::ApplyRetention(int64_t cutoff_ns) {
     if (items->empty()) return removed;
     rocksdb::WriteBatch batch;
     std::map<std::string, const v1::StoredRevision*> newest_removed;  // Per article.
+    std::map<std::string, uint64_t> removed_upto;  // Per channel, its last removed seq.
     std::string chain_before;
     for (const auto& item : *items) {
       const auto& revision = item.revision;
       const auto& article = revision.article();
       batch.Delete(cf(kRevisions), keys::Revision(article.id(), article.version()));
-      for (int i = 0; i < revision.channels_size(); ++i) {
-        batch.Delete(cf(kChannels), keys::Channel(revision.channels(i), revision.channel_seqs(i)));
+      for (int i = 0; i < revision.channels_size() && i < revision.channel_seqs_size(); ++i) {
+        auto& upto = removed_upto[revision.channels(i)];
+        upto = std::max(upto, revision.channel_seqs(i));
       }
       std::string log;
       if (db_->Get({}, cf(kLog), keys::Log(item.seq), &log).ok()) {
@@ -53,6 +89,7 @@ Result<uint64_t> RocksRevisionStore::ApplyRetention(int64_t cutoff_ns) {
       batch.Delete(cf(kLog), keys::Log(item.seq));
       newest_removed[article.id()] = &revision;
     }
+    if (auto ok = CutChannels(batch, removed_upto); !ok) return Fail(ok.error());
     for (const auto& [id, revision] : newest_removed) {
       const std::string cut_key = std::string(keys::kArticleCutPrefix) + id;
       auto head = GetHead(id);

@@ -92,13 +92,7 @@ Result<void> RocksRevisionStore::Load() {
     acked_ = std::make_unique<AckedMark>(options_.path, writer_.wire_seq);
   }
 
-  it.reset(db_->NewIterator({}, cf(kMeta)));
-  for (it->Seek(keys::kChannelHeadPrefix);
-       it->Valid() && it->key().starts_with(keys::kChannelHeadPrefix); it->Next()) {
-    std::string channel(it->key().ToStringView().substr(keys::kChannelHeadPrefix.size()));
-    channel_heads_[channel] = keys::GetBigEndian(it->value().ToStringView());
-  }
-  if (!it->status().ok()) return StoreFailure("reading channel heads", it->status());
+  if (auto ok = LoadChannelHeads(); !ok) return ok;
 
   // Stores written before the time indexes were dropped still hold them:
   // nothing reads them now, so remove them once.
@@ -591,30 +585,6 @@ Result<std::vector<EncodedLogItem>> RocksRevisionStore::ReadEncoded(std::string_
 
 namespace {
 
-// One entry of the channels family (see keys.h): the wire sequences of
-// channel sequences first, first + 1, ...
-struct ChannelRun {
-  uint64_t first = 0;
-  std::string_view wire_seqs;  // Valid while the iterator stays put.
-
-  uint64_t last() const { return first + wire_seqs.size() / 8 - 1; }
-  uint64_t WireSeq(uint64_t channel_seq) const {
-    return keys::GetBigEndian(wire_seqs.substr((channel_seq - first) * 8, 8));
-  }
-};
-
-// The run the iterator is at, if it is one of `channel`'s.
-std::optional<ChannelRun> RunAt(const rocksdb::Iterator& it, std::string_view channel) {
-  if (!it.Valid()) return std::nullopt;
-  auto key = it.key().ToStringView();
-  auto value = it.value().ToStringView();
-  if (key.size() != channel.size() + 8 || !key.starts_with(channel) || value.empty() ||
-      value.size() % 8 != 0) {
-    return std::nullopt;
-  }
-  return ChannelRun{keys::GetBigEndian(key.substr(channel.size())), value};
-}
-
 // Puts `it` at the run holding `channel_seq`, or else at the next run.
 void SeekRun(rocksdb::Iterator& it, std::string_view channel, uint64_t channel_seq) {
   it.SeekForPrev(keys::Channel(channel, channel_seq));
@@ -660,6 +630,43 @@ Result<uint64_t> RocksRevisionStore::LastStoredChannelSeq(std::string_view chann
   if (!it->status().ok()) return StoreFailure("reading channel", it->status());
   auto run = RunAt(*it, channel);
   return run ? run->last() : uint64_t{0};
+}
+
+// A channel's head is where its last run ends; a batch writes no head of
+// its own (one memtable insert less per channel it touches). Retention
+// leaves a floor in `meta` for the runs it removes, and stores written
+// before kept every head there: the larger wins. The wire channel's head
+// is the last wire sequence.
+Result<void> RocksRevisionStore::LoadChannelHeads() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kMeta)));
+  for (it->Seek(keys::kChannelHeadPrefix);
+       it->Valid() && it->key().starts_with(keys::kChannelHeadPrefix); it->Next()) {
+    std::string channel(it->key().ToStringView().substr(keys::kChannelHeadPrefix.size()));
+    channel_heads_[channel] = keys::GetBigEndian(it->value().ToStringView());
+  }
+  if (!it->status().ok()) return StoreFailure("reading channel heads", it->status());
+  auto& wire = channel_heads_[core::WireChannel()];
+  wire = std::max(wire, writer_.wire_seq);
+  // One seek per channel: a channel's runs are contiguous (no topic is a
+  // prefix of another, keys.h), so past its last run lies the next channel.
+  it.reset(db_->NewIterator({}, cf(kChannels)));
+  for (it->SeekToFirst(); it->Valid();) {
+    const auto key = it->key().ToStringView();
+    if (key.size() <= 8) {  // Damage (verify names it): not a run.
+      it->Next();
+      continue;
+    }
+    const std::string channel(key.substr(0, key.size() - 8));
+    const std::string past = keys::Channel(channel, UINT64_MAX);
+    it->SeekForPrev(past);
+    if (auto run = RunAt(*it, channel)) {
+      auto& head = channel_heads_[channel];
+      head = std::max(head, run->last());
+    }
+    it->Seek(past + '\xff');
+  }
+  if (!it->status().ok()) return StoreFailure("reading channel runs", it->status());
+  return {};
 }
 
 Result<uint64_t> RocksRevisionStore::ChannelSeqAtOrAfter(std::string_view channel,

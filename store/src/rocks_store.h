@@ -4,7 +4,9 @@
 #include <atomic>
 #include <chrono>
 #include <list>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -13,6 +15,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "acked_mark.h"
+#include "newswire/core/bytes.h"
 #include "newswire/store/revision_store.h"
 
 namespace newswire::store {
@@ -28,6 +31,30 @@ Result<Message> ParseRecord(std::string_view bytes, const char* what) {
     return Fail(v1::ERROR_CODE_STORE_FAILURE, std::string("corrupt ") + what + " record");
   }
   return message;
+}
+
+// One entry of the channels family (see keys.h): the wire sequences of
+// channel sequences first, first + 1, ...
+struct ChannelRun {
+  uint64_t first = 0;
+  std::string_view wire_seqs;  // Valid while the iterator stays put.
+
+  uint64_t last() const { return first + wire_seqs.size() / 8 - 1; }
+  uint64_t WireSeq(uint64_t channel_seq) const {
+    return core::GetBigEndian(wire_seqs.substr((channel_seq - first) * 8, 8));
+  }
+};
+
+// The run the iterator is at, if it is one of `channel`'s.
+inline std::optional<ChannelRun> RunAt(const rocksdb::Iterator& it, std::string_view channel) {
+  if (!it.Valid()) return std::nullopt;
+  auto key = it.key().ToStringView();
+  auto value = it.value().ToStringView();
+  if (key.size() != channel.size() + 8 || !key.starts_with(channel) || value.empty() ||
+      value.size() % 8 != 0) {
+    return std::nullopt;
+  }
+  return ChannelRun{core::GetBigEndian(key.substr(channel.size())), value};
 }
 
 // Column families, in the order they are opened.
@@ -242,12 +269,17 @@ class RocksRevisionStore final : public RevisionStore {
   Result<void> RecoverLocked();
   // Which story each held embargo is for, from RocksDB.
   Result<void> LoadHeld();
+  Result<void> LoadChannelHeads();
   void SetHeld(const std::string& article_id, const std::optional<HeldRef>& held);
   // The CommitRecord of a batch about to be written (replication.cc).
   std::string CaptureCommit(const rocksdb::WriteBatch& batch) const;
   // Deletes, into `batch`, the commit records made useless by a retention
   // cut at wire sequence `first_kept`.
   Result<void> CutCommits(rocksdb::WriteBatch& batch, uint64_t first_kept) const;
+  // Deletes, into `batch`, each channel's runs up to its sequence in
+  // `removed_upto`, and keeps that as the channel's head floor (retention.cc).
+  Result<void> CutChannels(rocksdb::WriteBatch& batch,
+                           const std::map<std::string, uint64_t>& removed_upto);
   // The held counter as Load computes it, from the embargoes family.
   Result<void> LoadHeldCounter();
   // Moves a record that does not parse to the meta family's quarantine.

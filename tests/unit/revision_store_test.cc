@@ -961,6 +961,59 @@ TEST_F(RetentionTest, RemovesOldRevisionsAndChainsStillVerify) {
   EXPECT_EQ(*store_->ApplyRetention(kTime + 5 * kDay), 0u) << "nothing more to cut";
 }
 
+// A channel's head is where its last run ends; when retention removes every
+// run of a channel, the next revision on it still continues its sequence.
+TEST_F(RetentionTest, AChannelWhoseRunsAreAllCutContinuesItsSequenceAfterReopen) {
+  const std::string instrument = core::InstrumentChannel("XTKS", "9984");
+  PublishOn(0, "a", "on the instrument");  // Instrument seq 1, cut.
+  auto b = MakeArticle("b", "elsewhere");
+  b.clear_instruments();
+  std::vector<PublishInput> inputs;
+  inputs.push_back({"tester", "", 0, b});
+  ASSERT_TRUE(store_->Publish(std::move(inputs), kTime + 8 * kDay)[0]);
+  ASSERT_OK_AND_ASSIGN(auto removed, store_->ApplyRetention(kTime + 5 * kDay));
+  ASSERT_EQ(removed, 1u);
+  ASSERT_OK_AND_ASSIGN(auto runs, store_->ReadChannel(instrument, 1, 10));
+  EXPECT_TRUE(runs.empty()) << "the cut removed the channel's only revision";
+  Reopen();
+  EXPECT_EQ(store_->LastChannelSeq(instrument), 1u);
+  EXPECT_EQ(store_->LastChannelSeq(core::WireChannel()), 2u);
+  std::vector<PublishInput> next;
+  next.push_back({"tester", "", 0, MakeArticle("c", "back on the instrument")});
+  auto results = store_->Publish(std::move(next), kTime + 9 * kDay);
+  ASSERT_TRUE(results[0]) << results[0].error().ToString();
+  const auto& c = *results[0];
+  for (std::size_t i = 0; i < c.channels.size(); ++i) {
+    if (c.channels[i] == instrument) EXPECT_EQ(c.channel_seqs[i], 2u) << "never 1 again";
+  }
+  EXPECT_TRUE(store_->Verify());
+}
+
+// Retention removes a batch in chunks; a chunk that ends inside one batch's
+// channel run keeps the rest of the run readable until the next chunk.
+TEST_F(RetentionTest, ACutThroughOneBatchKeepsEveryChannelExactAndSequencesContinue) {
+  const std::string feed = core::FeedChannel("test-feed");
+  std::vector<PublishInput> inputs;
+  for (int i = 0; i < 1500; ++i) {  // One batch: one run per channel.
+    inputs.push_back({"tester", "", 0, MakeArticle("old-" + std::to_string(i), "old")});
+  }
+  for (const auto& result : store_->Publish(std::move(inputs), kTime)) ASSERT_TRUE(result);
+  PublishOn(8, "kept", "new");  // Feed seq 1501.
+  ASSERT_OK_AND_ASSIGN(auto removed, store_->ApplyRetention(kTime + 5 * kDay));
+  EXPECT_EQ(removed, 1500u);
+  ASSERT_OK_AND_ASSIGN(auto items, store_->ReadChannel(feed, 1, 10));
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].seq, 1501u);
+  EXPECT_EQ(items[0].revision.article().id(), "kept");
+  EXPECT_TRUE(store_->Verify());
+  Reopen();
+  EXPECT_EQ(store_->LastChannelSeq(feed), 1501u);
+  PublishOn(9, "later", "newer");
+  ASSERT_OK_AND_ASSIGN(items, store_->ReadChannel(feed, 1, 10));
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[1].seq, 1502u);
+}
+
 TEST_F(RetentionTest, VerifyStillCatchesTamperingAfterACut) {
   PublishOn(0, "a", "one");
   PublishOn(8, "a", "two");
