@@ -38,11 +38,13 @@ Result<Snapshot> SnapshotBefore(QueryClient& query, const ReplayOptions& options
   return ReadSnapshot(query, request);
 }
 
-// 0: the machine's hardware threads, at most 4 (beyond that the caller,
-// merging pages, is the bound).
+// 0: one fewer than the machine's hardware threads (the caller, merging
+// pages, needs a core of its own: on two cores extra threads only contend
+// with it), at least 1 and at most 4 (beyond that the caller is the bound).
 std::size_t RebuildThreads(std::size_t wanted) {
   if (wanted > 0) return wanted;
-  return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+  const std::size_t cores = std::thread::hardware_concurrency();
+  return std::clamp<std::size_t>(cores > 1 ? cores - 1 : 1, 1, 4);
 }
 
 class LogReplayer final : public Replayer {
