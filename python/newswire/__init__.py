@@ -17,14 +17,16 @@ from .query import ArticleVersion, LogPage, LogRecord, QueryClient
 from .rebuild import (Rebuilder, apply_diff, article_chain_hash, content_hash, decode_delta,
                       wire_chain_hash)
 from .replay import replay, replay_frame
-from .subscriber import ConnectionChange, Delivery, Gap, Lag, Notice, Stats, Subscriber
-from .wire import Hub, channel_topics, channels_of, parse_hub
+from .security import Curve
+from .subscriber import (AccessDenied, ConnectionChange, Delivery, Gap, Lag, Notice, Stats,
+                         Subscriber)
+from .wire import Hub, channel_topics, channels_of, parse_hub, scope_topics
 
 __all__ = [
-    "Ack", "ArticleVersion", "ConnectionChange", "Delivery", "Gap", "Hub", "Lag", "LogPage",
-    "LogRecord", "NewswireError", "Notice", "Publisher", "QueryClient", "Rebuilder", "Stats",
-    "Subscriber", "apply_diff", "article_chain_hash", "article_pb2", "channel_topics",
-    "channels_of", "content_hash", "decode_delta", "diff_pb2", "errors", "parse_hub", "replay",
-    "replay_frame", "wire_chain_hash", "wire_pb2",
+    "AccessDenied", "Ack", "ArticleVersion", "ConnectionChange", "Curve", "Delivery", "Gap", "Hub",
+    "Lag", "LogPage", "LogRecord", "NewswireError", "Notice", "Publisher", "QueryClient",
+    "Rebuilder", "Stats", "Subscriber", "apply_diff", "article_chain_hash", "article_pb2",
+    "channel_topics", "channels_of", "content_hash", "decode_delta", "diff_pb2", "errors",
+    "parse_hub", "replay", "replay_frame", "scope_topics", "wire_chain_hash", "wire_pb2",
 ]
 __version__ = "0.1.0"

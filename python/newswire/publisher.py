@@ -6,8 +6,11 @@ caller gives one), so the client resends after a timeout without ever
 making a second revision: a retry is answered with the first publish's ack,
 flagged ``duplicate`` (docs/wire-protocol.md, "Publishing"). Refusals are
 raised as typed exceptions carrying the wire's error code
-(:mod:`newswire.errors`). A :class:`Publisher` owns its ZeroMQ context and
-socket; use it from one thread at a time.
+(:mod:`newswire.errors`). On a secure daemon give it ``curve=``
+(:class:`newswire.security.Curve`): a handshake the daemon refuses is
+raised as ``Unauthorized`` saying what to fix, not waited out. A
+:class:`Publisher` owns its ZeroMQ context and socket; use it from one
+thread at a time.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from google.protobuf import json_format
 
 from ._pb import article_pb2, wire_pb2
 from .errors import Malformed, NewswireError, TooLarge, Unavailable, from_wire
+from .security import Curve, HandshakeWatch
 from .wire import Hub, length_delimited, parse_hub
 
 ArticleLike = Union[article_pb2.Article, Mapping[str, Any], str, bytes]
@@ -81,11 +85,13 @@ class Ack:
 
 class Publisher:
     """Publishes to ``hub`` as ``publisher_id``; waits ``attempt_timeout``
-    seconds for each answer and sends at most ``attempts`` times."""
+    seconds for each answer and sends at most ``attempts`` times; ``curve``
+    for a secure daemon (its access file then decides the publisher's
+    identity, whatever ``publisher_id`` says)."""
 
     def __init__(self, hub: str | Hub = "tcp://127.0.0.1:7700", *,
                  publisher_id: str = "anonymous", attempt_timeout: float = 2.0,
-                 attempts: int = 3) -> None:
+                 attempts: int = 3, curve: Curve | None = None) -> None:
         self.hub = parse_hub(hub)
         if self.hub.port == 0:
             raise Malformed("hub port must not be 0")
@@ -93,12 +99,14 @@ class Publisher:
         self.attempt_timeout = attempt_timeout
         self.attempts = max(1, attempts)
         self.resends = 0  # Publishes sent again after a timeout, since this was made.
+        self.curve = curve
         self._context = zmq.Context()
+        self._watch: HandshakeWatch | None = None
         self._socket = self._connect()
         self._last_id = 0
 
     def close(self) -> None:
-        self._socket.close(linger=0)
+        self._close_socket()
         self._context.term()
 
     def __enter__(self) -> Publisher:
@@ -113,14 +121,15 @@ class Publisher:
 
         ``base_version``: the version this edit was made from (0 appends after
         the head); ``VersionConflict`` (with ``current_version``) if the head
-        moved. Raises the daemon's typed error, or ``Unavailable`` when no
-        answer came after every attempt.
+        moved. Raises the daemon's typed error, ``Unauthorized`` for a failed
+        CURVE handshake, or ``Unavailable`` when no answer came after every
+        attempt.
         """
         request_id, request = self._encode(article, base_version, publisher_key)
         for attempt in range(self.attempts):
             if attempt:
                 self.resends += 1
-                self._socket.close(linger=0)  # Drops what was queued for a dead peer.
+                self._close_socket()  # Drops what was queued for a dead peer.
                 self._socket = self._connect()
             self._send(request)
             deadline = time.monotonic() + self.attempt_timeout
@@ -145,7 +154,8 @@ class Publisher:
 
     def receive(self, timeout: float) -> tuple[int, Ack | NewswireError]:
         """The next answer (request id, ack or typed error), in any order;
-        ``Unavailable`` if none comes within ``timeout`` seconds."""
+        ``Unavailable`` if none comes within ``timeout`` seconds (``Unauthorized``
+        for a failed CURVE handshake)."""
         reply = self._receive(timeout)
         if reply is None:
             raise Unavailable(f"no reply from {self.hub.ingest} within {timeout:g} s")
@@ -171,8 +181,18 @@ class Publisher:
     def _connect(self) -> zmq.Socket:
         socket = self._context.socket(zmq.DEALER)
         socket.setsockopt(zmq.LINGER, 0)
+        if self.curve is not None:
+            self.curve.apply(socket)
+        # Without a monitor a refused handshake would look like a silent daemon.
+        self._watch = HandshakeWatch(socket, self.hub.ingest, self.curve is not None)
         socket.connect(self.hub.ingest)
         return socket
+
+    def _close_socket(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
+        self._socket.close(linger=0)
 
     def _send(self, request: bytes) -> None:
         try:
@@ -182,7 +202,10 @@ class Publisher:
 
     def _receive(self, timeout: float) -> wire_pb2.PublishReply | None:
         try:
-            if not self._socket.poll(max(1, int(timeout * 1000)), zmq.POLLIN):
+            assert self._watch is not None
+            if not self._watch.wait(self._socket, timeout):
+                if (suspected := self._watch.suspected()) is not None:
+                    raise suspected  # A handshake that broke off, and no answer.
                 return None
             parts = self._socket.recv_multipart()
         except zmq.ZMQError as e:

@@ -1,7 +1,8 @@
 """The query service client: articles, history, diff, blame and log pages.
 
 One DEALER socket to the daemon's query service (PORT+2), one request frame
-and one reply frame each (docs/wire-protocol.md, "The query service"). A
+and one reply frame each (docs/wire-protocol.md, "The query service"). On
+a secure daemon give it ``curve=`` (:class:`newswire.security.Curve`). A
 :class:`QueryClient` owns its ZeroMQ context and socket; use it from one
 thread at a time.
 """
@@ -17,13 +18,17 @@ import zmq
 
 from ._pb import article_pb2, diff_pb2, wire_pb2
 from .diff import BlameLine, blame_list, diff_articles
-from .errors import Malformed, Unavailable, from_wire
+from .errors import Malformed, NewswireError, Unavailable, from_wire
 from .rebuild import content_hash
+from .security import Curve, HandshakeWatch
 from .times import TimeLike, to_timestamp
 from .wire import LEN, VARINT, Hub, embedded, fields, parse_hub
 
 # QueryReply's result fields.
 _ERROR, _ARTICLE, _HISTORY, _LOG, _FEED_HEADS, _BACKUP, _SNAPSHOT = 2, 3, 4, 5, 6, 7, 8
+_ACCESS = 20
+_RESULTS = frozenset((_ERROR, _ARTICLE, _HISTORY, _LOG, _FEED_HEADS, _BACKUP, _SNAPSHOT,
+                      9, _ACCESS, 21))
 
 
 @dataclass(frozen=True)
@@ -70,29 +75,50 @@ class QueryClient:
 
     Every call raises a :class:`~newswire.errors.NewswireError` subclass:
     the daemon's typed error (``NotFound``, ``StoreFailure``, ...) or
-    ``Unavailable`` when no answer came within ``timeout`` seconds.
+    ``Unavailable`` when no answer came within ``timeout`` seconds, or
+    ``Unauthorized`` for a CURVE handshake that failed (``curve``: this
+    client's keys, for a secure daemon).
     """
 
-    def __init__(self, hub: str | Hub = "tcp://127.0.0.1:7700", *, timeout: float = 5.0) -> None:
+    def __init__(self, hub: str | Hub = "tcp://127.0.0.1:7700", *, timeout: float = 5.0,
+                 curve: Curve | None = None) -> None:
         self.hub = parse_hub(hub)
         self.timeout = timeout
+        self.curve = curve
         self._context = zmq.Context()
         self._socket: zmq.Socket | None = None
+        self._watch: HandshakeWatch | None = None
         self._last_id = 0
         self._outstanding: set[int] = set()  # Sent, not yet taken.
         self._early: dict[int, bytes] = {}  # Answers that came before they were awaited.
 
     def close(self) -> None:
+        self._close_socket()
+        self._context.term()
+
+    def _close_socket(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
         if self._socket is not None:
             self._socket.close(linger=0)
             self._socket = None
-        self._context.term()
 
     def __enter__(self) -> QueryClient:
         return self
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+    # ---- access ------------------------------------------------------------------
+
+    def get_access(self) -> wire_pb2.AccessReply:
+        """Who the daemon takes this client's key for and what it may do
+        (GetAccess): its identity, roles and the feeds it may publish to and
+        read. On a daemon without security: ``anonymous``, everything."""
+        request = wire_pb2.QueryRequest()
+        request.access.SetInParent()
+        return wire_pb2.AccessReply.FromString(self._call(request, _ACCESS))
 
     # ---- articles ------------------------------------------------------------
 
@@ -256,6 +282,9 @@ class QueryClient:
         if self._socket is None:
             self._socket = self._context.socket(zmq.DEALER)
             self._socket.setsockopt(zmq.LINGER, 0)
+            if self.curve is not None:
+                self.curve.apply(self._socket)
+            self._watch = HandshakeWatch(self._socket, self.hub.query, self.curve is not None)
             self._socket.connect(self.hub.query)
         self._last_id += 1
         request.request_id = self._last_id
@@ -270,9 +299,18 @@ class QueryClient:
         """The result bytes of reply ``request_id``; typed error if it is one."""
         reply = self._early.pop(request_id, None)
         deadline = time.monotonic() + self.timeout
-        while reply is None and self._socket is not None:
+        suspected = None
+        while reply is None and self._socket is not None and self._watch is not None:
             left = deadline - time.monotonic()
-            if left <= 0 or not self._socket.poll(int(left * 1000) + 1, zmq.POLLIN):
+            try:
+                readable = left > 0 and self._watch.wait(self._socket, left)
+            except NewswireError:
+                self._close_socket()  # A refused handshake: start afresh next time.
+                self._outstanding.clear()
+                self._early.clear()
+                raise
+            if not readable:
+                suspected = self._watch.suspected()
                 break
             message = self._socket.recv()
             got = _request_id(message)
@@ -284,11 +322,11 @@ class QueryClient:
         if reply is None:
             # Requests may have been lost with their answers: start afresh, so a
             # late answer is never taken for the next request's.
-            if self._socket is not None:
-                self._socket.close(linger=0)
-                self._socket = None
+            self._close_socket()
             self._outstanding.clear()
             self._early.clear()
+            if suspected is not None:
+                raise suspected  # A handshake that broke off, and no answer.
             raise Unavailable(f"no answer from {self.hub.query} within {self.timeout:g} s")
         return _result(reply, result)
 
@@ -307,7 +345,7 @@ def _result(reply: bytes, expected: int) -> bytes:
     """The bytes of the reply's result field; its Error raised as typed."""
     found: tuple[int, bytes] | None = None
     for f in fields(reply):
-        if f.wire_type == LEN and _ERROR <= f.number <= _SNAPSHOT:
+        if f.wire_type == LEN and f.number in _RESULTS:
             found = (f.number, f.data)
     if found is None:
         raise Malformed("reply holds no result")

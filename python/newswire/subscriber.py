@@ -11,6 +11,16 @@ is reported, as a :class:`Gap`. A late joiner (``since_wire_seq`` or
 ``since_time``) gets the history first, then live, with nothing missed or
 repeated where the two meet.
 
+On a secure daemon (``curve=``, :class:`newswire.security.Curve`) a reader
+granted only some feeds cannot follow the wire, instrument or topic
+channels, which mix feeds: the subscriber asks the daemon what its key may
+read (``QueryClient.get_access``) and follows, in their place, the feed
+channels and the feed-scoped instrument and topic channels of the feeds
+granted (:func:`newswire.wire.scope_topics`). A subscription the daemon
+refuses, or cuts after a reload of its access file, is an
+:class:`AccessDenied` notice (``Unauthorized`` while connecting), and a
+failed CURVE handshake is raised as ``Unauthorized`` saying what to fix.
+
 A :class:`Subscriber` owns its ZeroMQ context and sockets; use it from one
 thread. Constructing it returns once the daemon has confirmed every
 subscription (``Unavailable`` if it does not within ``connect_timeout``).
@@ -29,11 +39,13 @@ import zmq
 from zmq.utils.monitor import recv_monitor_message
 
 from ._pb import article_pb2, wire_pb2
-from .errors import Malformed, NewswireError, Unavailable
+from .errors import Malformed, NewswireError, Unauthorized, Unavailable
 from .query import LogRecord, QueryClient
 from .rebuild import Rebuilder, Rebuilt, read_event
+from .security import HANDSHAKE_EVENTS, Curve, HandshakeTracker
 from .times import TimeLike, to_ns
-from .wire import STATS_CHANNEL, WIRE_CHANNEL, Hub, channel_topics, decode_sequence, parse_hub
+from .wire import (CONTROL_CHANNEL, STATS_CHANNEL, WIRE_CHANNEL, Hub, channel_topics,
+                   decode_sequence, parse_hub, scope_topics)
 
 if TYPE_CHECKING:
     from .figures import FigureChange
@@ -149,7 +161,16 @@ class Stats:
     event: wire_pb2.StatsEvent
 
 
-Notice = Union[Delivery, Gap, ConnectionChange, Stats]
+@dataclass(frozen=True)
+class AccessDenied:
+    """A secure daemon refused a channel, or stopped it when a reload of its
+    access file narrowed this key's grants: nothing more comes on it."""
+
+    channel: str
+    reason: str
+
+
+Notice = Union[Delivery, Gap, ConnectionChange, Stats, AccessDenied]
 
 
 @dataclass(frozen=True)
@@ -203,24 +224,36 @@ class _TermFence:
 
 class Subscriber:
     """Follows ``feeds``, ``instruments`` (``MIC:SYMBOL``) and ``topics``;
-    nothing named means the whole wire. See the module docstring."""
+    nothing named means the whole wire; ``curve`` for a secure daemon. See
+    the module docstring."""
 
     def __init__(self, hub: str | Hub = "tcp://127.0.0.1:7700", *, feeds: Iterable[str] = (),
                  instruments: Iterable[str] = (), topics: Iterable[str] = (),
                  since_wire_seq: int | None = None, since_time: TimeLike | None = None,
                  stats: bool = False, connect_timeout: float = 5.0, query_timeout: float = 2.0,
-                 receive_hwm: int = 100_000, max_held_articles: int = 100_000) -> None:
+                 receive_hwm: int = 100_000, max_held_articles: int = 100_000,
+                 curve: Curve | None = None) -> None:
         self.hub = parse_hub(hub)
         self.channels = channel_topics(feeds, instruments, topics)
+        self.query = QueryClient(self.hub, timeout=query_timeout, curve=curve)
+        if curve is not None:
+            # What this key may read decides which channels stand for the selection.
+            try:
+                self.channels = scope_topics(self.channels, self.query.get_access())
+            except BaseException:
+                self.query.close()
+                raise
         self._topics = self.channels + ([STATS_CHANNEL] if stats else [])
-        self.query = QueryClient(self.hub, timeout=query_timeout)
         self._rebuilder = Rebuilder(self._fetch, max_held_articles)
         self._context = zmq.Context()
         self._socket = self._context.socket(zmq.SUB)
         self._socket.setsockopt(zmq.LINGER, 0)
         self._socket.setsockopt(zmq.RCVHWM, receive_hwm)
+        if curve is not None:
+            curve.apply(self._socket)
         self._monitor = self._socket.get_monitor_socket(zmq.EVENT_CONNECTED |
-                                                        zmq.EVENT_DISCONNECTED)
+                                                        zmq.EVENT_DISCONNECTED | HANDSHAKE_EVENTS)
+        self._handshake = HandshakeTracker(self.hub.fanout, curve is not None)
         self._ever_connected = self._connected = False
         self._last_seq: dict[str, int] = {}  # Per channel: handled.
         self._announced: dict[str, int] = {}  # Per channel: latest seen.
@@ -232,6 +265,10 @@ class Subscriber:
         self._fence = _TermFence()
         self._catch_up: Iterator[tuple[str, LogRecord]] | None = None
         self._socket.connect(self.hub.fanout)
+        if curve is not None:
+            # First, so that a refusal of what follows can reach us: a secure
+            # daemon applies "c|" as this key's own control channel.
+            self._socket.setsockopt(zmq.SUBSCRIBE, CONTROL_CHANNEL.encode())
         for topic in self._topics:
             self._socket.setsockopt(zmq.SUBSCRIBE, topic.encode())
         try:
@@ -273,9 +310,13 @@ class Subscriber:
 
     def next(self, timeout: float | None = None) -> Notice | None:
         """The next notice, waiting up to ``timeout`` seconds (None: forever);
-        None on timeout. Raises Unavailable if the socket fails."""
+        None on timeout. Raises Unavailable if the socket fails, Unauthorized
+        when the daemon refuses this client's handshake."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
+            if (failure := self._handshake.failure) is not None:
+                self._handshake.failure = None  # Reported once.
+                raise failure
             if self._pending:
                 return self._pending.popleft()
             if self._catch_up is not None:
@@ -300,10 +341,20 @@ class Subscriber:
         while any(topic not in self._last_seq for topic in self._topics):
             left = deadline - time.monotonic()
             if left <= 0:
+                if self._handshake.suspected is not None:
+                    raise self._handshake.suspected  # A handshake that broke off.
                 raise Unavailable(f"no heartbeat from {self.hub.fanout} within {timeout:g} s "
                                   "(is newswired running?)")
             frames = self._receive(left)
+            if self._handshake.failure is not None:
+                raise self._handshake.failure
             if frames is None:
+                continue
+            if frames.channel.startswith(CONTROL_CHANNEL):
+                self._handle_notice(frames)
+                for notice in self._pending:  # A subscription refused.
+                    if isinstance(notice, AccessDenied):
+                        raise Unauthorized(f"{notice.channel}: {notice.reason}")
                 continue
             # A revision may come before its channel's welcome heartbeat: it
             # confirms the channel too, and the baseline is just before it.
@@ -368,11 +419,17 @@ class Subscriber:
             seq = decode_sequence(parts[1])
         except Malformed:
             return None
-        return _Frames(parts[0].decode(errors="replace"), seq, parts[2], sum(map(len, parts)))
+        channel = parts[0].decode(errors="replace")
+        if channel.startswith(STATS_CHANNEL):
+            channel = STATS_CHANNEL  # A secure daemon's s|*| or s|FEED,...| answers s|.
+        return _Frames(channel, seq, parts[2], sum(map(len, parts)))
 
     def _handle_monitor(self) -> None:
         while self._monitor.poll(0, zmq.POLLIN):
             event = recv_monitor_message(self._monitor)
+            if event["event"] & HANDSHAKE_EVENTS:
+                self._handshake.add(event["event"], event["value"])
+                continue
             connected = event["event"] == zmq.EVENT_CONNECTED
             if not self._ever_connected:  # The first connect is not news.
                 self._ever_connected = self._connected = connected
@@ -384,6 +441,9 @@ class Subscriber:
     def _handle(self, frames: _Frames) -> None:
         """Sequencing per channel: older or repeated sequences are dropped; a
         jump, or a heartbeat ahead, is filled from the store first."""
+        if frames.channel.startswith(CONTROL_CHANNEL):
+            self._handle_notice(frames)
+            return
         heartbeat = not frames.payload
         if frames.channel == STATS_CHANNEL:  # Not stored, so not sequenced.
             if not heartbeat:
@@ -412,6 +472,23 @@ class Subscriber:
             return  # A copy from another channel.
         self._deliver(self._rebuilder.rebuild(frames.payload), frames.payload,
                       channel=frames.channel, channel_seq=frames.seq, wire_bytes=frames.size)
+
+    def _handle_notice(self, frames: _Frames) -> None:
+        """A channel followed that the daemon refused or cut: it is reported
+        once and no longer followed."""
+        try:
+            notice = wire_pb2.AccessNotice.FromString(frames.payload)
+        except Exception:
+            return
+        if notice.channel not in self._topics:
+            return
+        self._topics.remove(notice.channel)
+        if notice.channel in self.channels:
+            self.channels.remove(notice.channel)
+        self._last_seq.pop(notice.channel, None)
+        self._announced.pop(notice.channel, None)
+        self._socket.setsockopt(zmq.UNSUBSCRIBE, notice.channel.encode())
+        self._pending.append(AccessDenied(notice.channel, notice.reason))
 
     def _recover(self, channel: str, first: int, last: int) -> None:
         """Fills channel sequences first..last from the query service, in order."""

@@ -16,11 +16,12 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Iterator, NamedTuple
 
-from .errors import Malformed
+from .errors import Malformed, Unauthorized
 
 CHANNEL_TERMINATOR = "|"
 WIRE_CHANNEL = "w|"
 STATS_CHANNEL = "s|"
+CONTROL_CHANNEL = "c|"  # A secure daemon's notices to one identity: c|IDENTITY|.
 SEQUENCE_FRAME_BYTES = 8
 
 
@@ -108,6 +109,33 @@ def channel_topics(feeds: Iterable[str] = (), instruments: Iterable[str] = (),
         out.append(instrument_channel(exchange, symbol))
     out += [topic_channel(t) for t in topics]
     return out or [WIRE_CHANNEL]
+
+
+def scope_topics(topics: Iterable[str], access: object) -> list[str]:
+    """The channel topics a reader with ``access`` (an ``AccessReply``,
+    :meth:`QueryClient.get_access`) follows for ``topics``: the same ones
+    when it may read every feed; otherwise the wire by the feed channels of
+    the feeds granted, and each instrument and topic channel by its scoped
+    channel in each of them (``f/FEED/i/MIC:SYMBOL|``), since the mixed
+    channels are refused (docs/wire-protocol.md, Security). Feed channels
+    stay (the daemon refuses one not granted). :class:`Unauthorized` when it
+    may read no feed."""
+    read = getattr(access, "read")
+    if read.all:
+        return list(topics)
+    if not read.feeds:
+        raise Unauthorized(f"{getattr(access, 'identity')} may read no feed "
+                           "(it is not a subscriber)")
+    scoped: list[str] = []
+    for topic in topics:
+        if topic == WIRE_CHANNEL:
+            wanted = [feed_channel(feed) for feed in read.feeds]
+        elif topic.startswith(("i/", "t/")):
+            wanted = [scoped_channel(feed, topic) for feed in read.feeds]
+        else:
+            wanted = [topic]
+        scoped += [t for t in wanted if t not in scoped]
+    return scoped
 
 
 def channels_of(article: object) -> list[str]:
