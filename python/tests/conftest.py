@@ -1,8 +1,10 @@
 """Fixtures: a real newswired on free loopback ports with its store in a temp
-folder, and the wire protocol's test vectors (proto/testdata).
+folder, a secure one (CURVE keys from ``newswire keygen`` and an access
+file), and the wire protocol's test vectors (proto/testdata).
 
 The daemon binary comes from $NEWSWIRED (scripts/test.sh and ctest set it),
-else build/daemon/newswired in this checkout. Every wait has a deadline.
+else build/daemon/newswired in this checkout; the CLI from $NEWSWIRE, else
+cli/newswire in the daemon's build folder. Every wait has a deadline.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from newswire import Publisher
+from newswire import Curve, Publisher
+from newswire.security import read_public_key_file
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "proto" / "testdata"
@@ -28,6 +31,13 @@ def newswired_path() -> str:
     path = os.environ.get("NEWSWIRED") or str(ROOT / "build" / "daemon" / "newswired")
     if not os.access(path, os.X_OK):
         pytest.exit(f"no newswired at {path}: build it, or set NEWSWIRED", returncode=2)
+    return path
+
+
+def newswire_cli_path() -> str:
+    path = os.environ.get("NEWSWIRE") or str(Path(newswired_path()).parents[1] / "cli" / "newswire")
+    if not os.access(path, os.X_OK):
+        pytest.exit(f"no newswire CLI at {path}: build it, or set NEWSWIRE", returncode=2)
     return path
 
 
@@ -120,6 +130,75 @@ def start_daemon(tmp_path: Path) -> Iterator[Any]:
 @pytest.fixture
 def daemon(start_daemon: Any) -> Daemon:
     return start_daemon()  # type: ignore[no-any-return]
+
+
+class Keys:
+    """CURVE key pairs made by ``newswire keygen`` in one folder: ``wire`` is
+    the daemon's, every other name a client's."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(mode=0o700, exist_ok=True)
+
+    def make(self, name: str) -> Path:
+        """Writes NAME.key and NAME.pub; returns NAME.key."""
+        subprocess.run([newswire_cli_path(), "keygen", "--name", name, "--dir", str(self.folder)],
+                       check=True, capture_output=True, timeout=15)
+        return self.secret(name)
+
+    def secret(self, name: str) -> Path:
+        return self.folder / f"{name}.key"
+
+    def public(self, name: str) -> Path:
+        return self.folder / f"{name}.pub"
+
+    def curve(self, name: str) -> Curve:
+        """The client ``name`` of a daemon whose key is ``wire``."""
+        return Curve.from_files(self.secret(name), self.public("wire"))
+
+
+# The secure daemon's identities: (roles, publish_feeds, read_feeds).
+IDENTITIES: dict[str, tuple[list[str], list[str], list[str]]] = {
+    "newsroom": (["publisher"], ["equities-asia", "equities-us"], []),
+    "desk-asia": (["subscriber"], [], ["equities-asia"]),
+    "desk-us": (["subscriber"], [], ["equities-us"]),
+    "desk-all": (["subscriber"], [], ["*"]),
+}
+
+
+def write_access_file(path: Path, keys: Keys,
+                      identities: dict[str, tuple[list[str], list[str], list[str]]]) -> None:
+    """The daemon's access file (README "Security") naming each identity's key."""
+    lines = []
+    for name, (roles, publish_feeds, read_feeds) in identities.items():
+        lines += ["[[identity]]", f"name = {json.dumps(name)}",
+                  f"public_key = {json.dumps(read_public_key_file(str(keys.public(name))))}",
+                  f"roles = {json.dumps(roles)}"]
+        if publish_feeds:
+            lines.append(f"publish_feeds = {json.dumps(publish_feeds)}")
+        if read_feeds:
+            lines.append(f"read_feeds = {json.dumps(read_feeds)}")
+        lines.append("")
+    path.write_text("\n".join(lines))
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> Keys:
+    """Key pairs for the daemon (``wire``), each of IDENTITIES, and
+    ``stranger``, whose key the daemon does not know."""
+    made = Keys(tmp_path / "keys")
+    for name in ["wire", "stranger", *IDENTITIES]:
+        made.make(name)
+    return made
+
+
+@pytest.fixture
+def secure_daemon(start_daemon: Any, keys: Keys, tmp_path: Path) -> Daemon:
+    """A daemon with --curve-secret-key and --access granting IDENTITIES."""
+    access = tmp_path / "access.toml"
+    write_access_file(access, keys, IDENTITIES)
+    return start_daemon("--curve-secret-key", str(keys.secret("wire")),  # type: ignore
+                        "--access", str(access))
 
 
 def vectors(name: str) -> dict[str, Any]:
