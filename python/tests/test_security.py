@@ -185,7 +185,8 @@ def test_unknown_key_is_unauthorized_at_once(secure_daemon: Daemon, keys: Keys) 
 
 def test_client_without_curve_is_told_the_daemon_requires_it(secure_daemon: Daemon) -> None:
     hub = secure_daemon.hub
-    requires = "requires CURVE: give this client curve=Curve.from_files"
+    # The daemon's mechanism mismatch, or its hanging up first: both name the fix.
+    requires = r"requires CURVE[:,] give this client curve=Curve.from_files"
     with quickly(), Publisher(hub, attempt_timeout=20) as publisher:
         with pytest.raises(errors.Unauthorized, match=requires):
             publisher.publish(article("nw-x", "equities-asia", "In clear"))
@@ -206,5 +207,7 @@ def test_wrong_server_key_is_named(secure_daemon: Daemon, keys: Keys) -> None:
 
 def test_curve_against_a_daemon_without_security_is_named(daemon: Daemon, keys: Keys) -> None:
     with quickly(), QueryClient(daemon.hub, curve=keys.curve("desk-asia"), timeout=20) as query:
-        with pytest.raises(errors.Unauthorized, match="does not speak CURVE"):
+        # The daemon's mechanism mismatch, or its hanging up first.
+        with pytest.raises(errors.Unauthorized, match="does not speak CURVE|CURVE handshake .* "
+                           "broke off"):
             query.get("nw-x")
