@@ -7,13 +7,14 @@ feed-scoped channels for a reader of some feeds, and failed handshakes as
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import Daemon, Keys
+from conftest import IDENTITIES, Daemon, Keys, write_access_file
 from newswire import (AccessDenied, Curve, Delivery, Publisher, QueryClient, Subscriber, errors,
                       replay)
 from newswire.security import read_public_key_file, read_secret_key_file
@@ -211,3 +212,22 @@ def test_curve_against_a_daemon_without_security_is_named(daemon: Daemon, keys: 
         with pytest.raises(errors.Unauthorized, match="does not speak CURVE|CURVE handshake .* "
                            "broke off"):
             query.get("nw-x")
+
+
+def test_a_reload_that_takes_a_feed_away_is_an_access_denied_notice(
+        secure_daemon: Daemon, keys: Keys, tmp_path: Path) -> None:
+    with Subscriber(secure_daemon.hub, curve=keys.curve("desk-asia")) as subscriber:
+        assert subscriber.channels == ["f/equities-asia|"]
+        narrowed = dict(IDENTITIES, **{"desk-asia": (["subscriber"], [], ["equities-us"])})
+        write_access_file(tmp_path / "access.toml", keys, narrowed)
+        secure_daemon.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while (left := deadline - time.monotonic()) > 0:
+            notice = subscriber.next(left)
+            if isinstance(notice, AccessDenied):
+                break
+        else:
+            raise AssertionError("no AccessDenied within 10 s")
+        assert notice.channel == "f/equities-asia|"
+        assert "equities-us" in notice.reason
+        assert subscriber.channels == []
