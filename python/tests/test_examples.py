@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import ROOT, publish_wire_vectors
+from newswire import Publisher
 
 EXAMPLES = ROOT / "python" / "examples"
 
@@ -49,3 +50,11 @@ def test_replay_day_prints_the_days_revisions(daemon: Any) -> None:
     out = run("replay_day.py", "--hub", daemon.hub, "--day", day.isoformat())
     assert " revisions of " in out and "all verified: True" in out
     assert "nw-20261125-boj" in out  # The last revision published is in its own day.
+
+
+def test_follow_feed_on_a_secure_daemon(secure_daemon: Any, keys: Any) -> None:
+    with Publisher(secure_daemon.hub, curve=keys.curve("newsroom")) as publisher:
+        publisher.publish({"id": "nw-asia-1", "feed": "equities-asia", "headline": "Talks"})
+    out = run("follow_feed.py", "--hub", secure_daemon.hub, "--since", "1", "--count", "1",
+              "--key", str(keys.secret("desk-asia")), "--server-key", str(keys.public("wire")))
+    assert out.startswith("#1 nw-asia-1 v1") and "Talks" in out
