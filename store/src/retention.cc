@@ -13,16 +13,21 @@ constexpr std::size_t kChunk = 1000;  // Revisions removed per atomic write.
 
 }  // namespace
 
-// Removes each channel's runs up to `removed_upto` (a run the cut goes
+// Removes each channel's runs up to its last removed sequence (a run the cut goes
 // through keeps its later positions, under a key of its first kept one) and
 // leaves the channel's head as a floor in `meta`, so that it holds even
 // when no run is left (LoadChannelHeads).
 Result<void> RocksRevisionStore::CutChannels(rocksdb::WriteBatch& batch,
-                                             const std::map<std::string, uint64_t>& removed_upto) {
+                                             const RemovedSeqs& removed) {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kChannels)));
-  for (const auto& [channel, upto] : removed_upto) {
+  for (const auto& [channel, seqs] : removed) {
     if (channel == core::WireChannel()) continue;  // No runs: the log is its record.
-    for (it->Seek(keys::Channel(channel, 0)); it->Valid(); it->Next()) {
+    const auto [from, upto] = seqs;
+    // Earlier chunks removed everything before `from` (channel sequences
+    // have no gaps): seek there, not over their deletions.
+    it->SeekForPrev(keys::Channel(channel, from));  // The run holding `from`.
+    if (!RunAt(*it, channel)) it->Seek(keys::Channel(channel, from));
+    for (; it->Valid(); it->Next()) {
       auto run = RunAt(*it, channel);
       if (!run || run->first > upto) break;
       batch.Delete(cf(kChannels), it->key());
@@ -71,15 +76,17 @@ Result<uint64_t> RocksRevisionStore::ApplyRetention(int64_t cutoff_ns) {
     if (items->empty()) return removed;
     rocksdb::WriteBatch batch;
     std::map<std::string, const v1::StoredRevision*> newest_removed;  // Per article.
-    std::map<std::string, uint64_t> removed_upto;  // Per channel, its last removed seq.
+    RemovedSeqs removed_seqs;
     std::string chain_before;
     for (const auto& item : *items) {
       const auto& revision = item.revision;
       const auto& article = revision.article();
       batch.Delete(cf(kRevisions), keys::Revision(article.id(), article.version()));
       for (int i = 0; i < revision.channels_size() && i < revision.channel_seqs_size(); ++i) {
-        auto& upto = removed_upto[revision.channels(i)];
-        upto = std::max(upto, revision.channel_seqs(i));
+        const uint64_t seq = revision.channel_seqs(i);
+        auto [at, fresh] = removed_seqs.try_emplace(revision.channels(i), seq, seq);
+        at->second.first = std::min(at->second.first, seq);
+        at->second.second = std::max(at->second.second, seq);
       }
       std::string log;
       if (db_->Get({}, cf(kLog), keys::Log(item.seq), &log).ok()) {
@@ -89,7 +96,7 @@ Result<uint64_t> RocksRevisionStore::ApplyRetention(int64_t cutoff_ns) {
       batch.Delete(cf(kLog), keys::Log(item.seq));
       newest_removed[article.id()] = &revision;
     }
-    if (auto ok = CutChannels(batch, removed_upto); !ok) return Fail(ok.error());
+    if (auto ok = CutChannels(batch, removed_seqs); !ok) return Fail(ok.error());
     for (const auto& [id, revision] : newest_removed) {
       const std::string cut_key = std::string(keys::kArticleCutPrefix) + id;
       auto head = GetHead(id);

@@ -69,6 +69,7 @@ Result<void> RocksRevisionStore::Load() {
     writer_.wire_chain_hash = entry->chain_hash();
   }
   if (!it->status().ok()) return StoreFailure("reading the wire log", it->status());
+  if (auto ok = LoadWireCut(); !ok) return ok;
   if (auto ok = LoadHeldCounter(); !ok) return ok;
   it.reset(db_->NewIterator({}, cf(kCommits)));
   it->SeekToLast();
@@ -632,6 +633,22 @@ Result<uint64_t> RocksRevisionStore::LastStoredChannelSeq(std::string_view chann
   return run ? run->last() : uint64_t{0};
 }
 
+// Retention may have removed the whole log: the wire then goes on from
+// its cut, never from sequence 1 again.
+Result<void> RocksRevisionStore::LoadWireCut() {
+  std::string value;
+  auto status = db_->Get({}, cf(kMeta), keys::kWireCut, &value);
+  if (status.IsNotFound()) return {};
+  if (!status.ok()) return StoreFailure("reading the wire cut", status);
+  auto cut = ParseRecord<v1::WireCut>(value, "wire cut");
+  if (!cut) return Fail(cut.error());
+  if (cut->first_seq() > writer_.wire_seq + 1) {
+    writer_.wire_seq = cut->first_seq() - 1;
+    writer_.wire_chain_hash = cut->chain_hash_before();
+  }
+  return {};
+}
+
 // A channel's head is where its last run ends; a batch writes no head of
 // its own (one memtable insert less per channel it touches). Retention
 // leaves a floor in `meta` for the runs it removes, and stores written
@@ -652,17 +669,20 @@ Result<void> RocksRevisionStore::LoadChannelHeads() {
   it.reset(db_->NewIterator({}, cf(kChannels)));
   for (it->SeekToFirst(); it->Valid();) {
     const auto key = it->key().ToStringView();
-    if (key.size() <= 8) {  // Damage (verify names it): not a run.
+    const std::string channel(key.substr(0, key.size() > 8 ? key.size() - 8 : 0));
+    if (!core::IsChannelTopic(channel)) {  // No channel's run: damage, which hides no channel.
       it->Next();
       continue;
     }
-    const std::string channel(key.substr(0, key.size() - 8));
     const std::string past = keys::Channel(channel, UINT64_MAX);
     it->SeekForPrev(past);
-    if (auto run = RunAt(*it, channel)) {
-      auto& head = channel_heads_[channel];
-      head = std::max(head, run->last());
-    }
+    // The key of the last run says its first sequence was handed out, even
+    // when its value is damaged: the head is never set below it.
+    const auto last_key = it->key().ToStringView();
+    const uint64_t first = keys::GetBigEndian(last_key.substr(channel.size()));
+    const uint64_t entries = std::max<std::size_t>(it->value().size() / 8, 1);
+    auto& head = channel_heads_[channel];
+    head = std::max(head, first + entries - 1);
     it->Seek(past + '\xff');
   }
   if (!it->status().ok()) return StoreFailure("reading channel runs", it->status());
@@ -770,7 +790,7 @@ uint64_t RocksRevisionStore::LastChannelSeq(std::string_view channel) const {
 namespace {
 
 // Keys that end in a big-endian counter (a log sequence, a commit index, a
-// channel sequence, a version) grow within their prefix: the memtable keeps
+// channel sequence) grow within their prefix: the memtable keeps
 // where the last one of each prefix went and inserts the next right there
 // instead of searching its skiplist from the top (RocksDB's
 // memtable_insert_with_hint_prefix_extractor).
@@ -847,7 +867,6 @@ Result<std::unique_ptr<RevisionStore>> RevisionStore::Open(const StoreOptions& o
   hint(kLog, 8);
   hint(kCommits, 8);
   hint(kChannels, 8);
-  hint(kRevisions, 4);
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;

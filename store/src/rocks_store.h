@@ -270,16 +270,18 @@ class RocksRevisionStore final : public RevisionStore {
   // Which story each held embargo is for, from RocksDB.
   Result<void> LoadHeld();
   Result<void> LoadChannelHeads();
+  Result<void> LoadWireCut();
   void SetHeld(const std::string& article_id, const std::optional<HeldRef>& held);
   // The CommitRecord of a batch about to be written (replication.cc).
   std::string CaptureCommit(const rocksdb::WriteBatch& batch) const;
   // Deletes, into `batch`, the commit records made useless by a retention
   // cut at wire sequence `first_kept`.
   Result<void> CutCommits(rocksdb::WriteBatch& batch, uint64_t first_kept) const;
-  // Deletes, into `batch`, each channel's runs up to its sequence in
-  // `removed_upto`, and keeps that as the channel's head floor (retention.cc).
-  Result<void> CutChannels(rocksdb::WriteBatch& batch,
-                           const std::map<std::string, uint64_t>& removed_upto);
+  // Deletes, into `batch`, each channel's runs up to the last sequence in
+  // `removed`, and keeps that as the channel's head floor (retention.cc).
+  // Per channel, the first and last sequence a retention chunk removes.
+  using RemovedSeqs = std::map<std::string, std::pair<uint64_t, uint64_t>>;
+  Result<void> CutChannels(rocksdb::WriteBatch& batch, const RemovedSeqs& removed);
   // The held counter as Load computes it, from the embargoes family.
   Result<void> LoadHeldCounter();
   // Moves a record that does not parse to the meta family's quarantine.

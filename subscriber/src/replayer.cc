@@ -1,5 +1,7 @@
 #include "newswire/subscriber/replayer.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <thread>
 
@@ -38,12 +40,17 @@ Result<Snapshot> SnapshotBefore(QueryClient& query, const ReplayOptions& options
   return ReadSnapshot(query, request);
 }
 
-// 0: one fewer than the machine's hardware threads (the caller, merging
+// 0: one fewer than the CPUs this process may run on (the caller, merging
 // pages, needs a core of its own: on two cores extra threads only contend
 // with it), at least 1 and at most 4 (beyond that the caller is the bound).
 std::size_t RebuildThreads(std::size_t wanted) {
   if (wanted > 0) return wanted;
-  const std::size_t cores = std::thread::hardware_concurrency();
+  // The CPUs this process may run on (a container's or taskset's share),
+  // not every CPU of the host.
+  cpu_set_t allowed;
+  const std::size_t cores = sched_getaffinity(0, sizeof allowed, &allowed) == 0
+                                ? static_cast<std::size_t>(CPU_COUNT(&allowed))
+                                : std::thread::hardware_concurrency();
   return std::clamp<std::size_t>(cores > 1 ? cores - 1 : 1, 1, 4);
 }
 

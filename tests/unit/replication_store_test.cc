@@ -223,5 +223,40 @@ TEST_F(ReplicationStoreTest, CommitRecordsNameRevisionsInsteadOfCopyingThem) {
   EXPECT_LT(page.commits(0).record().size() * 5, articles / 2);
 }
 
+// Retention cutting through one batch's channel runs, in chunks and in two
+// passes, replicates exactly, and a replica reopened (as when promoted)
+// goes on from the same channel heads.
+TEST_F(ReplicationStoreTest, RetentionThroughABatchReplicatesAndAReopenedReplicaKeepsItsHeads) {
+  const std::string feed = "f/test-feed|";
+  std::vector<PublishInput> batch;
+  for (int i = 0; i < 1500; ++i) {
+    batch.push_back({"desk", "", 0, MakeArticle(Numbered("old-", i), "Old")});
+  }
+  for (auto& result : Publish(std::move(batch))) ASSERT_OK(result);
+  std::vector<PublishInput> mid;
+  for (int i = 0; i < 3; ++i) {
+    mid.push_back({"desk", "", 0, MakeArticle(Numbered("mid-", i), "Mid")});
+  }
+  for (auto& result : Publish(std::move(mid), kTime + 7200 * kSecond)) ASSERT_OK(result);
+  auto other = MakeArticle("other", "Elsewhere");
+  other.set_feed("other-feed");
+  ASSERT_OK(PublishOne(other, "", kTime + 86400 * kSecond));
+  Replicate();
+  ASSERT_OK_AND_ASSIGN(auto removed, primary_->ApplyRetention(kTime + 3600 * kSecond));
+  EXPECT_EQ(removed, 1500u);
+  Replicate();
+  ASSERT_OK_AND_ASSIGN(removed, primary_->ApplyRetention(kTime + 8000 * kSecond));
+  EXPECT_EQ(removed, 3u);
+  Replicate();
+  EXPECT_EQ(replica_->LastChannelSeq(feed), 1503u);
+  replica_.reset();
+  replica_ = Open("replica");
+  EXPECT_EQ(replica_->LastChannelSeq(feed), 1503u);
+  primary_.reset();
+  primary_ = Open("primary");
+  EXPECT_EQ(primary_->LastChannelSeq(feed), 1503u);
+  ExpectIdentical();
+}
+
 }  // namespace
 }  // namespace newswire::store

@@ -10,6 +10,7 @@
 
 #include "articles.h"
 #include "newswire/core/article.h"
+#include "newswire/core/bytes.h"
 #include "newswire/core/channel.h"
 #include "newswire/core/delta.h"
 #include "newswire/core/diff.h"
@@ -1012,6 +1013,102 @@ TEST_F(RetentionTest, ACutThroughOneBatchKeepsEveryChannelExactAndSequencesConti
   ASSERT_OK_AND_ASSIGN(items, store_->ReadChannel(feed, 1, 10));
   ASSERT_EQ(items.size(), 2u);
   EXPECT_EQ(items[1].seq, 1502u);
+}
+
+// A key in the channels family that is no channel's run (damage) hides no
+// channel: every head is still found at open.
+TEST_F(RetentionTest, AStrayChannelsKeyHidesNoChannelsHead) {
+  PublishOn(0, "a", "one");
+  PublishOn(0, "b", "two");
+  store_.reset();
+  EditFamily(dir_.path() + "/store", "channels",
+             [](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* handle) {
+               std::string key = "f";  // Sorts just before every "f/..." channel.
+               key.append(8, '\0');
+               ASSERT_TRUE(db.Put({}, handle, key, std::string(8, '\0')).ok());
+             });
+  Reopen();
+  std::vector<PublishInput> next;
+  next.push_back({"tester", "", 0, MakeArticle("c", "three")});
+  auto results = store_->Publish(std::move(next), kTime + kDay);
+  ASSERT_TRUE(results[0]) << results[0].error().ToString();
+  for (std::size_t i = 0; i < results[0]->channels.size(); ++i) {
+    EXPECT_EQ(results[0]->channel_seqs[i], 3u) << results[0]->channels[i] << " handed out again";
+  }
+}
+
+// A damaged last run still says its first sequence was handed out.
+TEST_F(RetentionTest, ADamagedLastRunKeepsItsChannelsHead) {
+  const std::string feed = core::FeedChannel("test-feed");
+  PublishOn(0, "a", "one");
+  PublishOn(0, "b", "two");
+  store_.reset();
+  EditFamily(dir_.path() + "/store", "channels",
+             [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* handle) {
+               std::string key = feed;
+               core::PutBigEndian(key, 2, 8);
+               ASSERT_TRUE(db.Put({}, handle, key, std::string(7, '\0')).ok());
+             });
+  Reopen();
+  EXPECT_EQ(store_->LastChannelSeq(feed), 2u);
+}
+
+// A wire quiet for longer than the retention period loses every revision
+// to the cut: the store still opens, and goes on from where it was.
+TEST_F(RetentionTest, AStoreWhoseWholeLogWasCutOpensAndContinues) {
+  const std::string feed = core::FeedChannel("test-feed");
+  PublishOn(0, "a", "one");
+  PublishOn(0, "b", "two");
+  ASSERT_OK_AND_ASSIGN(auto removed, store_->ApplyRetention(kTime + 5 * kDay));
+  ASSERT_EQ(removed, 2u);
+  Reopen();
+  EXPECT_EQ(store_->LastWireSeq(), 2u);
+  EXPECT_EQ(store_->LastChannelSeq(core::WireChannel()), 2u);
+  EXPECT_EQ(store_->LastChannelSeq(feed), 2u);
+  PublishOn(9, "c", "three");
+  ASSERT_OK_AND_ASSIGN(auto items, store_->ReadChannel(feed, 1, 10));
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].seq, 3u);
+  EXPECT_EQ(items[0].revision.wire_seq(), 3u);
+  auto verified = store_->Verify();
+  EXPECT_TRUE(verified) << verified.error().ToString();
+  Reopen();
+  verified = store_->Verify();
+  EXPECT_TRUE(verified) << verified.error().ToString();
+}
+
+// Two passes of retention, the first cutting through one batch's runs in
+// chunks, the second removing the rest: channels stay exact and their
+// heads survive reopening.
+TEST_F(RetentionTest, RetentionInPassesKeepsChannelsExact) {
+  const std::string feed = core::FeedChannel("test-feed");
+  std::vector<PublishInput> inputs;
+  for (int i = 0; i < 2500; ++i) {
+    inputs.push_back({"tester", "", 0, MakeArticle("old-" + std::to_string(i), "old")});
+  }
+  for (const auto& result : store_->Publish(std::move(inputs), kTime)) ASSERT_TRUE(result);
+  std::vector<PublishInput> mid;
+  for (int i = 0; i < 10; ++i) {
+    mid.push_back({"tester", "", 0, MakeArticle("mid-" + std::to_string(i), "mid")});
+  }
+  for (const auto& result : store_->Publish(std::move(mid), kTime + 6 * kDay)) ASSERT_TRUE(result);
+  auto other = MakeArticle("other", "elsewhere");
+  other.set_feed("other-feed");
+  std::vector<PublishInput> last;
+  last.push_back({"tester", "", 0, other});
+  ASSERT_TRUE(store_->Publish(std::move(last), kTime + 9 * kDay)[0]);
+  ASSERT_OK_AND_ASSIGN(auto removed, store_->ApplyRetention(kTime + 5 * kDay));
+  EXPECT_EQ(removed, 2500u);
+  ASSERT_OK_AND_ASSIGN(auto items, store_->ReadChannel(feed, 1, 100));
+  ASSERT_EQ(items.size(), 10u);
+  EXPECT_EQ(items[0].seq, 2501u);
+  ASSERT_OK_AND_ASSIGN(removed, store_->ApplyRetention(kTime + 7 * kDay));
+  EXPECT_EQ(removed, 10u);
+  ASSERT_OK_AND_ASSIGN(items, store_->ReadChannel(feed, 1, 100));
+  EXPECT_TRUE(items.empty());
+  Reopen();
+  EXPECT_EQ(store_->LastChannelSeq(feed), 2510u);
+  EXPECT_TRUE(store_->Verify());
 }
 
 TEST_F(RetentionTest, VerifyStillCatchesTamperingAfterACut) {

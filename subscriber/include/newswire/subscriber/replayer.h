@@ -46,8 +46,8 @@ struct ReplayOptions {
   std::size_t max_held_articles = 100000;
   // Threads that rebuild and verify articles (zstd decode, SHA-256), besides
   // the caller's, which reads and merges pages: 1 rebuilds on the caller's
-  // thread and starts none; 0 takes one fewer than the machine's hardware
-  // threads, at least 1 and at most 4 (so 1 on two cores, where extra
+  // thread and starts none; 0 takes one fewer than the CPUs this process
+  // may run on (its affinity), at least 1 and at most 4 (so 1 on two cores, where extra
   // threads measured slower). At most 2 × page_size records are in flight
   // through them.
   std::size_t rebuild_threads = 0;
