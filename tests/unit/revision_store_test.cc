@@ -924,8 +924,11 @@ constexpr int64_t kDay = 86400LL * 1'000'000'000;
 class RetentionTest : public RevisionStoreTest {
  protected:
   void PublishOn(int day, const std::string& id, const std::string& headline) {
+    PublishOn(day, MakeArticle(id, headline));
+  }
+  void PublishOn(int day, v1::Article article) {
     std::vector<PublishInput> inputs;
-    inputs.push_back({"tester", "", 0, MakeArticle(id, headline)});
+    inputs.push_back({"tester", "", 0, std::move(article)});
     auto results = store_->Publish(std::move(inputs), kTime + day * kDay);
     ASSERT_TRUE(results[0]) << results[0].error().ToString();
   }
@@ -969,9 +972,7 @@ TEST_F(RetentionTest, AChannelWhoseRunsAreAllCutContinuesItsSequenceAfterReopen)
   PublishOn(0, "a", "on the instrument");  // Instrument seq 1, cut.
   auto b = MakeArticle("b", "elsewhere");
   b.clear_instruments();
-  std::vector<PublishInput> inputs;
-  inputs.push_back({"tester", "", 0, b});
-  ASSERT_TRUE(store_->Publish(std::move(inputs), kTime + 8 * kDay)[0]);
+  PublishOn(8, b);
   ASSERT_OK_AND_ASSIGN(auto removed, store_->ApplyRetention(kTime + 5 * kDay));
   ASSERT_EQ(removed, 1u);
   ASSERT_OK_AND_ASSIGN(auto runs, store_->ReadChannel(instrument, 1, 10));
@@ -1094,9 +1095,7 @@ TEST_F(RetentionTest, RetentionInPassesKeepsChannelsExact) {
   for (const auto& result : store_->Publish(std::move(mid), kTime + 6 * kDay)) ASSERT_TRUE(result);
   auto other = MakeArticle("other", "elsewhere");
   other.set_feed("other-feed");
-  std::vector<PublishInput> last;
-  last.push_back({"tester", "", 0, other});
-  ASSERT_TRUE(store_->Publish(std::move(last), kTime + 9 * kDay)[0]);
+  PublishOn(9, other);
   ASSERT_OK_AND_ASSIGN(auto removed, store_->ApplyRetention(kTime + 5 * kDay));
   EXPECT_EQ(removed, 2500u);
   ASSERT_OK_AND_ASSIGN(auto items, store_->ReadChannel(feed, 1, 100));
